@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs drydock's test suites. `all` is what `npm test` and CI run; `unit` is the fast loop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suite=${1:-all}
+bash scripts/ensure-deps.sh
+case "$suite" in
+  unit) specs=("test/unit") ;;
+  integration) specs=("test/integration") ;;
+  lab) specs=("test/lab") ;;
+  all)
+    echo "== typecheck"
+    npx tsc -p tsconfig.json
+    specs=("test/unit" "test/integration" "test/lab") ;;
+  *) echo "test.sh: unknown suite $suite (unit | integration | lab | all)" >&2; exit 2 ;;
+esac
+existing=()
+for s in "${specs[@]}"; do [[ -d $s ]] && existing+=("$s"); done
+exec npx mocha --reporter ./scripts/mocha-reporter.cjs "${existing[@]}"

@@ -1,0 +1,42 @@
+/**
+ * The one place where errors become messages and exit codes. Codes follow Ansible where it has one:
+ * 0 ok, 1 error, 2 failed hosts, 4 unreachable hosts, 8 play stopped early (batch failure threshold).
+ */
+import { ConfigError, DrydockError, HostKeyError, HostUnreachableError } from '../errors.js';
+
+export const EXIT = {
+  OK: 0,
+  ERROR: 1,
+  FAILED_HOSTS: 2,
+  UNREACHABLE_HOSTS: 4,
+  BREAK_PLAY: 8,
+  USAGE: 64,
+  INTERNAL: 255,
+} as const;
+
+export interface Rendered {
+  message: string;
+  exitCode: number;
+}
+
+export function renderError(err: unknown): Rendered {
+  if (err instanceof ConfigError) {
+    const count = err.issues.length;
+    const head = count === 1 ? 'error in input:' : `${count} errors in input:`;
+    return { message: `${head}\n${err.issues.map((i) => `  ${formatLine(i)}`).join('\n')}`, exitCode: EXIT.ERROR };
+  }
+  if (err instanceof HostKeyError) return { message: err.message, exitCode: EXIT.UNREACHABLE_HOSTS };
+  if (err instanceof HostUnreachableError) return { message: err.message, exitCode: EXIT.UNREACHABLE_HOSTS };
+  if (err instanceof DrydockError) {
+    return { message: err.message, exitCode: err.code === 'USAGE' ? EXIT.USAGE : EXIT.ERROR };
+  }
+  // Anything else is a bug in drydock: say so plainly, keep the stack for the report.
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return { message: `internal error (please report it):\n${detail}`, exitCode: EXIT.INTERNAL };
+}
+
+function formatLine(issue: ConfigError['issues'][number]): string {
+  if (!issue.file) return issue.message;
+  const pos = issue.line ? `:${issue.line}${issue.col ? `:${issue.col}` : ''}` : '';
+  return `${issue.file}${pos}: ${issue.message}`;
+}

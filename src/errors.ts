@@ -64,7 +64,7 @@ export class HostUnreachableError extends DrydockError {
     readonly host: string,
     readonly phase: ConnectPhase,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(`${host}: unreachable (${phase}): ${message}`);
     this.name = 'HostUnreachableError';

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { renderError, EXIT } from './exit.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerInventory } from './commands/inventory.js';
+import { register as registerLab } from './commands/lab.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerInventory(program);
+  registerLab(program);
   return program;
 }
 

@@ -1,0 +1,26 @@
+/** `--limit @file`: the only I/O of pattern handling (retry files list one host per line). */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+
+export type ReadTextSync = (path: string) => string;
+
+const readUtf8: ReadTextSync = (path) => readFileSync(path, 'utf8');
+
+/**
+ * Host names (or patterns) listed one per line; blank lines and `#` comments are skipped. Synchronous on
+ * purpose: it runs once while planning, before any host is contacted.
+ */
+export function readLimitFile(path: string, readText: ReadTextSync = readUtf8): string[] {
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new ConfigError({ file: path, message: `cannot read --limit file: ${why}` });
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}

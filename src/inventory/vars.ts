@@ -1,0 +1,146 @@
+/**
+ * Variable precedence for one host, as Ansible's VariableManager computes it for inventory data:
+ *   inventory-source group vars (groups ordered by depth, then ansible_group_priority, then name)
+ *   < group_vars/ files (same order) < inventory-source host vars < host_vars/ files < magic vars < extra vars.
+ * Depth is the longest distance from `all`, so `all` < parent < child and same-depth groups merge in ASCII
+ * name order (later wins) unless a group priority says otherwise.
+ */
+import { isIPv6 } from 'node:net';
+import { ConfigError } from '../errors.js';
+import { GROUP_PRIORITY_VAR } from './model.js';
+import type { VarLayers } from './model.js';
+import type { Inventory, InventoryGroup, InventoryHost, Vars } from './types.js';
+
+const DEFAULT_GROUP_PRIORITY = 1;
+
+/** Longest distance of each group from `all` (all = 0, its children 1, ...). */
+export function groupDepths(inv: Inventory): Map<string, number> {
+  const depthOf = depthFunction(inv);
+  const depths = new Map<string, number>();
+  for (const name of inv.groups.keys()) depths.set(name, depthOf(name));
+  return depths;
+}
+
+/** A memoised depth lookup, so callers only pay for the groups they ask about. */
+function depthFunction(inv: Inventory): (name: string) => number {
+  const depths = new Map<string, number>([['all', 0]]);
+  const visiting = new Set<string>();
+  const depthOf = (name: string): number => {
+    const known = depths.get(name);
+    if (known !== undefined) return known;
+    const group = inv.groups.get(name);
+    // A cycle cannot come from loadInventory; a hand-built one must not hang us.
+    if (!group || visiting.has(name)) return 0;
+    visiting.add(name);
+    const parents = group.parents.length > 0 ? group.parents : ['all'];
+    const depth = 1 + Math.max(...parents.map(depthOf));
+    visiting.delete(name);
+    depths.set(name, depth);
+    return depth;
+  };
+  return depthOf;
+}
+
+export function groupPriority(group: InventoryGroup): number {
+  const layers = layersOf(group);
+  const value = layers.inventory[GROUP_PRIORITY_VAR];
+  return typeof value === 'number' ? value : DEFAULT_GROUP_PRIORITY;
+}
+
+/** Every group the host belongs to, directly or through parents, including `all`, in merge order. */
+export function groupsOf(inv: Inventory, hostName: string): string[] {
+  const host = requireHost(inv, hostName);
+  const found = new Set<string>();
+  const queue = ['all', ...host.groups];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (found.has(name)) continue;
+    found.add(name);
+    queue.push(...(inv.groups.get(name)?.parents ?? []));
+  }
+  return sortGroups(inv, [...found]);
+}
+
+/** Ansible's sort_groups: by depth, then priority, then name (all ascending; later entries win). */
+export function sortGroups(inv: Inventory, names: string[]): string[] {
+  const depthOf = depthFunction(inv);
+  const key = (n: string): [number, number] => {
+    const group = inv.groups.get(n);
+    return [depthOf(n), group ? groupPriority(group) : DEFAULT_GROUP_PRIORITY];
+  };
+  return [...names].sort((a, b) => {
+    const [da, pa] = key(a);
+    const [db, pb] = key(b);
+    if (da !== db) return da - db;
+    if (pa !== pb) return pa - pb;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+/** Hosts of the group and of all its descendants, in inventory order. */
+export function groupHosts(inv: Inventory, groupName: string): string[] {
+  if (!inv.groups.has(groupName)) throw new ConfigError(`no group named "${groupName}" in the inventory`);
+  if (groupName === 'all') return [...inv.hosts.keys()];
+  const members = new Set<string>();
+  const seen = new Set<string>();
+  const queue = [groupName];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const group = inv.groups.get(name);
+    if (!group) continue;
+    for (const h of group.hosts) members.add(h);
+    queue.push(...group.children);
+  }
+  return [...inv.hosts.keys()].filter((h) => members.has(h));
+}
+
+/** `inventory_hostname`, `inventory_hostname_short` and `group_names` (sorted, without `all`). */
+export function magicVars(inv: Inventory, hostName: string): Vars {
+  return magicFrom(hostName, groupsOf(inv, hostName));
+}
+
+function magicFrom(hostName: string, groups: string[]): Vars {
+  const isAddress = /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/.test(hostName) || isIPv6(hostName);
+  const groupNames = groups.filter((g) => g !== 'all');
+  return {
+    inventory_hostname: hostName,
+    inventory_hostname_short: isAddress ? hostName : hostName.split('.')[0],
+    group_names: groupNames.sort(),
+  };
+}
+
+export interface HostVarsOptions {
+  /** Add `inventory_hostname`, `inventory_hostname_short` and `group_names` (default true). */
+  magic?: boolean;
+}
+
+/** The host's merged variables; `extraVars` (`-e`) always win. */
+export function hostVars(inv: Inventory, hostName: string, extraVars: Vars = {}, options: HostVarsOptions = {}): Vars {
+  const host = requireHost(inv, hostName);
+  const groupNames = groupsOf(inv, hostName);
+  const groups = groupNames.map((g) => inv.groups.get(g)).filter((g) => g !== undefined);
+  const result: Vars = {};
+  for (const group of groups) {
+    const { [GROUP_PRIORITY_VAR]: _priority, ...inventoryVars } = layersOf(group).inventory;
+    Object.assign(result, inventoryVars);
+  }
+  for (const group of groups) Object.assign(result, layersOf(group).files);
+  const hostLayers = layersOf(host);
+  Object.assign(result, hostLayers.inventory, hostLayers.files);
+  if (options.magic !== false) Object.assign(result, magicFrom(hostName, groupNames));
+  return Object.assign(result, extraVars);
+}
+
+function requireHost(inv: Inventory, hostName: string): InventoryHost {
+  const host = inv.hosts.get(hostName);
+  if (!host) throw new ConfigError(`no host named "${hostName}" in the inventory`);
+  return host;
+}
+
+/** Loaded inventories keep source and file variables apart; hand-built ones only have `vars`. */
+function layersOf(entity: InventoryHost | InventoryGroup): VarLayers {
+  const layers = (entity as { varLayers?: VarLayers }).varLayers;
+  return layers ?? { inventory: entity.vars, files: {} };
+}

@@ -28,6 +28,8 @@ export interface ConnectionSpec {
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
   hostKeyPolicy: HostKeyPolicy;
+  /** Hash host names of keys appended under accept-new (OpenSSH HashKnownHosts). */
+  hashKnownHosts?: boolean;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;

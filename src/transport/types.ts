@@ -80,7 +80,11 @@ export interface ExecResult {
 
 export interface Connection {
   readonly name: string;
-  /** Runs one command on its own channel of the shared connection. Rejects only for transport trouble. */
+  /**
+   * Runs one command on its own channel of the shared connection. A non-zero exit status is a result, not a
+   * rejection. Rejects with HostUnreachableError for transport trouble, CommandTimeoutError on timeout or abort
+   * (the remote command is ended first), and RemoteCommandError (BecomeError) when sudo refuses: a task failure.
+   */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Writes a file over SFTP. */
   put(remotePath: string, data: Buffer | string, mode?: number): Promise<void>;

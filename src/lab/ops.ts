@@ -1,0 +1,169 @@
+/**
+ * `lab down`, `lab status`, `lab fault` and `lab ssh`: everything about a lab after `up`.
+ */
+import { rm } from 'node:fs/promises';
+import { ConfigError, UsageError } from '../errors.js';
+import { sendControl } from './control.js';
+import { labIdFor, labPaths } from './layout.js';
+import { linkIsUp, setLink } from './network.js';
+import { assertLabSupported } from './platform.js';
+import { sshTargetFor, waitForHostReady, waitForInit, type HostReadiness } from './readiness.js';
+import { sshInteractive } from './sshcmd.js';
+import { readLabRecord, writeLabRecord, type HostRecord, type LabRecord } from './state.js';
+import { processExists, signalProcess } from './sys.js';
+import { isSupervisorProcess, teardownLab, type TeardownReport } from './teardown.js';
+import { resolveStateDir } from './up.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function locate(stateDirOption: string | undefined) {
+  const stateDir = resolveStateDir(stateDirOption);
+  const id = labIdFor(stateDir);
+  const paths = labPaths(stateDir, id);
+  return { stateDir, id, paths, record: readLabRecord(paths.labJson) };
+}
+
+export interface DownResult {
+  stateDir: string;
+  wasRunning: boolean;
+  teardown: TeardownReport;
+  purged: boolean;
+}
+
+/** Stops every host through the supervisor, then removes whatever is left on the machine. */
+export async function labDown(options: { stateDir?: string; purge?: boolean; out: (line: string) => void }): Promise<DownResult> {
+  assertLabSupported();
+  const { stateDir, id, paths, record } = locate(options.stateDir);
+  const wasRunning = !!record && isSupervisorProcess(record.supervisorPid, paths.labJson);
+  if (record && wasRunning) {
+    const pid = record.supervisorPid!;
+    try {
+      await sendControl(paths.controlSocket, { op: 'stop' }, 60000);
+    } catch (err) {
+      options.out(`the supervisor did not stop cleanly (${(err as Error).message}); ending it`);
+      signalProcess(pid, 'SIGTERM');
+    }
+    const deadline = Date.now() + 10000;
+    while (processExists(pid) && isSupervisorProcess(pid, paths.labJson) && Date.now() < deadline) await sleep(20);
+  }
+  const teardown = await teardownLab(stateDir, id, readLabRecord(paths.labJson) ?? record);
+  if (options.purge) {
+    await rm(stateDir, { recursive: true, force: true });
+  } else {
+    const latest = readLabRecord(paths.labJson);
+    if (latest) {
+      latest.supervisorPid = null;
+      for (const host of latest.hosts) {
+        host.state = 'down';
+        host.initPid = null;
+        host.unsharePid = null;
+      }
+      await writeLabRecord(paths.labJson, latest);
+    }
+  }
+  return { stateDir, wasRunning, teardown, purged: !!options.purge };
+}
+
+export type HostStatusState = HostRecord['state'] | 'partitioned';
+
+export interface HostStatus {
+  name: string;
+  role: HostRecord['role'];
+  address: string;
+  state: HostStatusState;
+  initPid: number | null;
+  bootId: string | null;
+  boots: number;
+  lastExit: string | null;
+  upperDir: string;
+}
+
+export interface LabStatus {
+  stateDir: string;
+  exists: boolean;
+  running: boolean;
+  supervisorPid: number | null;
+  subnet: string | null;
+  inventory: string;
+  knownHosts: string;
+  clientKey: string;
+  hosts: HostStatus[];
+}
+
+export async function labStatus(options: { stateDir?: string }): Promise<LabStatus> {
+  assertLabSupported();
+  const { stateDir, paths, record } = locate(options.stateDir);
+  const running = !!record && isSupervisorProcess(record.supervisorPid, paths.labJson);
+  const hosts: HostStatus[] = [];
+  for (const host of record?.hosts ?? []) {
+    let state: HostStatusState = running ? host.state : 'down';
+    if (state === 'running' && (await linkIsUp(host.vethOuter)) === false) state = 'partitioned';
+    hosts.push({
+      name: host.name, role: host.role, address: host.address, state,
+      initPid: running ? host.initPid : null, bootId: host.bootId, boots: host.boots, lastExit: host.lastExit,
+      upperDir: host.paths.upper,
+    });
+  }
+  return {
+    stateDir, exists: !!record, running, supervisorPid: running ? record!.supervisorPid : null,
+    subnet: record?.subnet ?? null, inventory: paths.inventory, knownHosts: paths.knownHosts, clientKey: paths.clientKey, hosts,
+  };
+}
+
+export type FaultAction = 'down' | 'up' | 'partition' | 'heal';
+export const FAULT_ACTIONS: readonly FaultAction[] = ['down', 'up', 'partition', 'heal'];
+
+function runningLab(stateDirOption: string | undefined): { record: LabRecord; paths: ReturnType<typeof labPaths> } {
+  const { stateDir, paths, record } = locate(stateDirOption);
+  if (!record || !isSupervisorProcess(record.supervisorPid, paths.labJson)) {
+    throw new ConfigError(`no running lab in ${stateDir}; start one with "drydock lab up --state-dir ${stateDir}"`);
+  }
+  return { record, paths };
+}
+
+function findHost(record: LabRecord, name: string): HostRecord {
+  const host = record.hosts.find((h) => h.name === name);
+  if (!host) throw new UsageError(`no host "${name}" in the lab (hosts: ${record.hosts.map((h) => h.name).join(', ')})`);
+  return host;
+}
+
+/**
+ * down: halt the host and keep it down · up: boot it and wait until it is reachable ·
+ * partition: take its link down (it keeps running, cut off) · heal: bring the link back.
+ */
+export async function labFault(options: { stateDir?: string; host: string; action: string }): Promise<HostReadiness | null> {
+  assertLabSupported();
+  if (!FAULT_ACTIONS.includes(options.action as FaultAction)) {
+    throw new UsageError(`unknown fault "${options.action}" (one of: ${FAULT_ACTIONS.join(', ')})`);
+  }
+  const { record, paths } = runningLab(options.stateDir);
+  const host = findHost(record, options.host);
+  switch (options.action as FaultAction) {
+    case 'partition':
+      await setLink(host.vethOuter, false);
+      return null;
+    case 'heal':
+      await setLink(host.vethOuter, true);
+      return null;
+    case 'down': {
+      const reply = await sendControl(paths.controlSocket, { op: 'host-down', host: host.name });
+      if (!reply.ok) throw new ConfigError(`${host.name}: ${reply.error}`);
+      return null;
+    }
+    case 'up': {
+      const reply = await sendControl(paths.controlSocket, { op: 'host-up', host: host.name });
+      if (!reply.ok) throw new ConfigError(`${host.name}: ${reply.error}`);
+      const deadline = Date.now() + 60000;
+      await waitForInit(paths.labJson, host.name, deadline);
+      return waitForHostReady(record, host, deadline);
+    }
+  }
+}
+
+/** Runs the system ssh against a lab host with the lab's key and known_hosts; returns ssh's exit status. */
+export async function labSsh(options: { stateDir?: string; host: string; command: string[] }): Promise<number> {
+  assertLabSupported();
+  const { record } = runningLab(options.stateDir);
+  const host = findHost(record, options.host);
+  return sshInteractive(sshTargetFor(record, host), options.command);
+}

@@ -38,7 +38,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A reader that went away (`drydock … | head`) is not an error of ours: stop quietly, as Unix tools do. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const isEntry = process.argv[1] && /(?:drydock(?:\.js)?|main\.ts)$/.test(process.argv[1]);
 if (isEntry) {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   process.exitCode = await main(process.argv);
 }

@@ -44,8 +44,13 @@ export interface ResolveInput {
   env?: Partial<ResolveEnvironment>;
   /** Where the host is defined, so issues point there. */
   source?: SourceRef;
-  /** Options present but not applied (ignored ssh flags): worth a notice, never fatal. */
+  /**
+   * Options present but not applied (ignored ssh flags): worth a notice, never fatal. Each text is reported
+   * once; a jump host's warnings name the jump host alone, so they read the same for every target behind it.
+   */
   onWarning?: (message: string) => void;
+  /** Texts already reported: share one set across the hosts of a run so each warning is shown once per run. */
+  reportedWarnings?: Set<string>;
 }
 
 export const DEFAULT_IDENTITY_FILES = ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'];
@@ -62,6 +67,7 @@ interface Context {
   input: ResolveInput;
   env: ResolveEnvironment;
   issues: ConfigIssue[];
+  warn(message: string): void;
 }
 
 /** One host (target or hop) being resolved. */
@@ -94,7 +100,13 @@ function defaultEnvironment(): ResolveEnvironment {
 }
 
 export function resolveConnectionSpec(input: ResolveInput): ConnectionSpec {
-  const context: Context = { input, env: { ...defaultEnvironment(), ...input.env }, issues: [] };
+  const reported = input.reportedWarnings ?? new Set<string>();
+  const warn = (message: string): void => {
+    if (reported.has(message)) return;
+    reported.add(message);
+    input.onWarning?.(message);
+  };
+  const context: Context = { input, env: { ...defaultEnvironment(), ...input.env }, issues: [], warn };
   const spec = resolveSubject(context, { name: input.name, vars: input.vars, label: input.name, stack: [] });
   if (context.issues.length > 0) throw new ConfigError(context.issues);
   return spec;
@@ -123,7 +135,7 @@ function resolveSubject(context: Context, subject: Subject): ConnectionSpec {
     issue(`ansible_connection=${connection} is not supported; drydock connects over ssh only`);
   }
 
-  const args = parseArgs(context, subject.label, vars, issue);
+  const args = parseArgs(context, subject.name, vars, issue);
   const alias = vars.string('ansible_host', 'ansible_ssh_host') ?? subject.name;
   const cliUser = isTarget ? cli.user : undefined;
   const explicitUser = subject.hop?.user ?? cliUser ?? vars.string('ansible_user', 'ansible_ssh_user') ?? args.user;
@@ -181,6 +193,8 @@ function resolveSubject(context: Context, subject: Subject): ConnectionSpec {
   if (!identitiesOnly && env.authSock) spec.agentSocket = env.authSock;
   const hostKeyAlias = args.hostKeyAlias ?? config.hostKeyAlias;
   if (hostKeyAlias !== undefined) spec.hostKeyAlias = hostKeyAlias;
+  const hashKnownHosts = args.hashKnownHosts ?? config.hashKnownHosts;
+  if (hashKnownHosts !== undefined) spec.hashKnownHosts = hashKnownHosts;
 
   if (subject.reachedThrough) {
     spec.proxyJump = subject.reachedThrough;
@@ -191,15 +205,18 @@ function resolveSubject(context: Context, subject: Subject): ConnectionSpec {
   return spec;
 }
 
-/** ssh_common_args then ssh_extra_args, first value winning, as ssh reads its command line. */
-function parseArgs(context: Context, label: string, vars: VarReader, issue: (message: string) => void): SshHostConfig {
+/**
+ * ssh_common_args then ssh_extra_args, first value winning, as ssh reads its command line. Warnings name the
+ * host whose vars hold the option (`host`), not the target it is a jump host for.
+ */
+function parseArgs(context: Context, host: string, vars: VarReader, issue: (message: string) => void): SshHostConfig {
   const merged: SshHostConfig = { identityFiles: [] };
   for (const name of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
     const text = vars.string(name);
     if (text === undefined) continue;
     try {
       const { settings, warnings } = parseSshCommonArgs(text, context.env.home);
-      for (const warning of warnings) context.input.onWarning?.(`${label}: ${name}: ${warning}`);
+      for (const warning of warnings) context.warn(`${host}: ${name}: ${warning}`);
       for (const [key, value] of Object.entries(settings) as Array<[keyof SshHostConfig, never]>) {
         if (key === 'identityFiles') merged.identityFiles.push(...settings.identityFiles);
         else if (merged[key] === undefined) merged[key] = value;

@@ -150,12 +150,48 @@ describe('ssh host key verification against a real sshd', function () {
     expect(err).to.include({ keyType: 'ssh-ed25519' });
   });
 
-  it('looks the host up by HostKeyAlias when one is set', async () => {
-    const file = await knownHosts([`[db-alias]:${fleet.port} ${keyType} ${keyBlob}`]);
+  it('looks the host up by HostKeyAlias alone, without the port, as OpenSSH does', async () => {
+    expect(fleet.port).not.to.equal(22);
+    const file = await knownHosts([`db-alias ${keyType} ${keyBlob}`]);
     const store = await KnownHostsStore.load([file], []);
     const spec = fleetSpec(fleet, fleet.hosts[0], { hostKeyAlias: 'db-alias', userKnownHostsFiles: [file] });
     await (await openSshConnection(spec, { knownHosts: store })).close();
+    const { hostKeyAlias: _alias, ...withoutAlias } = spec;
+    expect(await settle(openSshConnection(withoutAlias, { knownHosts: store }))).to.include({ problem: 'unknown' });
     const err = await settle(openSshConnection({ ...spec, hostKeyAlias: 'other-alias' }, { knownHosts: store }));
     expect(err).to.include({ problem: 'unknown' });
+    expect((err as Error).message).to.include('host other-alias ');
+  });
+
+  it('does not take a [alias]:port line for a HostKeyAlias (OpenSSH never writes one)', async () => {
+    const file = await knownHosts([`[db-alias]:${fleet.port} ${keyType} ${keyBlob}`]);
+    const store = await KnownHostsStore.load([file], []);
+    const spec = fleetSpec(fleet, fleet.hosts[0], { hostKeyAlias: 'db-alias', userKnownHostsFiles: [file] });
+    expect(await settle(openSshConnection(spec, { knownHosts: store }))).to.include({ problem: 'unknown' });
+  });
+
+  it('accept-new records a HostKeyAlias host under the alias alone', async () => {
+    const file = await knownHosts([]);
+    const spec = fleetSpec(fleet, fleet.hosts[1], { hostKeyAlias: 'db-alias', hostKeyPolicy: 'accept-new', userKnownHostsFiles: [file] });
+    await (await openSshConnection(spec, { knownHosts: await KnownHostsStore.load([file], []) })).close();
+    expect(await readFile(file, 'utf8')).to.equal(`db-alias ${keyType} ${keyBlob}\n`);
+    const strict = { ...spec, hostKeyPolicy: 'strict' as const };
+    await (await openSshConnection(strict, { knownHosts: await KnownHostsStore.load([file], []) })).close();
+  });
+
+  it('accept-new with spec.hashKnownHosts writes a hashed line that ssh-keygen -F finds', async () => {
+    const file = await knownHosts([]);
+    const host = fleet.hosts[2]!;
+    const spec = fleetSpec(fleet, host, { hostKeyPolicy: 'accept-new', hashKnownHosts: true, userKnownHostsFiles: [file] });
+    await (await openSshConnection(spec, { knownHosts: await KnownHostsStore.load([file], []) })).close();
+    const text = await readFile(file, 'utf8');
+    expect(text).to.match(/^\|1\|[^ ]+ ssh-ed25519 /).and.not.include(host.address);
+    const { stdout } = await run('ssh-keygen', ['-F', `[${host.address}]:${host.port}`, '-f', file]);
+    expect(stdout).to.include(keyBlob);
+    const unhashed = await knownHosts([]);
+    const plainSpec = { ...spec, hashKnownHosts: true, userKnownHostsFiles: [unhashed] };
+    // The deps override still wins over the spec.
+    await (await openSshConnection(plainSpec, { knownHosts: await KnownHostsStore.load([unhashed], []), hashKnownHosts: false })).close();
+    expect(await readFile(unhashed, 'utf8')).to.equal(`[${host.address}]:${host.port} ${keyType} ${keyBlob}\n`);
   });
 });

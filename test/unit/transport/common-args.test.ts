@@ -53,6 +53,13 @@ describe('transport/common-args', () => {
     expect(settings.identityFiles).to.deep.equal(['/home/ops/.ssh/a', '/keys/b']);
   });
 
+  it('reads HashKnownHosts, first value winning, and rejects a value that is not yes or no', () => {
+    expect(parseSshCommonArgs('-o HashKnownHosts=yes -o HashKnownHosts=no').settings.hashKnownHosts).to.equal(true);
+    expect(parseSshCommonArgs('-o hashknownhosts=no').settings.hashKnownHosts).to.equal(false);
+    const error = configErrorOf(() => parseSshCommonArgs('-o HashKnownHosts=maybe'));
+    expect(error.issues.map((issue) => issue.message)).to.deep.equal(['HashKnownHosts "maybe" is not yes or no']);
+  });
+
   it('lists ignored options and flags as warnings', () => {
     const { warnings } = parseSshCommonArgs('-o ControlMaster=auto -o ControlPersist=60s -A -F /x/config');
     expect(warnings).to.deep.equal([

@@ -176,6 +176,47 @@ describe('transport/resolve', () => {
     expect(warnings).to.deep.equal(['node1: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock']);
   });
 
+  it('reports a jump host\'s inherited ignored options once, in the same words for every target', () => {
+    const common = '-J bastion -o ControlPersist=60s -C';
+    const groupVars = { ansible_ssh_common_args: common };
+    const warnings: string[] = [];
+    const reportedWarnings = new Set<string>();
+    for (const name of ['node1', 'node2']) {
+      resolve({ name, vars: groupVars, inventory: { bastion: groupVars }, onWarning: (w) => warnings.push(w), reportedWarnings });
+    }
+    expect(warnings).to.deep.equal([
+      'node1: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock',
+      'node1: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
+      'bastion: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock',
+      'bastion: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
+      'node2: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock',
+      'node2: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
+    ]);
+  });
+
+  it('names each hop\'s warnings after the hop alone, not the path to it', () => {
+    const vars = { ansible_ssh_common_args: '-J a,b -C', ansible_ssh_extra_args: '-C' };
+    const warnings: string[] = [];
+    resolve({ vars, inventory: { a: vars, b: vars }, onWarning: (w) => warnings.push(w) });
+    expect(warnings).to.deep.equal([
+      'node1: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
+      'node1: ansible_ssh_extra_args: ssh flag -C is ignored by drydock',
+      'a: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
+      'a: ansible_ssh_extra_args: ssh flag -C is ignored by drydock',
+      'b: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
+      'b: ansible_ssh_extra_args: ssh flag -C is ignored by drydock',
+    ]);
+  });
+
+  it('takes HashKnownHosts from ssh config, ssh_common_args winning, and leaves it unset otherwise', () => {
+    const cfg = parseSshConfig('Host node1\n  HashKnownHosts yes\n', '/cfg');
+    expect(resolve({ sshConfig: cfg }).hashKnownHosts).to.equal(true);
+    const args = { ansible_ssh_common_args: '-o HashKnownHosts=no' };
+    expect(resolve({ sshConfig: cfg, vars: args }).hashKnownHosts).to.equal(false);
+    expect(resolve({ vars: { ansible_ssh_common_args: '-o HashKnownHosts=yes' } }).hashKnownHosts).to.equal(true);
+    expect(resolve({})).not.to.have.property('hashKnownHosts');
+  });
+
   describe('ProxyJump', () => {
     it('reaches a hop that is an inventory host with that host\'s connection vars', () => {
       const spec = resolve({

@@ -91,7 +91,8 @@ export async function decideHostKey(
     return { fingerprint };
   }
   const file = store.writableFile ?? spec.userKnownHostsFiles[0] ?? '~/.ssh/known_hosts';
-  return refuse('unknown', unknownHostMessage(host, port, keyType, fingerprint, file, check.known));
+  const dial = spec.hostKeyAlias ? { hostname: spec.hostname, port: spec.port } : undefined;
+  return refuse('unknown', unknownHostMessage(host, port, keyType, fingerprint, file, check.known, dial));
 }
 
 /** The known_hosts files could not be consulted (or written): the connection stops in the hostkey phase. */

@@ -39,6 +39,8 @@ export function unknownHostMessage(
   fingerprint: string,
   knownHostsFile: string,
   recorded: readonly RecordedKey[] = [],
+  /** The real address when the key is recorded under a HostKeyAlias: keyscan must dial it, not the alias. */
+  dial?: { hostname: string; port: number },
 ): string {
   const lines = [
     `the authenticity of host ${knownHostsName(host, port)} can't be established: it presented a ${keyType} ` +
@@ -51,8 +53,10 @@ export function unknownHostMessage(
   lines.push(
     'Check the fingerprint out of band (on the host: ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then either',
     'record it after comparing:',
-    `  ${keyscanCommand(host, port, keyType)} | ssh-keygen -lf -`,
-    `  ${keyscanCommand(host, port, keyType)} >> ${shellQuote(knownHostsFile)}`,
+    `  ${keyscanCommand(dial?.hostname ?? host, dial?.port ?? port, keyType)} | ssh-keygen -lf -`,
+    dial
+      ? `  ${keyscanCommand(dial.hostname, dial.port, keyType)} | sed 's/^[^ ]*/${knownHostsName(host, port)}/' >> ${shellQuote(knownHostsFile)}`
+      : `  ${keyscanCommand(host, port, keyType)} >> ${shellQuote(knownHostsFile)}`,
     'or rerun with --host-key-checking accept-new to record the keys of new hosts on first connection.',
   );
   return lines.join('\n');

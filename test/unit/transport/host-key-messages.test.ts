@@ -15,6 +15,13 @@ describe('transport/host-key-messages', () => {
     expect(unknownHostMessage('node1', 22, 'ssh-ed25519', 'SHA256:abc', '/kh')).to.contain('ssh-keyscan -t ed25519 node1 >>');
   });
 
+  it('scans the real address but records the line under the HostKeyAlias', () => {
+    const text = unknownHostMessage('db-alias', 22, 'ssh-ed25519', 'SHA256:abc', '/kh', [], { hostname: '127.0.0.9', port: 2200 });
+    expect(text).to.contain("ssh-keyscan -p 2200 -t ed25519 127.0.0.9 | sed 's/^[^ ]*/db-alias/' >> /kh");
+    expect(text).to.contain('ssh-keyscan -p 2200 -t ed25519 127.0.0.9 | ssh-keygen -lf -');
+    expect(text).not.to.contain('ed25519 db-alias');
+  });
+
   it('warns loudly about a changed key, with both fingerprints, file:line and the ssh-keygen -R command', () => {
     const text = changedHostMessage('node1', 2222, 'ssh-ed25519', 'SHA256:new', [
       { file: '/kh', line: 7, keyType: 'ssh-ed25519', fingerprint: 'SHA256:old' },

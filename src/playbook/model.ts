@@ -1,0 +1,149 @@
+/**
+ * The typed, validated playbook. Everything here was checked by the loader; each play, task and block
+ * keeps where it was written so the engine can say "playbooks/upgrade.yml:42:7" in any message.
+ *
+ * Keyword values the user may template are typed `Templated<T>`: either the value itself or a string
+ * holding `{{ … }}`, rendered by the engine per host (e.g. `become: "{{ needs_root }}"`).
+ */
+import type { HostOrder, SerialItem } from './batches.js';
+import type { Condition } from './template.js';
+import type { SourcePos } from './yaml-source.js';
+
+export type { SourcePos, Condition, HostOrder, SerialItem };
+
+/** A value, or a `{{ … }}` template string that renders to one. */
+export type Templated<T> = T | string;
+
+/** Keywords shared by tasks and blocks (a block's keywords apply to every task inside it). */
+export interface TaskKeywords {
+  name?: string;
+  pos: SourcePos;
+  /** All must hold (a `when:` list means AND). Empty means always. */
+  when: Condition[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  environment?: Templated<Record<string, unknown>>;
+  become?: Templated<boolean>;
+  becomeUser?: string;
+  becomeMethod?: string;
+  remoteUser?: string;
+  delegateTo?: string;
+  runOnce?: Templated<boolean>;
+  ignoreErrors?: Templated<boolean>;
+  ignoreUnreachable?: Templated<boolean>;
+  checkMode?: Templated<boolean>;
+  diff?: Templated<boolean>;
+  noLog?: Templated<boolean>;
+  /** Most hosts running this at once; 0 means no limit beyond forks/serial. */
+  throttle?: Templated<number>;
+  /** Seconds; the task fails when it runs longer. 0 means no limit. */
+  timeout?: Templated<number>;
+}
+
+export type LoopStyle = 'loop' | 'with_items' | 'with_list' | 'with_dict';
+
+export interface LoopSpec {
+  /** `with_items` flattens one level; `with_dict` iterates {key, value} items; `loop`/`with_list` take the list as is. */
+  style: LoopStyle;
+  /** A list, or a template string rendering to one. */
+  items: unknown;
+  pos: SourcePos;
+}
+
+export interface LoopControl {
+  /** Name of the loop variable (default `item`). */
+  loopVar: string;
+  /** Template shown instead of the whole item in output. */
+  label?: string;
+  indexVar?: string;
+  /** Seconds to wait between items. */
+  pause?: Templated<number>;
+}
+
+export interface Task extends TaskKeywords {
+  kind: 'task';
+  /** Canonical module name (`apt` for `ansible.builtin.apt`). */
+  module: string;
+  /** The module name as written, for messages. */
+  moduleWritten: string;
+  /** Arguments with canonical names (aliases resolved), typed as the module spec declares; may hold templates. */
+  args: Record<string, unknown>;
+  /** Free-form text (`command: ls -la`), for modules that take it. */
+  freeForm?: string;
+  register?: string;
+  until?: Condition[];
+  retries?: Templated<number>;
+  delay?: Templated<number>;
+  failedWhen?: Condition[];
+  changedWhen?: Condition[];
+  loop?: LoopSpec;
+  loopControl?: LoopControl;
+  /** Handler names or `listen` topics to notify when the task changes something. */
+  notify: string[];
+  /** Handlers only: extra topics this handler answers to. */
+  listen: string[];
+}
+
+export interface Block extends TaskKeywords {
+  kind: 'block';
+  block: TaskItem[];
+  rescue: TaskItem[];
+  always: TaskItem[];
+}
+
+export type TaskItem = Task | Block;
+
+export interface VarsFile {
+  /** As written in the playbook (may hold a template). */
+  written: string;
+  pos: SourcePos;
+  /** Absolute path of the file that was loaded; absent when the path is templated and resolved at run time. */
+  path?: string;
+  /** The loaded variables (present when `path` is). */
+  vars?: Record<string, unknown>;
+}
+
+export type Strategy = 'linear' | 'free';
+
+export interface Play {
+  name: string;
+  pos: SourcePos;
+  /** Host pattern (a list in the playbook is joined with ','). */
+  hosts: string;
+  /** Batch sizes; empty means one batch with every host. See batches.ts. */
+  serial: SerialItem[];
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  order: HostOrder;
+  strategy: Strategy;
+  gatherFacts: Templated<boolean>;
+  become?: Templated<boolean>;
+  becomeUser?: string;
+  becomeMethod?: string;
+  remoteUser?: string;
+  runOnce?: Templated<boolean>;
+  ignoreUnreachable?: Templated<boolean>;
+  forceHandlers: boolean;
+  tags: string[];
+  environment?: Templated<Record<string, unknown>>;
+  vars: Record<string, unknown>;
+  /** In playbook order; later files override earlier ones. */
+  varsFiles: VarsFile[];
+  preTasks: TaskItem[];
+  tasks: TaskItem[];
+  postTasks: TaskItem[];
+  handlers: Task[];
+  /** Conditions from `import_playbook … when:` that apply to every task of the play. */
+  when: Condition[];
+  /** The import_playbook items that brought this play in, outermost first. */
+  importedVia: SourcePos[];
+}
+
+export interface Playbook {
+  /** Absolute path of the top playbook. */
+  file: string;
+  /** Plays in run order, with import_playbook expanded. */
+  plays: Play[];
+  /** Every file read (playbooks and vars files), absolute paths. */
+  files: string[];
+}

@@ -1,0 +1,97 @@
+/**
+ * The playbook front end's one door to the `yaml` package. Parses in YAML 1.1 mode (what PyYAML and thus
+ * Ansible users expect: yes/no booleans, 0755 octal, `<<` merges) and keeps a LineCounter so every node
+ * can be mapped back to file:line:col.
+ */
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type ParsedNode } from 'yaml';
+import type { ConfigIssue } from '../errors.js';
+
+export type YamlNode = ParsedNode | Node;
+
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  pos(node: YamlNode | null | undefined): SourcePos;
+  /** Converts a node to plain data (aliases and merges resolved). */
+  toJS(node: YamlNode | null | undefined): unknown;
+  /** Follows an alias to the node it names. */
+  deref(node: YamlNode | null | undefined): YamlNode | null;
+}
+
+export type ParseOutcome = { ok: true; source: YamlSource } | { ok: false; issues: ConfigIssue[] };
+
+export function parseYamlSource(text: string, file: string): ParseOutcome {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  // Unknown tags (!vault, !unsafe) would silently become plain strings: refuse them instead.
+  const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+  if (problems.length) {
+    return {
+      ok: false,
+      issues: problems.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        const message = e.code === 'TAG_RESOLVE_FAILED' ? `unsupported YAML tag: ${e.message.split('\n')[0]} (Ansible Vault and !unsafe are not supported)` : `YAML syntax error: ${e.message.split('\n')[0]}`;
+        return { file, line: at.line, col: at.col, message };
+      }),
+    };
+  }
+  const source: YamlSource = {
+    file,
+    doc,
+    pos(node) {
+      const offset = node?.range?.[0] ?? 0;
+      const at = lines.linePos(offset);
+      return { file, line: at.line, col: at.col };
+    },
+    toJS(node) {
+      if (!node) return null;
+      return (node as Node).toJS(doc, { maxAliasCount: 100 });
+    },
+    deref(node) {
+      if (!node) return null;
+      return isAlias(node) ? ((node.resolve(doc) as YamlNode | undefined) ?? null) : node;
+    },
+  };
+  return { ok: true, source };
+}
+
+export interface MapEntry {
+  key: string;
+  keyNode: YamlNode;
+  value: YamlNode | null;
+}
+
+/** Entries of a map node with `<<: *anchor` merges expanded (explicit keys win over merged ones). */
+export function mapEntries(source: YamlSource, node: YamlNode): MapEntry[] {
+  if (!isMap(node)) return [];
+  const explicit: MapEntry[] = [];
+  const merged: MapEntry[] = [];
+  for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
+    const key = pair.key;
+    if (isScalar(key) && typeof key.value === 'symbol') {
+      const targets = source.deref(pair.value);
+      const list = isSeq(targets) ? (targets.items as YamlNode[]).map((n) => source.deref(n)) : [targets];
+      for (const target of list) if (target) merged.push(...mapEntries(source, target));
+      continue;
+    }
+    explicit.push({ key: isScalar(key) ? String(key.value) : String(source.toJS(key)), keyNode: key, value: source.deref(pair.value) });
+  }
+  const seen = new Set(explicit.map((e) => e.key));
+  return [...explicit, ...merged.filter((e) => !seen.has(e.key) && seen.add(e.key))];
+}
+
+export function seqItems(source: YamlSource, node: YamlNode): YamlNode[] {
+  return isSeq(node) ? (node.items as YamlNode[]).map((n) => source.deref(n) ?? n) : [];
+}
+
+export { isMap, isSeq, isScalar };
+
+export function dumpYaml(value: unknown, indent: number): string {
+  return stringify(value, { indent, version: '1.1', lineWidth: 0 });
+}

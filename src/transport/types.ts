@@ -96,6 +96,11 @@ export interface Connection {
 export interface ConnectionPool {
   /** The one connection for this host in this run, opened on first use. Rejects with HostUnreachableError. */
   connect(spec: ConnectionSpec): Promise<Connection>;
+  /**
+   * Drops the host's connection (already dead after a reboot) and opens a new one, retrying until
+   * `timeoutMs`. Used by the reboot module; every other caller keeps the one connection of the run.
+   */
+  reconnect?(spec: ConnectionSpec, options?: { timeoutMs?: number }): Promise<Connection>;
   /** Handshakes performed so far (bastion connections included). */
   readonly handshakes: number;
   closeAll(): Promise<void>;

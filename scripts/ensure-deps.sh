@@ -48,8 +48,11 @@ if [[ $want_bench -eq 1 ]]; then
 fi
 if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi
 
+# Debian ships kubectl in the package "kubernetes-client" (bookworm: 1.20.2); there is no Debian package
+# named "kubectl". The API simulator's fidelity tests pass with it and with newer kubectl (1.32 checked).
 if [[ $want_kubectl -eq 1 ]] && ! command -v kubectl >/dev/null; then
   apt_install kubernetes-client
+  command -v kubectl >/dev/null || { echo "ensure-deps: kubernetes-client installed no kubectl" >&2; exit 1; }
 fi
 # The Debian package enables and starts the machine's own sshd on port 22 when systemd runs; drydock's
 # tests use their own sshd processes and never this one.

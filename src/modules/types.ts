@@ -4,6 +4,7 @@
  * modules are testable with fakes and never reach for globals.
  */
 import type { RunEvent } from '../events/events.js';
+import type { KubePort } from '../kube/port.js';
 import type { Connection, ExecOptions, ExecResult } from '../transport/types.js';
 
 /** Time, injected wherever it decides behaviour (timeouts, retries, reboot waits). */
@@ -50,6 +51,11 @@ export interface ModuleContext {
    */
   reconnect(options?: { timeoutMs?: number }): Promise<Connection>;
   controller: ControllerFiles;
+  /**
+   * The cluster's API for kube_* modules, opened once per run on first use (from --kubeconfig, KUBECONFIG,
+   * ~/.kube/config, or the first control plane's admin.conf over SSH). Absent when the run has no cluster access.
+   */
+  kube?(): Promise<KubePort>;
   clock: ModuleClock;
   /** Ends with the task's timeout or Ctrl-C; long waits must honour it. */
   signal: AbortSignal;

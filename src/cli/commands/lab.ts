@@ -1,11 +1,13 @@
 /**
- * `drydock lab ...`: the test lab. For now one command, `drydock lab apiserver`, the Kubernetes API
- * simulator: prints one ready line (URL and kubeconfig path) and serves until SIGINT or SIGTERM.
+ * `drydock lab ...`: the rehearsal lab. `up | down | status | ssh | fault` manage the namespaced Debian hosts
+ * (src/lab/cli.ts); `apiserver` runs the Kubernetes API simulator standalone: it prints one ready line (URL and
+ * kubeconfig path) and serves until SIGINT or SIGTERM.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { parseListen, startApiServer } from '../../lab/apiserver/index.js';
+import { registerLabHostCommands } from '../../lab/cli.js';
 
 interface ApiserverOptions {
   listen: string;
@@ -24,7 +26,8 @@ function nonNegative(value: string, flag: string): number {
 }
 
 export function register(program: Command): void {
-  const lab = program.command('lab').description('the test lab: simulated cluster pieces for trying drydock safely');
+  const lab = program.command('lab').description('the rehearsal lab: namespaced Debian hosts and a simulated Kubernetes API');
+  registerLabHostCommands(lab);
   lab
     .command('apiserver')
     .description('serve a simulated Kubernetes API (HTTPS) that real kubectl and drydock can drain against')

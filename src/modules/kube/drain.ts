@@ -1,0 +1,214 @@
+/**
+ * kube_drain: `kubectl drain` through drydock's own drain (src/kube/drain.ts) — cordon, kubectl's pod
+ * filters, evictions retried while a PodDisruptionBudget says no, one global deadline — with live progress
+ * (which pods remain, which PDB holds each) and a failure message that names them.
+ *
+ * Defaults, chosen for unattended maintenance and documented in the spec below:
+ *  - timeout 600 s (kubectl waits forever; 0 restores that). A drain stuck on a PDB must end, leave the node
+ *    cordoned and fail loudly rather than hold a maintenance window hostage.
+ *  - ignore_daemonsets true (kubectl: false). Neither evicts DaemonSet pods; the flag only decides whether
+ *    their presence is an error, and every kubeadm node runs kube-proxy.
+ *  - delete_emptydir_data and force stay false as in kubectl: both lose data, so they are opt-in.
+ * Check mode plans the drain (what would be evicted, skipped or refused) without cordoning.
+ */
+import { drainNode, type DrainOptions, type DrainProgress } from '../../kube/drain.js';
+import { pdbsCovering, planDrain } from '../../kube/drain-filters.js';
+import { DrainError, type PendingPod } from '../../kube/errors.js';
+import { controllerOf, podRef, type KubePdb, type KubePod, type KubePort } from '../../kube/port.js';
+import type { ModuleSpec } from '../../playbook/modules.js';
+import { optBool, optInt, optString } from '../args.js';
+import { failed, guarded } from '../failure.js';
+import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { apiFailure, cordonFacts, kubeClock, kubePort, moduleHints, observeCordon, targetNode, type TargetNode } from './common.js';
+
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
+
+export const kubeDrainSpec: ModuleSpec = {
+  name: 'kube_drain',
+  args: {
+    node: { type: 'str' },
+    timeout: { type: 'int', default: DEFAULT_DRAIN_TIMEOUT_SECONDS },
+    ignore_daemonsets: { type: 'bool', default: true },
+    delete_emptydir_data: { type: 'bool', default: false, aliases: ['delete_local_data'] },
+    force: { type: 'bool', default: false },
+    grace_period: { type: 'int', default: -1 },
+    pod_selector: { type: 'str' },
+    disable_eviction: { type: 'bool', default: false },
+    skip_wait_for_delete_timeout: { type: 'int', default: 0 },
+  },
+};
+
+function drainOptions(ctx: ModuleContext): Omit<DrainOptions, 'onProgress' | 'clock'> {
+  const timeout = optInt(ctx.args, 'timeout') ?? DEFAULT_DRAIN_TIMEOUT_SECONDS;
+  return {
+    timeoutMs: Math.max(0, timeout) * 1000,
+    ignoreDaemonsets: optBool(ctx.args, 'ignore_daemonsets') !== false,
+    deleteEmptydirData: optBool(ctx.args, 'delete_emptydir_data') === true,
+    force: optBool(ctx.args, 'force') === true,
+    gracePeriodSeconds: optInt(ctx.args, 'grace_period') ?? -1,
+    podSelector: optString(ctx.args, 'pod_selector') || undefined,
+    disableEviction: optBool(ctx.args, 'disable_eviction') === true,
+    skipWaitForDeleteTimeoutSeconds: Math.max(0, optInt(ctx.args, 'skip_wait_for_delete_timeout') ?? 0),
+  };
+}
+
+export function describeRemaining(p: PendingPod): string {
+  switch (p.state) {
+    case 'blocked':
+      return `${p.pod} (${p.pdbs.length > 0 ? `held by PodDisruptionBudget ${p.pdbs.join(', ')}` : 'eviction refused'})`;
+    case 'terminating':
+      return `${p.pod} (terminating)`;
+    case 'failed':
+      return `${p.pod} (failed${p.message ? `: ${p.message}` : ''})`;
+    default:
+      return `${p.pod} (evicting)`;
+  }
+}
+
+/** DrainProgress → run events: warnings as kubectl prints them, a status line of the pods still on the node. */
+function progressReporter(ctx: ModuleContext, node: string): (event: DrainProgress) => void {
+  const remaining = new Map<string, PendingPod>();
+  const lastRefusal = new Map<string, string>();
+  const started = ctx.clock.now();
+  const status = (): void =>
+    ctx.emit({ type: 'status', waitingOn: [...remaining.values()].map(describeRemaining), task: `kube_drain ${node}`, elapsedMs: ctx.clock.now() - started });
+  return (event) => {
+    switch (event.kind) {
+      case 'planned':
+        for (const warning of event.warnings) ctx.emit({ type: 'warning', host: ctx.host, message: `drain ${node}: ${warning}` });
+        for (const pod of event.toEvict) remaining.set(pod, { pod, state: 'evicting', pdbs: [] });
+        status();
+        break;
+      case 'blocked': {
+        remaining.set(event.pod, { pod: event.pod, state: 'blocked', pdbs: event.pdbs, message: event.message });
+        const held = event.pdbs.length > 0 ? ` (PodDisruptionBudget ${event.pdbs.join(', ')})` : '';
+        const text = `drain ${node}: cannot evict ${event.pod} yet${held}: ${event.message}; retrying every ${Math.round(event.retryInMs / 1000)}s`;
+        if (lastRefusal.get(event.pod) !== event.message) ctx.emit({ type: 'warning', host: ctx.host, message: text });
+        lastRefusal.set(event.pod, event.message);
+        status();
+        break;
+      }
+      case 'terminating':
+        remaining.set(event.pod, { pod: event.pod, state: 'terminating', pdbs: [] });
+        status();
+        break;
+      case 'gone':
+        remaining.delete(event.pod);
+        status();
+        break;
+      case 'failed':
+        remaining.set(event.pod, { pod: event.pod, state: 'failed', pdbs: [], message: event.message });
+        ctx.emit({ type: 'warning', host: ctx.host, message: `drain ${node}: eviction of ${event.pod} failed: ${event.message}` });
+        break;
+      case 'warning':
+        ctx.emit({ type: 'warning', host: ctx.host, message: `drain ${node}: ${event.message}` });
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+async function run(ctx: ModuleContext): Promise<ModuleResult> {
+  const node = targetNode(ctx);
+  const options = drainOptions(ctx);
+  const port = await kubePort(ctx, 'kube_drain');
+  if (ctx.check) return checkDrain(ctx, port, node, options);
+  try {
+    const result = await drainNode(port, node.name, { ...options, clock: kubeClock(ctx), onProgress: progressReporter(ctx, node.name) });
+    const record = observeCordon(ctx, node.name, result.wasAlreadyCordoned);
+    const evicted = result.evicted.length;
+    return {
+      changed: !result.wasAlreadyCordoned || evicted > 0,
+      msg: `drained node ${node.name}: ${evicted} pod(s) evicted${result.skipped.length > 0 ? `, ${result.skipped.length} left in place` : ''}`,
+      node: node.name,
+      evicted: result.evicted,
+      skipped_pods: result.skipped,
+      warnings: result.warnings,
+      elapsed_ms: result.elapsedMs,
+      ...record,
+      facts: cordonFacts(ctx, node.name, record),
+    };
+  } catch (err) {
+    if (!(err instanceof DrainError)) return apiFailure(err, node);
+    const record = observeCordon(ctx, node.name, err.wasAlreadyCordoned);
+    const extra = {
+      node: node.name,
+      failure: err.failure,
+      pending: err.pending.map((p) => ({ pod: p.pod, state: p.state, pdbs: p.pdbs, ...(p.message ? { message: p.message } : {}) })),
+      ...record,
+      left_cordoned: true,
+      // The node stays cordoned on failure (kubectl's behaviour); the facts let a rescue uncordon it.
+      facts: cordonFacts(ctx, node.name, record),
+    };
+    if (ctx.signal.aborted) {
+      return failed(`drain of node ${node.name} interrupted (task timeout or Ctrl-C); the node stays cordoned`, { ...extra, interrupted: true });
+    }
+    if (err.failure === 'api' && err.status === 404) return apiFailure(err, node, extra);
+    return failed(`${moduleHints(err.message)}\nnode ${node.name} stays cordoned`, extra);
+  }
+}
+
+/** Check mode: the drain's plan and the PodDisruptionBudgets in its way, without cordoning. */
+async function checkDrain(ctx: ModuleContext, port: KubePort, node: TargetNode, options: ReturnType<typeof drainOptions>): Promise<ModuleResult> {
+  try {
+    const current = await port.getNode(node.name);
+    const wasAlreadyCordoned = current.spec.unschedulable === true;
+    const pods = await port.listPodsOnNode(node.name, options.podSelector);
+    const daemonSets = await existingDaemonSets(port, pods);
+    const plan = planDrain(pods, { ...options, now: ctx.clock.now() }, (ns, name) => daemonSets.has(`${ns}/${name}`));
+    const record = observeCordon(ctx, node.name, wasAlreadyCordoned);
+    const base = {
+      node: node.name,
+      would_evict: plan.toEvict.map(podRef),
+      skipped_pods: plan.skipped.map((s) => ({ pod: podRef(s.pod), reason: s.reason })),
+      warnings: plan.warnings,
+      ...record,
+    };
+    if (plan.errors.length > 0) {
+      const reasons = plan.errors.map((e) => `${podRef(e.pod)}: ${moduleHints(e.reason)}`);
+      return failed(`drain of node ${node.name} would be refused:\n${reasons.join('\n')}`, { ...base, refused: reasons });
+    }
+    const pdbs = options.disableEviction ? [] : await port.listPdbs();
+    const blockers = pdbBlockers(plan.toEvict, pdbs);
+    return {
+      changed: !wasAlreadyCordoned || plan.toEvict.length > 0,
+      msg: `would cordon and drain node ${node.name}: ${plan.toEvict.length} pod(s) to evict${blockers.length > 0 ? `; ${blockers.join('; ')}` : ''}`,
+      ...base,
+      pdb_blockers: blockers,
+      facts: cordonFacts(ctx, node.name, record),
+    };
+  } catch (err) {
+    return apiFailure(err, node);
+  }
+}
+
+/** Evictions the PDBs would refuse now: a pod under two budgets (500, never retried) or a budget with no disruption left. */
+export function pdbBlockers(pods: KubePod[], pdbs: KubePdb[]): string[] {
+  const blockers: string[] = [];
+  for (const pod of pods) {
+    const covering = pdbsCovering(pod, pdbs);
+    const names = covering.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`);
+    if (covering.length > 1) blockers.push(`${podRef(pod)} is covered by several PodDisruptionBudgets (${names.join(', ')}); its eviction would fail`);
+    else if (covering.length === 1 && (covering[0]!.status?.disruptionsAllowed ?? 0) <= 0) {
+      blockers.push(`${podRef(pod)} is held by PodDisruptionBudget ${names[0]} (no disruption allowed now)`);
+    }
+  }
+  return blockers;
+}
+
+async function existingDaemonSets(port: KubePort, pods: KubePod[]): Promise<Set<string>> {
+  const wanted = new Set<string>();
+  for (const pod of pods) {
+    const ref = controllerOf(pod.metadata);
+    if (ref?.kind === 'DaemonSet') wanted.add(`${pod.metadata.namespace ?? 'default'}/${ref.name}`);
+  }
+  const existing = new Set<string>();
+  for (const key of wanted) {
+    const [ns, name] = key.split('/') as [string, string];
+    if (await port.getDaemonSet(ns, name)) existing.add(key);
+  }
+  return existing;
+}
+
+export const kubeDrain: TaskModule = guarded({ name: 'kube_drain', supportsCheck: true, controllerOnly: true, run });

@@ -1,0 +1,57 @@
+/**
+ * kube_uncordon: makes the node schedulable again — but, by default, only a node drydock cordoned in this
+ * run (kube_cordon or kube_drain recorded it). A node that was cordoned before the run, or that no drydock
+ * task of this run cordoned, stays cordoned and the result says so (`left_cordoned: true`) for the recap.
+ */
+import { uncordon } from '../../kube/drain.js';
+import type { ModuleSpec } from '../../playbook/modules.js';
+import { optBool } from '../args.js';
+import { guarded } from '../failure.js';
+import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { apiFailure, cordonFacts, kubePort, recordedCordon, targetNode } from './common.js';
+
+export const kubeUncordonSpec: ModuleSpec = {
+  name: 'kube_uncordon',
+  args: {
+    node: { type: 'str' },
+    only_if_cordoned_by_drydock: { type: 'bool', default: true },
+  },
+};
+
+export const LEFT_CORDONED_BEFORE_RUN = 'left cordoned: it was cordoned before this run';
+
+async function run(ctx: ModuleContext): Promise<ModuleResult> {
+  const node = targetNode(ctx);
+  const onlyOurs = optBool(ctx.args, 'only_if_cordoned_by_drydock') !== false;
+  const record = recordedCordon(ctx, node.name);
+  const port = await kubePort(ctx, 'kube_uncordon');
+  try {
+    const current = await port.getNode(node.name);
+    const cordoned = current.spec.unschedulable === true;
+    // In check mode nothing was cordoned for real; a record of "would cordon" still means "would uncordon".
+    const wouldBeCordoned = cordoned || (ctx.check && record?.cordoned_by_drydock === true);
+    const base = { node: node.name, was_cordoned: record?.was_cordoned ?? null, cordoned_by_drydock: record?.cordoned_by_drydock ?? false };
+    if (!wouldBeCordoned) {
+      return { changed: false, msg: `node ${node.name} is not cordoned`, ...base, left_cordoned: false, facts: cordonFacts(ctx, node.name, null) };
+    }
+    if (onlyOurs && record?.was_cordoned === true) {
+      return { changed: false, msg: LEFT_CORDONED_BEFORE_RUN, ...base, left_cordoned: true };
+    }
+    if (onlyOurs && !record?.cordoned_by_drydock) {
+      const msg = 'left cordoned: no drydock task cordoned it in this run (set only_if_cordoned_by_drydock: false to uncordon it anyway)';
+      return { changed: false, msg, ...base, left_cordoned: true };
+    }
+    if (!ctx.check) await uncordon(port, node.name);
+    return {
+      changed: true,
+      msg: `${ctx.check ? 'would uncordon' : 'uncordoned'} node ${node.name}`,
+      ...base,
+      left_cordoned: false,
+      facts: cordonFacts(ctx, node.name, null),
+    };
+  } catch (err) {
+    return apiFailure(err, node);
+  }
+}
+
+export const kubeUncordon: TaskModule = guarded({ name: 'kube_uncordon', supportsCheck: true, controllerOnly: true, run });

@@ -1,0 +1,58 @@
+/**
+ * kube_wait_ready: waits until the node reports Ready — optionally at the expected kubelet version, and
+ * with every pod on it Ready — after a kubelet upgrade or a reboot. API hiccups while the control plane
+ * restarts do not end the wait; only the timeout does, with what was still missing.
+ */
+import { waitNodeReady } from '../../kube/nodes.js';
+import { NodeWaitError } from '../../kube/errors.js';
+import type { ModuleSpec } from '../../playbook/modules.js';
+import { optBool, optInt, optString } from '../args.js';
+import { failed, guarded } from '../failure.js';
+import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { apiFailure, kubeClock, kubePort, targetNode } from './common.js';
+
+export const kubeWaitReadySpec: ModuleSpec = {
+  name: 'kube_wait_ready',
+  args: {
+    node: { type: 'str' },
+    timeout: { type: 'int', default: 300 },
+    kubelet_version: { type: 'str' },
+    pods_ready: { type: 'bool', default: false },
+    /** Seconds between polls. */
+    poll: { type: 'int', default: 2 },
+  },
+};
+
+async function run(ctx: ModuleContext): Promise<ModuleResult> {
+  const node = targetNode(ctx);
+  const timeoutSeconds = Math.max(0, optInt(ctx.args, 'timeout') ?? 300);
+  const expectKubeletVersion = optString(ctx.args, 'kubelet_version') || undefined;
+  const port = await kubePort(ctx, 'kube_wait_ready');
+  const started = ctx.clock.now();
+  try {
+    const ready = await waitNodeReady(port, node.name, {
+      timeoutMs: timeoutSeconds * 1000,
+      expectKubeletVersion,
+      requirePodsReady: optBool(ctx.args, 'pods_ready') === true,
+      pollMs: Math.max(1, optInt(ctx.args, 'poll') ?? 2) * 1000,
+      clock: kubeClock(ctx),
+      onProgress: (missing) =>
+        ctx.emit({ type: 'status', waitingOn: [`${node.name}: ${missing}`], task: `kube_wait_ready ${node.name}`, elapsedMs: ctx.clock.now() - started }),
+    });
+    const kubeletVersion = ready.status.nodeInfo?.kubeletVersion ?? '';
+    return {
+      changed: false,
+      msg: `node ${node.name} is Ready${kubeletVersion ? ` (kubelet ${kubeletVersion})` : ''}`,
+      node: node.name,
+      ready: true,
+      kubelet_version: kubeletVersion,
+      elapsed_ms: ctx.clock.now() - started,
+    };
+  } catch (err) {
+    if (ctx.signal.aborted) return failed(`wait for node ${node.name} interrupted (task timeout or Ctrl-C)`, { node: node.name, ready: false, interrupted: true });
+    if (err instanceof NodeWaitError) return failed(err.message, { node: node.name, ready: false, elapsed_ms: ctx.clock.now() - started });
+    return apiFailure(err, node, { ready: false });
+  }
+}
+
+export const kubeWaitReady: TaskModule = guarded({ name: 'kube_wait_ready', supportsCheck: true, controllerOnly: true, run });

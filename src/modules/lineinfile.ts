@@ -1,0 +1,81 @@
+/**
+ * `lineinfile`: reads the file from the target, computes the edit on the controller (lineinfile-edit.ts),
+ * and writes it back atomically only when the text changed.
+ */
+import { optBool, optString } from './args.js';
+import { parseModeOrFail } from './copy.js';
+import { ModuleFailure } from './failure.js';
+import { editLines, type LineEdit } from './lineinfile-edit.js';
+import { applyAttributes, backupRemoteFile, readRemoteFile, remoteStat, writeRemoteFile, type Attributes } from './remote-files.js';
+import { shellQuote } from './shell-quote.js';
+import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+
+function editFromArgs(args: Record<string, unknown>): LineEdit {
+  const edit: LineEdit = { state: optString(args, 'state') === 'absent' ? 'absent' : 'present' };
+  const keys = [
+    ['line', 'line'],
+    ['regexp', 'regexp'],
+    ['search_string', 'searchString'],
+    ['insertafter', 'insertafter'],
+    ['insertbefore', 'insertbefore'],
+  ] as const;
+  for (const [arg, field] of keys) {
+    const value = optString(args, arg);
+    if (value !== undefined) edit[field] = value;
+  }
+  if (optBool(args, 'backrefs')) edit.backrefs = true;
+  if (optBool(args, 'firstmatch')) edit.firstmatch = true;
+  if (edit.state === 'absent' && edit.line === undefined && edit.regexp === undefined && edit.searchString === undefined) {
+    throw new ModuleFailure('one of line, regexp or search_string is required with state=absent');
+  }
+  return edit;
+}
+
+async function run(ctx: ModuleContext): Promise<ModuleResult> {
+  const path = optString(ctx.args, 'path') ?? '';
+  const edit = editFromArgs(ctx.args);
+  const attrs: Attributes = {};
+  const mode = parseModeOrFail(ctx.args.mode);
+  if (mode) attrs.mode = mode;
+  const owner = optString(ctx.args, 'owner');
+  const group = optString(ctx.args, 'group');
+  if (owner) attrs.owner = owner;
+  if (group) attrs.group = group;
+
+  const current = await readRemoteFile(ctx, path);
+  if (current === undefined) {
+    if (edit.state === 'absent') return { changed: false, msg: 'file not present', found: 0, path };
+    if (!optBool(ctx.args, 'create')) throw new ModuleFailure(`Destination ${path} does not exist !`, { rc: 257 });
+  }
+  const before = current?.toString('utf8') ?? '';
+  let outcome;
+  try {
+    outcome = editLines(before, edit);
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new ModuleFailure(`invalid regular expression: ${err.message}`);
+    throw err;
+  }
+  const result: ModuleResult = { changed: outcome.changed, msg: outcome.msg, path, ...(outcome.found !== undefined ? { found: outcome.found } : {}) };
+  if (ctx.diff && (outcome.changed || current === undefined)) result.diff = [{ path, before, after: outcome.text }];
+  const mustWrite = outcome.changed || current === undefined;
+  if (mustWrite) {
+    result.changed = true;
+    if (current === undefined && !outcome.msg) result.msg = 'file created';
+    if (ctx.check) return result;
+    if (current === undefined) {
+      const dir = path.slice(0, path.lastIndexOf('/'));
+      if (dir) await ctx.exec(`mkdir -p -- ${shellQuote(dir)}`);
+    }
+    if (optBool(ctx.args, 'backup') && current !== undefined) result.backup = result.backup_file = await backupRemoteFile(ctx, path);
+    await writeRemoteFile(ctx, path, outcome.text, attrs, optString(ctx.args, 'validate'));
+    return result;
+  }
+  const stat = await remoteStat(ctx, path, true, false);
+  if (await applyAttributes(ctx, path, stat, attrs)) {
+    result.changed = true;
+    result.msg = result.msg ? `${result.msg} and ownership, perms or SE linux context changed` : 'ownership, perms or SE linux context changed';
+  }
+  return result;
+}
+
+export const lineinfileModule: TaskModule = { name: 'lineinfile', supportsCheck: true, run };

@@ -1,0 +1,115 @@
+/**
+ * Command-line options shared by every command that targets hosts (run, play, upgrade, ...): inventory,
+ * limit, forks, connection and output flags. Each helper returns a commander `Option`; parsers reject bad
+ * values with commander's InvalidArgumentError so the message names the flag.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { shlexSplit } from '../inventory/shlex.js';
+import type { Vars } from '../inventory/types.js';
+import type { HostKeyPolicy } from '../transport/types.js';
+
+export const DEFAULT_FORKS = 20;
+export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
+
+/** What `addTargetOptions`, `addConnectionOptions` and `addOutputOptions` put into `command.opts()`. */
+export interface SharedOptions {
+  inventory: string[];
+  limit?: string;
+  forks: number;
+  extraVars: Vars;
+  user?: string;
+  privateKey?: string;
+  sshConfig?: string;
+  hostKeyChecking?: HostKeyPolicy;
+  become: boolean;
+  timeout?: number;
+  json: boolean;
+  logFile?: string;
+}
+
+export function parsePositiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError(`${flag} takes a whole number of 1 or more, not "${value}"`);
+    return Number(value);
+  };
+}
+
+export function parseSeconds(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a number of seconds above 0, not "${value}"`);
+    return n;
+  };
+}
+
+/**
+ * `-e` values, merged left to right as Ansible does: a JSON object, or `key=value` pairs separated by
+ * spaces (shell quoting honoured; values stay strings, as Ansible's key=value form keeps them).
+ */
+export function parseExtraVars(value: string, previous: Vars = {}): Vars {
+  const text = value.trim();
+  if (text.startsWith('@')) throw new InvalidArgumentError('-e @file is not supported yet; pass key=value pairs or a JSON object');
+  if (text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new InvalidArgumentError(`-e: invalid JSON object: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError('-e: JSON must be an object');
+    return { ...previous, ...(parsed as Vars) };
+  }
+  const split = shlexSplit(text);
+  if (!split.ok) throw new InvalidArgumentError(`-e: ${split.error}`);
+  const vars: Vars = { ...previous };
+  for (const { text: token } of split.tokens) {
+    const eq = token.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`-e: expected key=value, got "${token}"`);
+    vars[token.slice(0, eq)] = token.slice(eq + 1);
+  }
+  return vars;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const inventoryOption = (): Option =>
+  new Option('-i, --inventory <source>', 'inventory file, directory or host list "a,b," (repeatable; merged in order)').argParser(collect);
+export const limitOption = (): Option => new Option('-l, --limit <pattern>', 'further limit the hosts to this pattern (or @file)');
+export const forksOption = (defaultForks = DEFAULT_FORKS): Option =>
+  new Option('-f, --forks <n>', 'hosts worked on at the same time').argParser(parsePositiveInt('--forks')).default(defaultForks);
+export const extraVarsOption = (): Option =>
+  new Option('-e, --extra-vars <vars>', 'extra variables, key=value or JSON (repeatable; they override everything)').argParser(parseExtraVars).default({}, 'none');
+export const userOption = (): Option => new Option('-u, --user <user>', 'remote user (overrides inventory and ~/.ssh/config)');
+export const privateKeyOption = (): Option => new Option('--private-key <file>', 'private key file to authenticate with');
+export const sshConfigOption = (): Option => new Option('-F, --ssh-config <file>', 'ssh client config file (default ~/.ssh/config)');
+export const hostKeyCheckingOption = (): Option =>
+  new Option('--host-key-checking <policy>', 'known_hosts policy: strict (default), accept-new, or off (tests only)').choices(HOST_KEY_POLICIES);
+export const becomeOption = (): Option => new Option('-b, --become', 'run through sudo (ansible_become_* vars supply user and password)').default(false);
+export const timeoutOption = (): Option => new Option('--timeout <seconds>', 'end a host\'s command after this long and count it failed').argParser(parseSeconds('--timeout'));
+export const jsonOption = (): Option => new Option('--json', 'one JSON object per host on stdout, nothing else there').default(false);
+export const logFileOption = (): Option => new Option('--log-file <file>', 'append every event as a JSON line to this file');
+
+export function addTargetOptions(command: Command, defaultForks = DEFAULT_FORKS): Command {
+  return command.addOption(inventoryOption()).addOption(limitOption()).addOption(forksOption(defaultForks)).addOption(extraVarsOption());
+}
+
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .addOption(userOption())
+    .addOption(privateKeyOption())
+    .addOption(sshConfigOption())
+    .addOption(hostKeyCheckingOption())
+    .addOption(becomeOption())
+    .addOption(timeoutOption());
+}
+
+export function addOutputOptions(command: Command): Command {
+  return command.addOption(jsonOption()).addOption(logFileOption());
+}
+
+/** The inventory sources, or a UsageError saying how to give one. */
+export function requireInventory(options: Pick<SharedOptions, 'inventory'>): string[] {
+  if (!options.inventory || options.inventory.length === 0) throw new UsageError('no inventory given: pass -i FILE (or -i "host1,host2,")');
+  return options.inventory;
+}

@@ -7,6 +7,7 @@ import { renderError, EXIT } from './exit.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerInventory } from './commands/inventory.js';
 import { register as registerLab } from './commands/lab.js';
+import { register as registerPlay } from './commands/play.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerInventory(program);
   registerLab(program);
+  registerPlay(program);
   return program;
 }
 

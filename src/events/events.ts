@@ -36,7 +36,12 @@ export type RunEvent =
   | { type: 'status'; waitingOn: string[]; task: string; elapsedMs: number }
   | { type: 'warning'; message: string; host?: string }
   | { type: 'recap'; stats: RecapStats }
-  | { type: 'run.end'; exitCode: number; ms: number };
+  | { type: 'run.end'; exitCode: number; ms: number }
+  // Playbook runs (drydock play). A task's per-host (and per-item) outcome; `show` is what follows "=>".
+  | { type: 'handler.start'; name: string; hosts: string[] }
+  | { type: 'task.result'; result: HostResult; delegatedTo?: string; item?: string; show?: Record<string, unknown> }
+  | { type: 'task.retry'; host: string; task: string; attempt: number; retriesLeft: number }
+  | { type: 'play.stop'; play: string; reason: string; message: string };
 
 export type RecapCounters = Record<HostStatus, number>;
 export type RecapStats = Record<string, RecapCounters>;

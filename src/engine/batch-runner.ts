@@ -1,0 +1,300 @@
+/**
+ * One batch of one play: pre_tasks → handlers → tasks → handlers → post_tasks → handlers.
+ *
+ * Strategy linear: every host of the batch ends task N before any starts task N+1, at most
+ * min(forks, throttle) at a time. Strategy free: each host walks the section on its own (within forks).
+ * A failed or unreachable host leaves the batch; after every task the batch stops early when
+ * any_errors_fatal or max_fail_percentage say so.
+ */
+import type { Block, Play, Task, TaskItem } from '../playbook/model.js';
+import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
+import { evaluateCondition, renderString } from '../playbook/template.js';
+import { pyStr } from '../playbook/expr/values.js';
+import { shouldStopAfterBatch, type BatchVerdict } from '../playbook/batches.js';
+import { effectiveTask, type EffectiveTask, type Scope } from './effective.js';
+import { HandlerQueue } from './handlers.js';
+import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
+import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
+import { matchesStartAt, shouldRunByTags } from './tags.js';
+import { emitResult, runTaskOnHost, type HostTaskOutcome } from './task-runner.js';
+import { NO_LOG_MESSAGE, toHostResult } from './results.js';
+
+export type BatchStop = { kind: 'verdict'; verdict: Extract<BatchVerdict, { stop: true }> } | { kind: 'end_batch' } | { kind: 'end_play' };
+
+export class BatchRunner {
+  readonly states = new Map<string, HostState>();
+  readonly handlers: HandlerQueue;
+  stop?: BatchStop;
+
+  constructor(
+    private readonly run: RunState,
+    private readonly play: Play,
+    readonly batch: readonly string[],
+    private readonly batchIndex: number,
+    private readonly report: PlayReport,
+  ) {
+    for (const h of batch) this.states.set(h, newHostState());
+    this.handlers = new HandlerQueue(play.handlers);
+  }
+
+  active(): string[] {
+    return this.batch.filter((h) => isActive(this.states.get(h)));
+  }
+
+  private stopped(): boolean {
+    return this.stop !== undefined || this.run.control.stop?.aborted === true;
+  }
+
+  async runAll(gatherFacts?: Task): Promise<void> {
+    const scope: Scope = { play: this.play, blocks: [], rescuable: false, handler: false };
+    if (gatherFacts) await this.runTask(effectiveTask(gatherFacts, scope), this.active());
+    for (const section of [this.play.preTasks, this.play.tasks, this.play.postTasks]) {
+      await this.runSection(section, scope);
+      if (this.stop?.kind === 'end_play' || this.stop?.kind === 'verdict' || this.run.control.stop?.aborted) return;
+      await this.flushHandlers();
+    }
+  }
+
+  private async runSection(items: TaskItem[], scope: Scope): Promise<void> {
+    if (this.play.strategy === 'free') {
+      await mapLimit(this.active(), this.run.options.forks, (host) => this.runItems(items, [host], scope));
+    } else await this.runItems(items, this.active(), scope);
+  }
+
+  private async runItems(items: TaskItem[], hosts: string[], scope: Scope): Promise<void> {
+    for (const item of items) {
+      if (this.stopped()) return;
+      const live = hosts.filter((h) => isActive(this.states.get(h)));
+      if (live.length === 0) return;
+      if (item.kind === 'block') await this.runBlock(item, live, scope);
+      else {
+        const et = effectiveTask(item, scope);
+        // As Ansible, only the first batch skips to the task: hosts of later batches have not run the
+        // earlier tasks yet, so they run the play from its start.
+        if (!this.run.started) {
+          if (!matchesStartAt(item.name, this.run.options.startAtTask ?? '')) continue;
+          this.run.started = true;
+        }
+        if (!shouldRunByTags(et.tags, { only: this.run.options.tags, skip: this.run.options.skipTags })) continue;
+        await this.runTask(et, live);
+      }
+    }
+  }
+
+  private async runBlock(block: Block, hosts: string[], scope: Scope): Promise<void> {
+    const inner: Scope = { ...scope, blocks: [...scope.blocks, block] };
+    await this.runItems(block.block, hosts, { ...inner, rescuable: scope.rescuable || block.rescue.length > 0 });
+    if (block.rescue.length > 0) {
+      const toRescue = hosts.filter((h) => this.states.get(h)!.blockFailed);
+      for (const h of toRescue) {
+        const state = this.states.get(h)!;
+        state.blockFailed = false;
+        // As Ansible, the rescue sees what failed: ansible_failed_task.name and ansible_failed_result.
+        if (state.lastFailure) {
+          this.run.store.register(h, 'ansible_failed_task', { name: state.lastFailure.task });
+          this.run.store.register(h, 'ansible_failed_result', state.lastFailure.result);
+        }
+      }
+      if (toRescue.length) await this.runItems(block.rescue, toRescue, inner);
+    }
+    if (block.always.length > 0) {
+      const reachable = hosts.filter((h) => !this.states.get(h)!.unreachable && !this.states.get(h)!.ended);
+      const saved = reachable.map((h) => ({ h, failed: this.states.get(h)!.failed, blockFailed: this.states.get(h)!.blockFailed }));
+      for (const h of reachable) Object.assign(this.states.get(h)!, { failed: false, blockFailed: false });
+      await this.runItems(block.always, reachable, inner);
+      for (const s of saved) {
+        const state = this.states.get(s.h)!;
+        state.failed ||= s.failed;
+        state.blockFailed ||= s.blockFailed;
+      }
+    }
+  }
+
+  async flushHandlers(): Promise<void> {
+    const scope: Scope = { play: this.play, blocks: [], rescuable: false, handler: true };
+    for (const [index, handler] of this.play.handlers.entries()) {
+      if (this.stopped()) return;
+      const eligible = (h: string): boolean => {
+        const s = this.states.get(h)!;
+        return isActive(s) || (this.play.forceHandlers && !s.unreachable && !s.ended);
+      };
+      const hosts = this.handlers.take(index, this.batch, eligible);
+      if (hosts.length) await this.runTask(effectiveTask(handler, scope), hosts, true);
+    }
+  }
+
+  /** One task on the given hosts (linear: all of them finish before this returns). */
+  private async runTask(et: EffectiveTask, hosts: string[], forced = false): Promise<void> {
+    const { ports, options, deps, store } = this.run;
+    const targets = forced ? hosts : hosts.filter((h) => isActive(this.states.get(h)));
+    if (targets.length === 0) return;
+    if (et.task.module === 'meta') return this.runMeta(et, targets);
+    const first = targets[0]!;
+    const firstVars = store.forHost(first, { blockVars: et.blockVars, taskVars: et.taskVars });
+    let runOnce = false;
+    let throttle = 0;
+    try {
+      runOnce = renderBoolKeyword(et.runOnce, 'run_once', firstVars, store.renderOptions(first)) ?? false;
+      throttle = renderIntKeyword(et.throttle, 'throttle', firstVars, store.renderOptions(first)) ?? 0;
+    } catch {
+      // The per-host run reports the same template problem as that host's failure.
+    }
+    const runners = runOnce ? [first] : targets;
+    ports.emit(et.handler ? { type: 'handler.start', name: et.name, hosts: runners } : { type: 'task.start', name: et.name, hosts: runners });
+    const started = ports.clock.now();
+    const running = new Set<string>();
+    const stopTicking = ports.clock.every(options.statusIntervalMs, () => {
+      if (running.size) ports.emit({ type: 'status', waitingOn: [...running], task: et.name, elapsedMs: ports.clock.now() - started });
+    });
+    const limit = Math.min(options.forks, throttle > 0 ? throttle : Infinity);
+    const outcomes: HostTaskOutcome[] = [];
+    try {
+      await mapLimit(runners, limit, async (host) => {
+        if (this.run.control.stop?.aborted) return; // Ctrl-C: hosts not started yet stay unstarted
+        running.add(host);
+        try {
+          outcomes.push(await runTaskOnHost(et, host, deps));
+        } finally {
+          running.delete(host);
+        }
+      });
+    } finally {
+      stopTicking();
+    }
+    const report: TaskReport = {
+      play: this.play.name,
+      batch: this.batchIndex + 1,
+      task: et.name,
+      handler: et.handler,
+      module: et.task.module,
+      file: et.task.pos.file,
+      ...(et.task.pos.line !== undefined ? { line: et.task.pos.line } : {}),
+      startedAt: new Date(started).toISOString(),
+      ms: ports.clock.now() - started,
+      results: [],
+    };
+    this.report.tasks.push(report);
+    const order = new Map(runners.map((h, i) => [h, i]));
+    outcomes.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
+    for (const outcome of outcomes) {
+      this.apply(et, outcome, report);
+      if (runOnce) this.copyRunOnce(et, outcome, targets.slice(1));
+    }
+    this.checkBatchLimits(outcomes, et);
+  }
+
+  private apply(et: EffectiveTask, o: HostTaskOutcome, report: TaskReport): void {
+    const { store, stats } = this.run;
+    const state = this.states.get(o.host)!;
+    let status = o.status;
+    if (o.raw === 'failed' && status === 'failed' && et.rescuable) status = 'rescued';
+    emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status);
+    report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
+    countResult(stats, o.host, status);
+    if (et.task.register) store.register(o.host, et.task.register, o.result);
+    if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setFacts(o.host, o.facts);
+    if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
+    if (status === 'rescued') {
+      state.blockFailed = true;
+      state.lastFailure = { task: et.name, result: o.noLog ? { censored: NO_LOG_MESSAGE } : o.result };
+    }
+    else if (status === 'failed') {
+      state.failed = true;
+      this.run.failed.add(o.host);
+    } else if (status === 'unreachable') {
+      state.unreachable = true;
+      this.run.unreachable.add(o.host);
+    }
+    if (o.raw === 'changed' || (o.raw !== 'failed' && o.result['changed'] === true)) this.notify(et, o.host);
+  }
+
+  private notify(et: EffectiveTask, host: string): void {
+    for (const written of et.task.notify) {
+      let name = written;
+      try {
+        name = pyStr(renderString(written, this.run.store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), this.run.store.renderOptions(host)));
+      } catch {
+        // An unrenderable notify is reported below as reaching no handler.
+      }
+      if (!this.handlers.notify(host, name)) {
+        this.run.ports.emit({ type: 'warning', host, message: `task "${et.name}" notified "${name}", which matches no handler of play "${this.play.name}"` });
+      }
+    }
+  }
+
+  /** run_once: the first host's result, registered variables and facts go to every host of the batch. */
+  private copyRunOnce(et: EffectiveTask, o: HostTaskOutcome, others: string[]): void {
+    const { store } = this.run;
+    for (const host of others) {
+      if (et.task.register) store.register(host, et.task.register, o.result);
+      if (o.facts && o.raw !== 'failed') store.setFacts(host, o.facts);
+      if (o.raw === 'changed') this.notify(et, host);
+      // Ansible fails every host of the batch when a run_once task fails: they all depended on it.
+      if (o.status === 'failed' && !et.rescuable) {
+        this.states.get(host)!.failed = true;
+        this.run.failed.add(host);
+      } else if (o.status === 'failed') this.states.get(host)!.blockFailed = true;
+    }
+  }
+
+  private checkBatchLimits(outcomes: HostTaskOutcome[], et: EffectiveTask): void {
+    if (this.stop) return;
+    const counts = this.counts();
+    const fatal = this.play.anyErrorsFatal && outcomes.some((o) => (o.status === 'failed' && !et.rescuable) || o.status === 'unreachable');
+    const verdict = shouldStopAfterBatch({
+      batchSize: this.batch.length,
+      ...counts,
+      ...(this.play.maxFailPercentage !== undefined ? { maxFailPercentage: this.play.maxFailPercentage } : {}),
+      anyErrorsFatal: fatal,
+      countUnreachable: this.run.options.countUnreachableInMaxFail,
+    });
+    if (verdict.stop && verdict.reason !== 'whole_batch_failed') this.stop = { kind: 'verdict', verdict };
+  }
+
+  counts(): { failed: number; unreachable: number } {
+    let failed = 0;
+    let unreachable = 0;
+    for (const s of this.states.values()) {
+      if (s.unreachable) unreachable += 1;
+      else if (s.failed) failed += 1;
+    }
+    return { failed, unreachable };
+  }
+
+  private async runMeta(et: EffectiveTask, hosts: string[]): Promise<void> {
+    const action = (et.task.freeForm ?? '').trim();
+    const { store } = this.run;
+    const holds = (host: string): boolean => {
+      try {
+        return evaluateCondition(et.when, store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), { ...store.renderOptions(host), origin: et.task.pos });
+      } catch (err) {
+        this.run.ports.emit({ type: 'warning', host, message: `meta: ${action}: ${(err as Error).message}` });
+        return false;
+      }
+    };
+    if (action === 'end_host') {
+      for (const h of hosts) if (holds(h)) this.states.get(h)!.ended = true;
+      return;
+    }
+    if (!holds(hosts[0]!)) return;
+    switch (action) {
+      case 'flush_handlers':
+        return this.flushHandlers();
+      case 'clear_host_errors':
+        for (const [h, s] of this.states) {
+          s.failed = false;
+          s.unreachable = false;
+          this.run.unreachable.delete(h);
+        }
+        return;
+      case 'end_batch':
+        this.stop = { kind: 'end_batch' };
+        return;
+      case 'end_play':
+        this.stop = { kind: 'end_play' };
+        return;
+      default:
+        return; // noop
+    }
+  }
+}

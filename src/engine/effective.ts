@@ -1,0 +1,74 @@
+/**
+ * A task's keywords after inheritance: the task's own value, else the innermost enclosing block's, else the
+ * play's. `when` and `tags` accumulate (a block's condition guards every task in it); vars and environment
+ * merge outer to inner.
+ */
+import type { Vars } from '../inventory/types.js';
+import type { Block, Condition, Play, Task, TaskKeywords, Templated } from '../playbook/model.js';
+
+export interface Scope {
+  play: Play;
+  /** Enclosing blocks, outermost first. */
+  blocks: readonly Block[];
+  /** Inside the `block:` section of a block that has a `rescue:`: a failure here is rescued, not counted failed. */
+  rescuable: boolean;
+  handler: boolean;
+}
+
+export interface EffectiveTask {
+  task: Task;
+  /** Shown in TASK [...] lines: the name, else the module as written (Ansible's default). */
+  name: string;
+  when: Condition[];
+  tags: string[];
+  blockVars: Vars[];
+  taskVars: Vars;
+  environment: Templated<Record<string, unknown>>[];
+  become?: Templated<boolean>;
+  becomeUser?: string;
+  delegateTo?: string;
+  runOnce?: Templated<boolean>;
+  ignoreErrors?: Templated<boolean>;
+  ignoreUnreachable?: Templated<boolean>;
+  checkMode?: Templated<boolean>;
+  diff?: Templated<boolean>;
+  noLog?: Templated<boolean>;
+  throttle?: Templated<number>;
+  timeout?: Templated<number>;
+  rescuable: boolean;
+  handler: boolean;
+}
+
+type Inheritable = 'become' | 'becomeUser' | 'delegateTo' | 'runOnce' | 'ignoreErrors' | 'ignoreUnreachable' | 'checkMode' | 'diff' | 'noLog' | 'throttle' | 'timeout';
+
+export function taskDisplayName(task: Task): string {
+  return task.name ?? task.moduleWritten;
+}
+
+export function effectiveTask(task: Task, scope: Scope): EffectiveTask {
+  const chain: TaskKeywords[] = [...scope.blocks, task];
+  const pick = <K extends Inheritable>(key: K): TaskKeywords[K] => {
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const value = chain[i]![key];
+      if (value !== undefined) return value;
+    }
+    const play = scope.play as unknown as Partial<Record<Inheritable, unknown>>;
+    return play[key] as TaskKeywords[K];
+  };
+  const out: EffectiveTask = {
+    task,
+    name: taskDisplayName(task),
+    when: [...scope.play.when, ...chain.flatMap((k) => k.when)],
+    tags: [...new Set([...scope.play.tags, ...chain.flatMap((k) => k.tags)])],
+    blockVars: scope.blocks.map((b) => b.vars),
+    taskVars: task.vars,
+    environment: [scope.play.environment, ...chain.map((k) => k.environment)].filter((e) => e !== undefined),
+    rescuable: scope.rescuable,
+    handler: scope.handler,
+  };
+  for (const key of ['become', 'becomeUser', 'delegateTo', 'runOnce', 'ignoreErrors', 'ignoreUnreachable', 'checkMode', 'diff', 'noLog', 'throttle', 'timeout'] as const) {
+    const value = pick(key);
+    if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+/**
+ * The human renderer for playbook runs, in ansible-playbook's default layout: `PLAY [name] ***`,
+ * `TASK [name] ***`, `ok: [h]`, `changed: [h -> d]`, `fatal: [h]: FAILED! => {...}` (stderr tail below it),
+ * `skipping: [h]`, `...ignoring`, the "still running on" status line and the PLAY RECAP (recap.ts).
+ */
+import type { HostResult, RunEvent } from '../events/events.js';
+import { banner, formatRecap, paint } from '../events/recap.js';
+import { formatStatusLine, type TextOutput } from '../events/tty.js';
+import { formatDiff } from './diff-text.js';
+
+const GREEN = '\x1b[0;32m';
+const YELLOW = '\x1b[0;33m';
+const RED = '\x1b[0;31m';
+const CYAN = '\x1b[0;36m';
+const PURPLE = '\x1b[1;35m';
+const CLEAR_LINE = '\r\x1b[2K';
+
+export interface PlayRendererOptions {
+  out: TextOutput;
+  color: boolean;
+}
+
+function target(event: Extract<RunEvent, { type: 'task.result' }>): string {
+  return event.delegatedTo ? `[${event.result.host} -> ${event.delegatedTo}]` : `[${event.result.host}]`;
+}
+
+function isUnreachable(result: HostResult): boolean {
+  return result.phase !== undefined || (result.data?.['unreachable'] === true);
+}
+
+/** The text of one task.result event (without colour), or '' when nothing is shown. */
+export function formatTaskResult(event: Extract<RunEvent, { type: 'task.result' }>, color = false): string {
+  const { result, item, show } = event;
+  const isLoopSummary = item === undefined && Array.isArray(result.data?.['results']);
+  const where = target(event);
+  const itemText = item !== undefined ? ` => (item=${item})` : '';
+  const stderr = typeof show?.['stderr'] === 'string' ? (show['stderr'] as string) : undefined;
+  const shown = show ? Object.fromEntries(Object.entries(show).filter(([k]) => k !== 'stderr')) : undefined;
+  const compact = shown && Object.keys(shown).length ? JSON.stringify(shown) : '{}';
+  const tail = stderr ? `${stderr.split('\n').map((l) => `  stderr: ${l}`).join('\n')}\n` : '';
+  const failure = (): string => {
+    const unreachable = isUnreachable(result);
+    const head = item !== undefined ? `failed: ${where} (item=${item})` : `fatal: ${where}: ${unreachable ? 'UNREACHABLE!' : 'FAILED!'}`;
+    return `${paint(`${head} => ${compact}`, RED, color)}\n${tail}`;
+  };
+  switch (result.status) {
+    case 'ok':
+    case 'changed': {
+      if (isLoopSummary) return '';
+      const label = result.status === 'changed' ? 'changed' : 'ok';
+      const extra = shown && Object.keys(shown).length ? ` => ${JSON.stringify(shown, null, 4)}` : '';
+      return `${paint(`${label}: ${where}${itemText}${extra}`, result.status === 'changed' ? YELLOW : GREEN, color)}\n`;
+    }
+    case 'skipped': {
+      if (isLoopSummary && (result.data?.['results'] as unknown[]).length > 0) return '';
+      const extra = shown?.['msg'] ? ` => ${JSON.stringify(shown)}` : '';
+      return `${paint(`skipping: ${where}${itemText}${extra}`, CYAN, color)}\n`;
+    }
+    case 'failed':
+    case 'unreachable':
+    case 'rescued':
+      return failure();
+    case 'ignored':
+      return `${failure()}${paint('...ignoring', CYAN, color)}\n`;
+  }
+  return '';
+}
+
+/** Before/after of the files a result changed (present only when the module was asked for a diff). */
+export function formatResultDiffs(result: HostResult): string {
+  const diffs = result.data?.['diff'];
+  if (!Array.isArray(diffs)) return '';
+  return diffs
+    .filter((d): d is { path?: string; before: string; after: string } => typeof d === 'object' && d !== null && typeof d.before === 'string' && typeof d.after === 'string')
+    .map((d) => formatDiff(d))
+    .join('');
+}
+
+export class PlayRenderer {
+  private statusShown = false;
+  constructor(private readonly options: PlayRendererOptions) {}
+
+  private write(text: string): void {
+    if (!text) return;
+    this.clearStatus();
+    this.options.out.write(text);
+  }
+
+  handle(event: RunEvent): void {
+    const { color } = this.options;
+    switch (event.type) {
+      case 'batch.start':
+        return this.write(`\n${banner(`PLAY [${event.play}]`)}\n`);
+      case 'play.start':
+        if (event.hosts.length === 0) this.write(`\n${banner(`PLAY [${event.name}]`)}\nskipping: no hosts matched\n`);
+        return;
+      case 'task.start':
+        return this.write(`\n${banner(`TASK [${event.name}]`)}\n`);
+      case 'handler.start':
+        return this.write(`\n${banner(`RUNNING HANDLER [${event.name}]`)}\n`);
+      case 'task.result':
+        this.write(formatTaskResult(event, color));
+        return this.write(formatResultDiffs(event.result));
+      case 'task.retry':
+        return this.write(`FAILED - RETRYING: [${event.host}]: ${event.task} (${event.retriesLeft} retries left).\n`);
+      case 'play.stop':
+        return this.write(`\n${paint(`NO MORE HOSTS LEFT: play "${event.play}" stopped (${event.reason}): ${event.message}`, RED, color)}\n`);
+      case 'warning':
+        return this.write(`${paint('[WARNING]:', PURPLE, color)} ${event.host ? `${event.host}: ` : ''}${event.message}\n`);
+      case 'status':
+        return this.showStatus(event.waitingOn, event.task, event.elapsedMs);
+      case 'recap':
+        return this.write(formatRecap(event.stats, color));
+      case 'run.end':
+        return this.clearStatus();
+      default:
+        return;
+    }
+  }
+
+  private showStatus(waitingOn: string[], task: string, elapsedMs: number): void {
+    const { out } = this.options;
+    if (waitingOn.length === 0) return this.clearStatus();
+    const line = `[${Math.round(elapsedMs / 1000)}s] ${task}: ${formatStatusLine(waitingOn)}`;
+    if (!out.isTTY) {
+      out.write(`${line}\n`);
+      return;
+    }
+    const width = Math.max(20, (out.columns || 80) - 1);
+    out.write(`${CLEAR_LINE}${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
+    this.statusShown = true;
+  }
+
+  private clearStatus(): void {
+    if (!this.statusShown) return;
+    this.options.out.write(CLEAR_LINE);
+    this.statusShown = false;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Everything `drydock play` checks before contacting a host: the playbook (loader), that every module it
+ * names has an implementation, features the engine refuses rather than ignores, each play's hosts (pattern,
+ * then --limit), every host's connection spec (all problems in one ConfigError) and the open-file budget.
+ * Also the --list-hosts / --list-tasks listings, which need nothing else.
+ */
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { Inventory, Vars } from '../inventory/types.js';
+import type { TaskModule } from '../modules/types.js';
+import { checkFdBudget } from '../transport/fd-budget.js';
+import { endpointLabel } from '../transport/pool.js';
+import type { Play, Playbook, TaskItem } from '../playbook/model.js';
+import { renderString } from '../playbook/template.js';
+import type { RunPlanPorts } from '../run/plan.js';
+import type { CliConnectionOptions } from '../transport/resolve.js';
+import type { ConnectionSpec } from '../transport/types.js';
+import { taskDisplayName } from './effective.js';
+import { orderedPlayHosts, planBatches, playVars } from './play-runner.js';
+import { shouldRunByTags } from './tags.js';
+import { isController } from './types.js';
+
+/** Modules the engine itself carries out (never looked up as TaskModules). */
+const ENGINE_MODULES = new Set(['meta']);
+
+export interface PlaybookPlanRequest {
+  inventory: string[];
+  limit?: string;
+  extraVars: Vars;
+  forks: number;
+  cli: CliConnectionOptions;
+  sshConfigFile?: string;
+}
+
+export interface PlaybookPlan {
+  inventory: Inventory;
+  /** Hosts of each play, pattern and --limit applied, inventory order. */
+  playHosts: string[][];
+  specs: Map<string, ConnectionSpec>;
+  /** Distinct jump-host chains (each holds one connection for the run). */
+  bastions: number;
+  warnings: string[];
+  resolveSpec(host: string): ConnectionSpec;
+}
+
+function walk(items: readonly TaskItem[], visit: (task: Extract<TaskItem, { kind: 'task' }>, tags: string[]) => void, tags: string[] = []): void {
+  for (const item of items) {
+    const own = [...tags, ...item.tags];
+    if (item.kind === 'task') visit(item, own);
+    else for (const section of [item.block, item.rescue, item.always]) walk(section, visit, own);
+  }
+}
+
+function issueAt(pos: { file: string; line?: number; col?: number }, message: string): ConfigIssue {
+  return { file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.col !== undefined ? { col: pos.col } : {}), message };
+}
+
+/** Problems the engine would otherwise meet half-way through a run. */
+export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, TaskModule>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const play of playbook.plays) {
+    if (play.remoteUser !== undefined) issues.push(issueAt(play.pos, "'remote_user' in a play is not supported; set ansible_user in the inventory or pass -u"));
+    if (play.becomeMethod !== undefined && play.becomeMethod !== 'sudo') issues.push(issueAt(play.pos, `become_method '${play.becomeMethod}' is not supported; only sudo is`));
+    for (const file of play.varsFiles) if (!file.path) issues.push(issueAt(file.pos, `templated vars_files ('${file.written}') are not supported; name the file`));
+    const check = (item: TaskItem): void => {
+      if (item.remoteUser !== undefined) issues.push(issueAt(item.pos, "'remote_user' on a task or block is not supported; set ansible_user in the inventory or pass -u"));
+      if (item.becomeMethod !== undefined && item.becomeMethod !== 'sudo') issues.push(issueAt(item.pos, `become_method '${item.becomeMethod}' is not supported; only sudo is`));
+      if (item.kind === 'block') for (const section of [item.block, item.rescue, item.always]) section.forEach(check);
+      else if (!ENGINE_MODULES.has(item.module) && !modules.has(item.module)) {
+        issues.push(issueAt(item.pos, `module '${item.moduleWritten}' is known but has no implementation in this drydock build`));
+      }
+    };
+    for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) section.forEach(check);
+  }
+  return issues;
+}
+
+/**
+ * Hosts named by a literal `delegate_to` (templated ones are checked when they render): each must be an
+ * inventory host or the controller, and gets its connection spec resolved up front like the play's hosts.
+ */
+function literalDelegates(playbook: Playbook, inventory: Inventory, issues: ConfigIssue[]): string[] {
+  const out = new Set<string>();
+  const visit = (item: TaskItem): void => {
+    const target = item.delegateTo?.trim();
+    if (target !== undefined && !target.includes('{{') && !isController(target, inventory)) {
+      if (inventory.hosts.has(target)) out.add(target);
+      else issues.push(issueAt(item.pos, `delegate_to: '${target}' is not a host of the inventory (use localhost for the controller)`));
+    }
+    if (item.kind === 'block') for (const section of [item.block, item.rescue, item.always]) section.forEach(visit);
+  };
+  for (const play of playbook.plays) for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) section.forEach(visit);
+  return [...out];
+}
+
+/** A play's host pattern, rendered when it holds a template (`hosts: "{{ target }}"`) with -e and play vars. */
+export function playPattern(play: Play, extraVars: Vars): string {
+  if (!play.hosts.includes('{{')) return play.hosts;
+  return String(renderString(play.hosts, { ...playVars(play), ...extraVars }, { origin: play.pos }));
+}
+
+export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<string, TaskModule>, request: PlaybookPlanRequest, ports: RunPlanPorts): Promise<PlaybookPlan> {
+  const issues = engineIssues(playbook, modules);
+  if (issues.length) throw new ConfigError(issues);
+  if (request.sshConfigFile && !ports.fileExists(request.sshConfigFile)) {
+    throw new ConfigError({ file: request.sshConfigFile, message: 'ssh config file (-F) not found' });
+  }
+  const inventory = await ports.loadInventory(request.inventory);
+  const sshConfig = await ports.loadSshConfig(request.sshConfigFile);
+  const warnings: string[] = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
+  const playHosts = playbook.plays.map((play) => {
+    let hosts = ports.resolvePattern(inventory, playPattern(play, request.extraVars));
+    if (request.limit !== undefined) hosts = ports.applyLimit(inventory, hosts, request.limit);
+    return hosts;
+  });
+  if (request.limit !== undefined && playHosts.every((hosts) => hosts.length === 0)) {
+    throw new ConfigError(`--limit ${JSON.stringify(request.limit)} leaves no host to run on in any play of this playbook`);
+  }
+  const varsCache = new Map<string, Vars>();
+  const varsOf = (name: string): Vars | undefined => {
+    if (!inventory.hosts.has(name)) return undefined;
+    let vars = varsCache.get(name);
+    if (!vars) varsCache.set(name, (vars = ports.hostVars(inventory, name, request.extraVars)));
+    return vars;
+  };
+  const reported = new Set<string>();
+  const resolveSpec = (name: string): ConnectionSpec =>
+    ports.resolveSpec({
+      name,
+      vars: varsOf(name) ?? {},
+      sshConfig,
+      inventoryVars: varsOf,
+      cli: request.cli,
+      source: inventory.hosts.get(name)?.source,
+      reportedWarnings: reported,
+      onWarning: (message) => warnings.push(`${name}: ${message}`),
+    });
+  const specs = new Map<string, ConnectionSpec>();
+  const specIssues: ConfigIssue[] = [];
+  const delegates = literalDelegates(playbook, inventory, specIssues);
+  for (const name of new Set([...playHosts.flat(), ...delegates])) {
+    try {
+      specs.set(name, resolveSpec(name));
+    } catch (err) {
+      if (err instanceof ConfigError) specIssues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (specIssues.length) throw new ConfigError(specIssues);
+  const hops = new Set<string>();
+  for (const spec of specs.values()) {
+    const labels = spec.proxyJump.map(endpointLabel);
+    labels.forEach((_, i) => hops.add(labels.slice(0, i + 1).join(' > ')));
+  }
+  checkFdBudget({ concurrentHosts: Math.min(request.forks, specs.size), bastions: hops.size }, ports.openFileLimit());
+  return {
+    inventory,
+    playHosts,
+    specs,
+    bastions: hops.size,
+    warnings: [...new Set(warnings)],
+    resolveSpec: (host) => {
+      const known = specs.get(host);
+      if (known) return known;
+      // delegate_to reaches inventory hosts only: a typo must not make drydock dial whatever the name resolves to.
+      if (!inventory.hosts.has(host)) throw new ConfigError(`delegate_to: '${host}' is not a host of the inventory (use localhost for the controller)`);
+      const spec = resolveSpec(host);
+      specs.set(host, spec);
+      return spec;
+    },
+  };
+}
+
+/** --list-hosts: each play's batches, as they would run. */
+export function formatHostList(playbook: Playbook, playHosts: string[][], extraVars: Vars, shuffleSeed?: number | string): string {
+  const lines = [`playbook: ${playbook.file}`, ''];
+  playbook.plays.forEach((play, i) => {
+    const hosts = orderedPlayHosts(play, playHosts[i] ?? [], new Set(), shuffleSeed);
+    lines.push(`  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]`);
+    lines.push(`    pattern: ['${play.hosts}']`);
+    const batches = hosts.length ? planBatches(play, hosts, extraVars) : [];
+    lines.push(`    hosts (${hosts.length}) in ${batches.length} batch(es):`);
+    batches.forEach((batch, b) => lines.push(`      batch ${b + 1} (${batch.length}): ${batch.join(', ')}`));
+    lines.push('');
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** --list-tasks: the tasks each play would run under the tag selection. */
+export function formatTaskList(playbook: Playbook, tags: { only: string[]; skip: string[] }): string {
+  const lines = [`playbook: ${playbook.file}`, ''];
+  playbook.plays.forEach((play, i) => {
+    lines.push(`  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]`);
+    lines.push('    tasks:');
+    for (const section of [play.preTasks, play.tasks, play.postTasks]) {
+      walk(section, (task, own) => {
+        const all = [...new Set([...play.tags, ...own])];
+        if (shouldRunByTags(all, tags)) lines.push(`      ${taskDisplayName(task)}\tTAGS: [${all.join(', ')}]`);
+      });
+    }
+    lines.push('');
+  });
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,308 @@
+/**
+ * One task on one host: `when`, loop items, argument templating and checking, check mode, the module run
+ * with its timeout, changed_when / failed_when, until / retries / delay, and the registered result.
+ * Never throws for host-level trouble: everything becomes a result the batch runner acts on.
+ */
+import type { HostStatus } from '../events/events.js';
+import type { Vars } from '../inventory/types.js';
+import type { ModuleResult } from '../modules/types.js';
+import { renderBoolKeyword, renderIntKeyword, renderLoopItems } from '../playbook/keywords.js';
+import { checkModuleArgs, type ModuleRegistry } from '../playbook/modules.js';
+import { evaluateCondition, renderString, renderValue, type RenderOptions } from '../playbook/template.js';
+import { pyStr } from '../playbook/expr/values.js';
+import type { ConnectionBudget } from './connections.js';
+import { makeModuleContext } from './context.js';
+import type { EffectiveTask } from './effective.js';
+import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
+import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
+import type { VarStore } from './vars.js';
+
+export interface TaskRunDeps {
+  ports: EnginePorts;
+  options: PlaybookRunOptions;
+  store: VarStore;
+  registry: ModuleRegistry;
+  /** Second Ctrl-C: ends running commands. */
+  abort: AbortSignal;
+  /** Keeps the target's connection open while a module uses it. */
+  connections?: ConnectionBudget;
+}
+
+export interface HostTaskOutcome {
+  host: string;
+  raw: RawStatus;
+  /** As counted and shown: `ignored` for an ignored failure or unreachable, else the raw status. */
+  status: HostStatus;
+  result: Record<string, unknown>;
+  delegatedTo?: string;
+  /** set_fact values to store on the host. */
+  facts?: Vars;
+  gathered?: { facts: Vars; classic: Vars };
+  /** no_log: the result is hidden in output and reports (the registered variable keeps it). */
+  noLog: boolean;
+  ms: number;
+}
+
+interface Settings {
+  check: boolean;
+  diff: boolean;
+  become?: boolean;
+  env: Record<string, string>;
+  delegateTo?: string;
+  local: boolean;
+  timeout: number;
+  noLog: boolean;
+}
+
+const DEFAULT_UNTIL_ATTEMPTS = 3;
+const DEFAULT_DELAY_SECONDS = 5;
+
+export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskRunDeps): Promise<HostTaskOutcome> {
+  const { ports, store } = deps;
+  const started = ports.clock.now();
+  const task = et.task;
+  const opts: RenderOptions = { ...store.renderOptions(host), origin: task.pos };
+  const layers = { blockVars: et.blockVars, taskVars: et.taskVars };
+  const vars = store.forHost(host, layers);
+  let settings: Settings | undefined;
+  let ignoreErrors = false;
+  let ignoreUnreachable = false;
+  let result: Record<string, unknown>;
+  let facts: Vars | undefined;
+  let gathered: HostTaskOutcome['gathered'];
+  try {
+    // A host the condition skips is skipped before anything else is templated for it (its delegate_to or
+    // environment may only make sense where the condition holds).
+    if (!task.loop && !evaluateCondition(et.when, vars, opts)) {
+      return { host, raw: 'skipped', status: 'skipped', result: skippedResult(et), noLog: false, ms: ports.clock.now() - started };
+    }
+    ignoreErrors = renderBoolKeyword(et.ignoreErrors, 'ignore_errors', vars, opts) ?? false;
+    ignoreUnreachable = renderBoolKeyword(et.ignoreUnreachable, 'ignore_unreachable', vars, opts) ?? false;
+    settings = taskSettings(et, vars, opts, deps);
+    const current = settings;
+    const one = async (itemVars: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      const r = await runWithRetries(et, host, itemVars, current, opts, deps);
+      if (r.facts) facts = { ...facts, ...r.facts };
+      if (r.gathered) gathered = r.gathered;
+      return r.result;
+    };
+    if (!task.loop) {
+      result = await one(vars);
+    } else {
+      const items = renderLoopItems(task.loop, vars, opts);
+      const control = task.loopControl;
+      const loopVar = control?.loopVar ?? 'item';
+      const pause = renderIntKeyword(control?.pause, 'loop_control.pause', vars, opts) ?? 0;
+      const results: Record<string, unknown>[] = [];
+      for (const [index, item] of items.entries()) {
+        if (deps.abort.aborted) break;
+        if (index > 0 && pause > 0) await ports.clock.sleep(pause * 1000, deps.abort);
+        const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
+        if (control?.indexVar) loopVars[control.indexVar] = index;
+        const itemVars = store.forHost(host, { ...layers, loopVars });
+        let itemResult: Record<string, unknown>;
+        try {
+          itemResult = evaluateCondition(et.when, itemVars, opts) ? await one(itemVars) : skippedResult(et);
+        } catch (err) {
+          itemResult = { ...errorResult(err), ignorable: false };
+        }
+        itemResult = { ...itemResult, [loopVar]: item, ansible_loop_var: loopVar };
+        if (control?.indexVar) itemResult['ansible_index_var'] = control.indexVar;
+        results.push(itemResult);
+        const label = control?.label !== undefined ? pyStr(renderString(control.label, itemVars, opts)) : pyStr(item);
+        emitResult(et, host, statusOf(itemResult), itemResult, settings, ports.clock.now() - started, deps, label);
+        if (itemResult['unreachable'] === true) break;
+      }
+      const templating = results.some((r) => r['ignorable'] === false);
+      for (const r of results) delete r['ignorable'];
+      result = loopShape(results);
+      if (templating) result['ignorable'] = false;
+    }
+  } catch (err) {
+    // Templating problems (undefined variables, bad keyword values) fail the host; ignore_errors does not cover them.
+    result = { ...errorResult(err), ignorable: false };
+  }
+  const raw = statusOf(result);
+  const ignorable = result['ignorable'] !== false;
+  delete result['ignorable'];
+  let status: HostStatus = raw;
+  if (raw === 'failed' && ignoreErrors && ignorable) status = 'ignored';
+  if (raw === 'unreachable' && ignoreUnreachable) status = 'ignored';
+  const ms = ports.clock.now() - started;
+  const outcome: HostTaskOutcome = { host, raw, status, result, noLog: settings?.noLog ?? false, ms };
+  if (settings?.delegateTo) outcome.delegatedTo = settings.delegateTo;
+  if (facts) outcome.facts = facts;
+  if (gathered) outcome.gathered = gathered;
+  return outcome;
+}
+
+function skippedResult(et: EffectiveTask): Record<string, unknown> {
+  const falseCondition = et.when.find((c) => typeof c === 'string') ?? et.when[0];
+  return { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: falseCondition };
+}
+
+function taskSettings(et: EffectiveTask, vars: Record<string, unknown>, opts: RenderOptions, deps: TaskRunDeps): Settings {
+  const { options, ports } = deps;
+  const checkMode = renderBoolKeyword(et.checkMode, 'check_mode', vars, opts);
+  const env: Record<string, string> = {};
+  for (const layer of et.environment) {
+    const rendered = typeof layer === 'string' ? renderString(layer, vars, opts) : renderValue(layer, vars, opts);
+    if (rendered && typeof rendered === 'object') for (const [k, v] of Object.entries(rendered)) env[k] = pyStr(v);
+  }
+  const delegateTo = et.delegateTo !== undefined ? pyStr(renderString(et.delegateTo, vars, opts)).trim() : undefined;
+  const settings: Settings = {
+    check: checkMode ?? options.check,
+    diff: renderBoolKeyword(et.diff, 'diff', vars, opts) ?? options.diff,
+    env,
+    local: delegateTo !== undefined && isController(delegateTo, ports.inventory),
+    timeout: renderIntKeyword(et.timeout, 'timeout', vars, opts) ?? options.taskTimeout ?? 0,
+    noLog: renderBoolKeyword(et.noLog, 'no_log', vars, opts) ?? false,
+  };
+  const become = renderBoolKeyword(et.become, 'become', vars, opts);
+  if (become !== undefined) settings.become = become;
+  if (delegateTo !== undefined && delegateTo !== '') settings.delegateTo = delegateTo;
+  return settings;
+}
+
+interface AttemptOutcome {
+  result: Record<string, unknown>;
+  facts?: Vars;
+  gathered?: HostTaskOutcome['gathered'];
+}
+
+async function runWithRetries(et: EffectiveTask, host: string, vars: Record<string, unknown>, settings: Settings, opts: RenderOptions, deps: TaskRunDeps): Promise<AttemptOutcome> {
+  const task = et.task;
+  const until = task.until ?? (task.retries !== undefined ? ['not (__drydock_result is failed)'] : undefined);
+  if (!until) return attempt(et, host, vars, settings, opts, deps);
+  const retries = renderIntKeyword(task.retries, 'retries', vars, opts);
+  // Ansible's TaskExecutor: retries unset → 3 attempts; retries N → N + 1 attempts (the first is not a retry).
+  const attempts = retries === undefined ? DEFAULT_UNTIL_ATTEMPTS : retries <= 0 ? 1 : retries + 1;
+  const delay = renderIntKeyword(task.delay, 'delay', vars, opts) ?? DEFAULT_DELAY_SECONDS;
+  let last: AttemptOutcome | undefined;
+  for (let n = 1; n <= attempts; n++) {
+    last = await attempt(et, host, vars, settings, opts, deps);
+    last.result['attempts'] = n;
+    if (last.result['unreachable'] === true) return last;
+    const withResult = { ...vars, __drydock_result: last.result, ...(task.register ? { [task.register]: last.result } : {}) };
+    deps.store.markData(last.result);
+    const done = evaluateCondition(until, withResult, asData(opts, ['__drydock_result', ...(task.register ? [task.register] : [])]));
+    if (done) return last;
+    if (n < attempts) {
+      deps.ports.emit({ type: 'task.retry', host, task: et.name, attempt: n, retriesLeft: attempts - n });
+      if (deps.abort.aborted) break;
+      await deps.ports.clock.sleep(delay * 1000, deps.abort);
+    }
+  }
+  const result = last!.result;
+  // Ran out of attempts without the until condition holding: a failure even when each attempt "succeeded".
+  result['failed'] = true;
+  result['msg'] ??= `until condition not met after ${attempts} attempts`;
+  return last!;
+}
+
+async function attempt(et: EffectiveTask, host: string, vars: Record<string, unknown>, settings: Settings, opts: RenderOptions, deps: TaskRunDeps): Promise<AttemptOutcome> {
+  const { ports, options } = deps;
+  const task = et.task;
+  const module = ports.modules.get(task.module);
+  if (!module) return { result: { changed: false, failed: true, msg: `no implementation of module '${task.module}'` } };
+  // assert's `that` holds bare expressions the module evaluates itself (Ansible passes them unrendered).
+  const { that, ...templated } = task.args;
+  const given = renderValue(task.module === 'assert' ? templated : task.args, vars, opts) as Record<string, unknown>;
+  if (task.module === 'assert' && that !== undefined) given['that'] = that;
+  const freeForm = task.freeForm !== undefined ? pyStr(renderString(task.freeForm, vars, opts)) : undefined;
+  const spec = deps.registry.get(task.module);
+  let args = given;
+  if (spec) {
+    const checked = checkModuleArgs(spec, given, { ...(freeForm !== undefined ? { freeForm } : {}), applyDefaults: true });
+    if (checked.problems.length) return { result: { changed: false, failed: true, msg: checked.problems.map((p) => p.message).join('; ') } };
+    args = checked.args;
+  }
+  if (settings.check && !module.supportsCheck) {
+    return { result: { changed: false, skipped: true, msg: `skipped (check mode): module '${task.module}' does not support check mode` } };
+  }
+  const target = settings.delegateTo ?? host;
+  const controller = new AbortController();
+  const signal = AbortSignal.any([controller.signal, deps.abort]);
+  const deadline = settings.timeout > 0 ? ports.clock.now() + settings.timeout * 1000 : undefined;
+  const ctx = makeModuleContext(
+    {
+      host,
+      target,
+      local: settings.local,
+      args,
+      ...(freeForm !== undefined ? { freeForm } : {}),
+      vars,
+      check: settings.check,
+      diff: settings.diff,
+      yes: options.yes,
+      ...(settings.become !== undefined ? { become: settings.become } : {}),
+      ...(et.becomeUser !== undefined ? { becomeUser: et.becomeUser } : {}),
+      env: settings.env,
+      ...(deadline !== undefined ? { deadline } : {}),
+      signal,
+    },
+    ports,
+  );
+  let moduleResult: ModuleResult;
+  if (!settings.local) deps.connections?.hold(target);
+  try {
+    moduleResult = await withTimeout(module.run(ctx), settings.timeout, controller, deps);
+  } catch (err) {
+    return { result: errorResult(err, settings.timeout || undefined) };
+  } finally {
+    controller.abort();
+    if (!settings.local) deps.connections?.done(target);
+  }
+  const result = registeredShape(moduleResult);
+  const out: AttemptOutcome = { result };
+  if (moduleResult.facts) out.facts = moduleResult.facts;
+  const ansibleFacts = moduleResult['ansible_facts'];
+  const classic = moduleResult['drydock_classic_facts'];
+  if (classic && ansibleFacts && typeof ansibleFacts === 'object') out.gathered = { facts: ansibleFacts as Vars, classic: (classic ?? {}) as Vars };
+  deps.store.markData(result);
+  const dataOpts = asData(opts, task.register ? [task.register] : []);
+  if (result['skipped'] !== true) applyConditions(task.changedWhen, 'changed', result, vars, task.register, dataOpts);
+  if (result['skipped'] !== true) applyConditions(task.failedWhen, 'failed', result, vars, task.register, dataOpts);
+  return out;
+}
+
+/** Render options where these top-level names hold data (a task result), never templates. */
+function asData(opts: RenderOptions, names: string[]): RenderOptions {
+  return { ...opts, unsafeVars: new Set([...(opts.unsafeVars ?? []), ...names]) };
+}
+
+function applyConditions(conditions: EffectiveTask['task']['failedWhen'], key: 'changed' | 'failed', result: Record<string, unknown>, vars: Record<string, unknown>, register: string | undefined, opts: RenderOptions): void {
+  if (!conditions) return;
+  // As Ansible's TaskExecutor: the result is visible under its register name only.
+  const withResult = register ? { ...vars, [register]: result } : vars;
+  const value = evaluateCondition(conditions, withResult, opts);
+  result[key] = value;
+  if (key === 'failed') {
+    result['failed_when_result'] = value;
+    if (value && result['msg'] === undefined) result['msg'] = 'failed_when condition was true';
+  }
+}
+
+/** The module's promise, ended by the task's `timeout` even if the module ignores its signal. */
+async function withTimeout(run: Promise<ModuleResult>, seconds: number, controller: AbortController, deps: TaskRunDeps): Promise<ModuleResult> {
+  if (seconds <= 0) return run;
+  const timer = deps.ports.clock.sleep(seconds * 1000, controller.signal).then(() => {
+    if (controller.signal.aborted) return new Promise<never>(() => undefined);
+    controller.abort();
+    throw new TaskTimeoutError(seconds);
+  });
+  return Promise.race([run, timer]);
+}
+
+/** Emits a result line (item lines during a loop, the host's final line otherwise). */
+export function emitResult(et: EffectiveTask, host: string, raw: RawStatus, result: Record<string, unknown>, settings: { noLog: boolean; delegateTo?: string } | undefined, ms: number, deps: TaskRunDeps, item?: string, status: HostStatus = raw): void {
+  const shown = settings?.noLog ? censored(result) : result;
+  const show = shownFields(shown, raw, et.task.module);
+  deps.ports.emit({
+    type: 'task.result',
+    result: toHostResult(host, et.name, status, shown, ms),
+    ...(settings?.delegateTo ? { delegatedTo: settings.delegateTo } : {}),
+    ...(item !== undefined ? { item: settings?.noLog ? NO_LOG_MESSAGE : item } : {}),
+    ...(show ? { show } : {}),
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The playbook engine's seams: what a run is asked to do (options) and everything it touches (ports), so the
+ * whole engine runs in unit tests against fake connections, fake modules and a fake clock.
+ */
+import type { RunEvent } from '../events/events.js';
+import type { Inventory, Vars } from '../inventory/types.js';
+import type { ControllerFiles, ModuleClock, TaskModule } from '../modules/types.js';
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../transport/types.js';
+
+export interface EngineClock extends ModuleClock {
+  /** Calls `tick` every `ms` until the returned function is called (the "still running on" line). */
+  every(ms: number, tick: () => void): () => void;
+}
+
+export interface PlaybookRunOptions {
+  runId: string;
+  check: boolean;
+  diff: boolean;
+  yes: boolean;
+  forks: number;
+  /** --tags; empty means every task (Ansible's `all`). */
+  tags: string[];
+  skipTags: string[];
+  startAtTask?: string;
+  /** -e: the highest variable precedence. */
+  extraVars: Vars;
+  /** Whether unreachable hosts count towards max_fail_percentage (default true; Ansible excludes them). */
+  countUnreachableInMaxFail: boolean;
+  /** How often the "still running on" status event names the hosts a task waits for. */
+  statusIntervalMs: number;
+  /**
+   * Start the next batch even when every host of a batch failed (Ansible stops the run there, by design:
+   * ansible#3845). For fleets where one dead node per `serial: 1` batch must not halt the rest.
+   */
+  continueOnFailedBatch?: boolean;
+  /** Most host connections open at once (from the open-file limit); the least recently used idle one is closed past it. */
+  maxOpenConnections?: number;
+  /** Seconds; the timeout of tasks that set none (--timeout). 0 or undefined: none. */
+  taskTimeout?: number;
+  /** Seed for `order: shuffle` (reproducible runs). */
+  shuffleSeed?: number | string;
+}
+
+/** The hosts of one play, after its pattern and --limit (computed before any host is contacted). */
+export interface PlayTargets {
+  hosts: string[];
+}
+
+export interface EnginePorts {
+  inventory: Inventory;
+  /** TaskModule implementations by canonical module name. */
+  modules: ReadonlyMap<string, TaskModule>;
+  /** The connection spec of an inventory host; throws ConfigError when it cannot be resolved. */
+  specFor(host: string): ConnectionSpec;
+  connect(spec: ConnectionSpec): Promise<Connection>;
+  /** Closes one host's connection (to stay under maxOpenConnections); it reopens on next use. */
+  release?(host: string): Promise<void>;
+  reconnect?(spec: ConnectionSpec, options?: { timeoutMs?: number }): Promise<Connection>;
+  /** Runs a command on the controller (delegate_to: localhost). */
+  localExec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  controller: ControllerFiles;
+  clock: EngineClock;
+  emit(event: RunEvent): void;
+}
+
+export interface RunControl {
+  /** First Ctrl-C: start no new task or batch; running ones finish. */
+  stop?: AbortSignal;
+  /** Second Ctrl-C: end running commands. */
+  abort?: AbortSignal;
+}
+
+/** Names the controller answers to when a task is delegated. */
+export const CONTROLLER_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1']);
+
+export function isController(name: string, inventory: Inventory): boolean {
+  if (!CONTROLLER_NAMES.has(name)) return false;
+  // An inventory host called localhost with its own ssh settings is reached over ssh like any other host.
+  const vars = inventory.hosts.get(name)?.vars;
+  return !vars || vars['ansible_connection'] === undefined || vars['ansible_connection'] === 'local';
+}

@@ -1,0 +1,126 @@
+/**
+ * `drydock play` as a function: the listing modes, --json, the retry file and exit codes, with playbooks
+ * that only use controller-side modules (debug, fail), so no host is ever contacted.
+ */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../src/errors.js';
+import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../src/inventory/index.js';
+import type { RunPlanPorts } from '../../../src/run/plan.js';
+import { emptySshConfig } from '../../../src/transport/ssh-config.js';
+import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
+import { playCommand, type PlayOptions } from '../../../src/cli/commands/play.js';
+
+const ports: RunPlanPorts = {
+  loadInventory: (s) => loadInventory(s),
+  resolvePattern,
+  applyLimit,
+  hostVars: (i, h, e) => hostVars(i, h, e),
+  loadSshConfig: async () => emptySshConfig(),
+  resolveSpec: (input) => resolveConnectionSpec({ ...input, env: { home: '/nonexistent', localUser: 'ops', fileExists: () => false } }),
+  fileExists: () => true,
+  openFileLimit: () => null,
+};
+
+function options(extra: Partial<PlayOptions> = {}): PlayOptions {
+  return {
+    inventory: ['alpha,beta,'],
+    forks: 5,
+    extraVars: {},
+    become: false,
+    json: false,
+    check: false,
+    diff: false,
+    tags: [],
+    skipTags: [],
+    listHosts: false,
+    listTasks: false,
+    syntaxCheck: false,
+    yes: true,
+    retryFiles: false,
+    countUnreachableInMaxFail: true,
+    ...extra,
+  };
+}
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  return { out, streams: { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } } };
+}
+
+describe('drydock play (command function)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drydock-playcmd-'));
+  const book = join(dir, 'site.yml');
+  writeFileSync(
+    book,
+    `
+- name: Greet
+  hosts: all
+  gather_facts: false
+  serial: 1
+  tasks:
+    - name: hello
+      debug: { msg: "hello {{ inventory_hostname }}" }
+      tags: [greet]
+    - name: refuse beta
+      fail: { msg: "beta says no" }
+      when: inventory_hostname == 'beta'
+`,
+  );
+
+  it('--syntax-check and --list-tasks need no inventory and contact nothing', async () => {
+    const a = capture();
+    expect(await playCommand(book, options({ syntaxCheck: true, inventory: [] }), a.streams, ports)).to.equal(0);
+    expect(a.out.stdout).to.contain(`playbook: ${book}`);
+    const b = capture();
+    expect(await playCommand(book, options({ listTasks: true, tags: ['greet'] }), b.streams, ports)).to.equal(0);
+    expect(b.out.stdout).to.contain('hello\tTAGS: [greet]');
+    expect(b.out.stdout).not.to.contain('refuse beta');
+  });
+
+  it('a playbook error is a ConfigError before anything runs', async () => {
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, '- hosts: all\n  tasks:\n    - debug: { msg: x }\n      regsiter: y\n');
+    const err = await playCommand(bad, options(), capture().streams, ports).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).issues[0]!.line).to.equal(4);
+  });
+
+  it('--list-hosts prints the batches', async () => {
+    const c = capture();
+    expect(await playCommand(book, options({ listHosts: true }), c.streams, ports)).to.equal(0);
+    expect(c.out.stdout).to.contain('batch 1 (1): alpha\n');
+    expect(c.out.stdout).to.contain('batch 2 (1): beta\n');
+  });
+
+  it('--json puts the report alone on stdout; the retry file lists the failed host; exit 2', async () => {
+    const c = capture();
+    const retry = join(dir, 'site.retry');
+    const code = await playCommand(book, options({ json: true, retryFiles: true }), c.streams, ports);
+    expect(code).to.equal(2);
+    const report = JSON.parse(c.out.stdout) as { exitCode: number; failedHosts: string[]; plays: { tasks: { task: string; results: { host: string; status: string }[] }[] }[] };
+    expect(report.exitCode).to.equal(2);
+    expect(report.failedHosts).to.deep.equal(['beta']);
+    expect(report.plays[0]!.tasks.map((t) => `${t.task}:${t.results.map((r) => `${r.host}=${r.status}`).join(',')}`)).to.deep.equal([
+      'hello:alpha=ok',
+      'refuse beta:alpha=skipped',
+      'hello:beta=ok',
+      'refuse beta:beta=failed',
+    ]);
+    expect(c.out.stderr).to.contain('ok: [alpha] => {\n    "msg": "hello alpha"\n}');
+    expect(c.out.stderr).to.contain('PLAY RECAP');
+    expect(c.out.stderr).to.contain(`to retry, use: --limit @${retry}`);
+    expect(readFileSync(retry, 'utf8')).to.equal('beta\n');
+  });
+
+  it('writes no retry file when every host succeeded', async () => {
+    const ok = join(dir, 'ok.yml');
+    writeFileSync(ok, '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: fine }\n');
+    const c = capture();
+    expect(await playCommand(ok, options({ retryFiles: true }), c.streams, ports)).to.equal(0);
+    expect(existsSync(join(dir, 'ok.retry'))).to.equal(false);
+    expect(c.out.stdout).not.to.contain('to retry');
+  });
+});

@@ -1,10 +1,10 @@
 /**
- * drydock's one entry point to the `yaml` package for inventory data. Ansible files are YAML 1.1 (PyYAML),
+ * The inventory's YAML reader (through src/util/yaml.ts). Ansible files are YAML 1.1 (PyYAML),
  * so `yes`/`no` are booleans and `0755` is octal; duplicate keys are errors. Every syntax error comes back as
  * a positioned issue instead of being thrown, so a caller can report all problems at once.
  */
-import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Document, Node, Pair, ScalarTag, Tags, YAMLMap } from 'yaml';
+import { LineCounter, ansibleYamlOptions, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from '../util/yaml.js';
+import type { Document, Node, Pair, YAMLMap } from '../util/yaml.js';
 import type { ConfigIssue } from '../errors.js';
 import type { SourceRef } from './types.js';
 
@@ -20,30 +20,9 @@ export interface ParsedYaml {
   warnings: ConfigIssue[];
 }
 
-/**
- * PyYAML's YAML 1.1 booleans are yes/no/true/false/on/off only; the `yaml` package's 1.1 schema also takes
- * `y`/`n`, which would turn a host `y:` or a value `n` into booleans that Ansible never sees.
- */
-const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
-const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-
-function pyyamlBooleans(tags: Tags): Tags {
-  return tags.map((tag) => {
-    if (typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:bool' || !('test' in tag) || !tag.test) return tag;
-    const isTrue = tag.test.test('true');
-    return { ...tag, test: isTrue ? PYYAML_TRUE : PYYAML_FALSE } as ScalarTag;
-  });
-}
-
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    version: '1.1',
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    customTags: pyyamlBooleans,
-  });
+  const doc = parseDocument(text, ansibleYamlOptions(lineCounter));
   const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
   type PositionedIssue = ConfigIssue & { line: number; col: number };
   const toIssue = (e: { message: string; pos: [number, number] }): PositionedIssue => ({

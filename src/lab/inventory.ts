@@ -2,7 +2,7 @@
  * What `lab up` hands to the orchestrator under test: an Ansible YAML inventory and a known_hosts built from
  * the keys each host generated (read from its own files, never learnt from a first connection). Pure.
  */
-import { stringify } from 'yaml';
+import { stringify } from '../util/yaml.js';
 import type { HostRole } from './layout.js';
 
 export interface InventoryHost {

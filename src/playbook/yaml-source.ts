@@ -1,9 +1,9 @@
 /**
- * The playbook front end's one door to the `yaml` package. Parses in YAML 1.1 mode (what PyYAML and thus
+ * The playbook front end's YAML reader (through src/util/yaml.ts). Parses in YAML 1.1 mode (what PyYAML and thus
  * Ansible users expect: yes/no booleans, 0755 octal, `<<` merges) and keeps a LineCounter so every node
  * can be mapped back to file:line:col.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type ParsedNode } from 'yaml';
+import { LineCounter, ansibleYamlOptions, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type ParsedNode } from '../util/yaml.js';
 import type { ConfigIssue } from '../errors.js';
 
 export type YamlNode = ParsedNode | Node;
@@ -28,7 +28,7 @@ export type ParseOutcome = { ok: true; source: YamlSource } | { ok: false; issue
 
 export function parseYamlSource(text: string, file: string): ParseOutcome {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, ansibleYamlOptions(lines));
   // Unknown tags (!vault, !unsafe) would silently become plain strings: refuse them instead.
   const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   if (problems.length) {

@@ -2,7 +2,7 @@
  * HTTP plumbing shared by the handlers: JSON responses, request bodies (JSON or YAML) and the content
  * negotiation kubectl relies on (Table printing).
  */
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from '../../util/yaml.js';
 import { ApiError, badRequest } from './status.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json } from './types.js';

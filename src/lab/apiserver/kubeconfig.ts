@@ -3,7 +3,7 @@
  * user either a bearer token or an inline client certificate.
  */
 import { writeFile } from 'node:fs/promises';
-import { stringify } from 'yaml';
+import { stringify } from '../../util/yaml.js';
 
 export type KubeconfigUser = { token: string } | { clientCertPem: string; clientKeyPem: string };
 

@@ -4,7 +4,7 @@
  * in from the seeded owner. Seeded pods bound to a Ready node start out Running and Ready, as in a cluster
  * that has been up for a while.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from '../../util/yaml.js';
 import { ConfigError } from '../../errors.js';
 import { findByKind } from './resources.js';
 import { ApiError } from './status.js';

@@ -65,6 +65,7 @@ export function makeModuleContext(req: ContextRequest, ports: EnginePorts): Modu
       return ports.reconnect(ports.specFor(req.target), opts);
     },
     controller: ports.controller,
+    ...(ports.kube ? { kube: ports.kube } : {}),
     clock: ports.clock,
     signal: req.signal,
     emit: (event: RunEvent) => ports.emit(event),

@@ -2,6 +2,7 @@
  * The playbook engine's seams: what a run is asked to do (options) and everything it touches (ports), so the
  * whole engine runs in unit tests against fake connections, fake modules and a fake clock.
  */
+import type { KubePort } from '../kube/port.js';
 import type { RunEvent } from '../events/events.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { ControllerFiles, ModuleClock, TaskModule } from '../modules/types.js';
@@ -59,6 +60,8 @@ export interface EnginePorts {
   /** Runs a command on the controller (delegate_to: localhost). */
   localExec(command: string, options?: ExecOptions): Promise<ExecResult>;
   controller: ControllerFiles;
+  /** The cluster's API for kube_* modules, opened on first use; absent when the run has no cluster access. */
+  kube?: () => Promise<KubePort>;
   clock: EngineClock;
   emit(event: RunEvent): void;
 }

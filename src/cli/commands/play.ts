@@ -20,6 +20,8 @@ import { openJsonLinesLog, type JsonLinesLog } from '../../events/logger.js';
 import type { TextOutput } from '../../events/tty.js';
 import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../inventory/index.js';
 import { builtinTaskModules, extraTaskModuleSpecs } from '../../modules/index.js';
+import { kubeModuleSpecs, kubeTaskModules } from '../../modules/kube/index.js';
+import { createRunKube } from '../cluster-access.js';
 import type { ControllerFiles, TaskModule } from '../../modules/types.js';
 import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
 import { loadPlaybook } from '../../playbook/load.js';
@@ -57,6 +59,8 @@ export interface PlayOptions extends SharedOptions {
   countUnreachableInMaxFail: boolean;
   continueOnFailedBatch?: boolean;
   shuffleSeed?: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
 const livePlanPorts: RunPlanPorts = {
@@ -97,7 +101,9 @@ export function register(program: Command): void {
     .addOption(new Option('--count-unreachable-in-max-fail', 'unreachable hosts count towards max_fail_percentage (default: a node that stops answering during maintenance is as alarming as one that fails)').default(true))
     .addOption(new Option('--no-count-unreachable-in-max-fail', 'count only failed hosts towards max_fail_percentage, as Ansible does'))
     .addOption(new Option('--continue-on-failed-batch', 'start the next batch even when every host of a batch failed (Ansible stops the run)').default(false))
-    .addOption(new Option('--shuffle-seed <seed>', 'seed for order: shuffle, to repeat a run\'s host order'));
+    .addOption(new Option('--shuffle-seed <seed>', 'seed for order: shuffle, to repeat a run\'s host order'))
+    .addOption(new Option('--kubeconfig <file>', 'cluster access for kube_* tasks (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use'));
   command.action(async (playbook: string, options: PlayOptions) => {
     process.exitCode = await playCommand(playbook, options);
   });
@@ -144,15 +150,20 @@ export const systemEngineClock: EngineClock = {
   },
 };
 
+/** Every task module drydock ships: the built-in ones and the kube_* ones. */
+export function allTaskModules(): Map<string, TaskModule> {
+  return new Map([...builtinTaskModules(), ...kubeTaskModules()]);
+}
+
 export async function playCommand(
   playbookPath: string,
   options: PlayOptions,
   streams: PlayStreams = { stdout: process.stdout, stderr: process.stderr },
   planPorts: RunPlanPorts = livePlanPorts,
-  modules: ReadonlyMap<string, TaskModule> = builtinTaskModules(),
+  modules: ReadonlyMap<string, TaskModule> = allTaskModules(),
 ): Promise<number> {
   const registry = builtinModuleRegistry();
-  for (const spec of extraTaskModuleSpecs()) registry.register(spec);
+  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs()]) registry.register(spec);
   const playbook = await loadPlaybook(playbookPath, { moduleRegistry: registry });
   const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
   if (options.syntaxCheck) {
@@ -248,6 +259,14 @@ export async function playCommand(
         },
         localExec: (command, opts) => localExec(command, opts),
         controller: nodeControllerFiles,
+        kube: createRunKube({
+          ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+          ...(options.context !== undefined ? { context: options.context } : {}),
+          inventory: plan.inventory,
+          specFor: plan.resolveSpec,
+          connect: (spec) => pool.connect(spec),
+          emit: (event) => bus.emit(event),
+        }),
         clock: systemEngineClock,
         emit: (event) => bus.emit(event),
       },

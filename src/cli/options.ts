@@ -3,11 +3,14 @@
  * limit, forks, connection and output flags. Each helper returns a commander `Option`; parsers reject bad
  * values with commander's InvalidArgumentError so the message names the flag.
  */
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError, type ConfigIssue } from '../errors.js';
 import { shlexSplit } from '../inventory/shlex.js';
 import type { Vars } from '../inventory/types.js';
+import type { CliConnectionOptions } from '../transport/resolve.js';
 import type { HostKeyPolicy } from '../transport/types.js';
+import { LineCounter, ansibleYamlOptions, parseDocument } from '../util/yaml.js';
 
 export const DEFAULT_FORKS = 20;
 export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
@@ -22,6 +25,7 @@ export interface SharedOptions {
   privateKey?: string;
   sshConfig?: string;
   hostKeyChecking?: HostKeyPolicy;
+  knownHosts?: string;
   become: boolean;
   timeout?: number;
   json: boolean;
@@ -43,13 +47,19 @@ export function parseSeconds(flag: string): (value: string) => number {
   };
 }
 
+/** Reads a file's text; injectable so the parser is tested without a disk. */
+export type ReadText = (path: string) => string;
+
+const readTextFile: ReadText = (path) => readFileSync(path, 'utf8');
+
 /**
- * `-e` values, merged left to right as Ansible does: a JSON object, or `key=value` pairs separated by
- * spaces (shell quoting honoured; values stay strings, as Ansible's key=value form keeps them).
+ * `-e` values, merged left to right as Ansible does: `@file` (a YAML or JSON file holding a mapping), a JSON
+ * object, or `key=value` pairs separated by spaces (shell quoting honoured; values stay strings, as Ansible's
+ * key=value form keeps them). Synchronous because commander's option parsers are.
  */
-export function parseExtraVars(value: string, previous: Vars = {}): Vars {
+export function parseExtraVars(value: string, previous: Vars = {}, readText: ReadText = readTextFile): Vars {
   const text = value.trim();
-  if (text.startsWith('@')) throw new InvalidArgumentError('-e @file is not supported yet; pass key=value pairs or a JSON object');
+  if (text.startsWith('@')) return { ...previous, ...readExtraVarsFile(text.slice(1), readText) };
   if (text.startsWith('{')) {
     let parsed: unknown;
     try {
@@ -71,6 +81,68 @@ export function parseExtraVars(value: string, previous: Vars = {}): Vars {
   return vars;
 }
 
+/**
+ * An extra-vars file, as Ansible's `load_extra_vars` reads it: JSON when it parses as JSON, else YAML 1.1 the
+ * way PyYAML reads it; the top level must be a mapping. Problems are ConfigErrors naming file:line:col.
+ */
+export function readExtraVarsFile(path: string, readText: ReadText = readTextFile): Vars {
+  if (path === '') throw new ConfigError('-e @: give a file name after @ (for example -e @vars.yaml)');
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message;
+    throw new ConfigError({ file: path, message: `cannot read extra vars file (-e @${path}): ${reason}` });
+  }
+  const json = tryJson(text);
+  if (json.ok) {
+    if (!isMapping(json.value)) throw new ConfigError({ file: path, line: 1, col: 1, message: notMapping(json.value) });
+    return json.value;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, ansibleYamlOptions(lineCounter));
+  const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+  if (doc.errors.length > 0) {
+    const issues: ConfigIssue[] = doc.errors.map((e) => ({ file: path, ...at(e.pos[0]), message: e.message.split('\n')[0]! }));
+    throw new ConfigError(issues);
+  }
+  const value: unknown = doc.toJS();
+  if (!isMapping(value)) {
+    const start = doc.contents?.range?.[0] ?? 0;
+    throw new ConfigError({ file: path, ...at(start), message: notMapping(value) });
+  }
+  return value;
+}
+
+function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isMapping(value: unknown): value is Vars {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function notMapping(value: unknown): string {
+  const found = value === null || value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+  return `extra vars must be a mapping of names to values, found ${found}`;
+}
+
+/** The flags that override inventory and ssh config for every host, as the resolver takes them. */
+export function connectionOverrides(options: SharedOptions): CliConnectionOptions {
+  return {
+    user: options.user,
+    privateKey: options.privateKey,
+    hostKeyChecking: options.hostKeyChecking,
+    ...(options.knownHosts !== undefined ? { knownHostsFile: options.knownHosts } : {}),
+    become: options.become || undefined,
+  };
+}
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export const inventoryOption = (): Option =>
@@ -79,12 +151,16 @@ export const limitOption = (): Option => new Option('-l, --limit <pattern>', 'fu
 export const forksOption = (defaultForks = DEFAULT_FORKS): Option =>
   new Option('-f, --forks <n>', 'hosts worked on at the same time').argParser(parsePositiveInt('--forks')).default(defaultForks);
 export const extraVarsOption = (): Option =>
-  new Option('-e, --extra-vars <vars>', 'extra variables, key=value or JSON (repeatable; they override everything)').argParser(parseExtraVars).default({}, 'none');
+  new Option('-e, --extra-vars <vars>', 'extra variables: key=value, a JSON object, or @file (YAML or JSON) (repeatable; they override everything)')
+    .argParser((value: string, previous: Vars) => parseExtraVars(value, previous))
+    .default({}, 'none');
 export const userOption = (): Option => new Option('-u, --user <user>', 'remote user (overrides inventory and ~/.ssh/config)');
 export const privateKeyOption = (): Option => new Option('--private-key <file>', 'private key file to authenticate with');
 export const sshConfigOption = (): Option => new Option('-F, --ssh-config <file>', 'ssh client config file (default ~/.ssh/config)');
 export const hostKeyCheckingOption = (): Option =>
   new Option('--host-key-checking <policy>', 'known_hosts policy: strict (default), accept-new, or off (tests only)').choices(HOST_KEY_POLICIES);
+export const knownHostsOption = (): Option =>
+  new Option('--known-hosts <file>', 'known_hosts file to check host keys against (and append to under accept-new), instead of ~/.ssh/known_hosts');
 export const becomeOption = (): Option => new Option('-b, --become', 'run through sudo (ansible_become_* vars supply user and password)').default(false);
 export const timeoutOption = (): Option => new Option('--timeout <seconds>', 'end a host\'s command after this long and count it failed').argParser(parseSeconds('--timeout'));
 export const jsonOption = (): Option => new Option('--json', 'one JSON object per host on stdout, nothing else there').default(false);
@@ -100,6 +176,7 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(privateKeyOption())
     .addOption(sshConfigOption())
     .addOption(hostKeyCheckingOption())
+    .addOption(knownHostsOption())
     .addOption(becomeOption())
     .addOption(timeoutOption());
 }

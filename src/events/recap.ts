@@ -13,13 +13,15 @@ export function emptyCounters(): RecapCounters {
 }
 
 /**
- * Adds one result to the stats. As in Ansible's strategy, a changed result also counts as ok, and so do
- * ignored and rescued ones (the task ran); failed, unreachable and skipped count only themselves.
+ * Adds one result to the stats, as Ansible's `StrategyBase._process_pending_results` does: a changed result
+ * also counts as ok, and so does an ignored failure (`ok` and `ignored` are both incremented). A failure inside
+ * a block that is being rescued increments `rescued` instead of `failures` and nothing else, so it is not ok;
+ * failed, unreachable and skipped count only themselves.
  */
 export function tally(stats: RecapStats, result: HostResult): void {
   const counters = (stats[result.host] ??= emptyCounters());
   counters[result.status] += 1;
-  if (result.status === 'changed' || result.status === 'ignored' || result.status === 'rescued') counters.ok += 1;
+  if (result.status === 'changed' || result.status === 'ignored') counters.ok += 1;
 }
 
 /**

@@ -12,7 +12,7 @@
  * - not started because the run was interrupted → `skipped`.
  */
 import { StringDecoder } from 'node:string_decoder';
-import PQueue from 'p-queue';
+import { PQueue } from '../util/queue.js';
 import { CommandTimeoutError, HostUnreachableError } from '../errors.js';
 import type { HostResult, RecapStats, RunEvent } from '../events/events.js';
 import { recapExitCode, tally } from '../events/recap.js';

@@ -137,3 +137,85 @@ export function parseKnownHosts(text: string, file: string, warnings: ConfigIssu
   });
   return entries;
 }
+
+/** Whether a pattern list names hosts literally: no wildcards, no negation, so equality decides a match. */
+function literalNames(patternList: string): string[] | undefined {
+  const names: string[] = [];
+  for (const pattern of patternList.split(',')) {
+    if (pattern === '') continue;
+    if (pattern.startsWith('!') || pattern.includes('*') || pattern.includes('?')) return undefined;
+    names.push(pattern.toLowerCase());
+  }
+  return names;
+}
+
+/**
+ * known_hosts entries indexed for lookup by name. A fleet's file holds one literal line per host, so matching
+ * every connection against every line by glob costs O(hosts²) for a run; here literal host fields are found in
+ * a Map and only hashed, wildcard and negated entries are evaluated one by one. Answers are exactly those of
+ * `entryMatchesName` over every entry, in file order.
+ */
+export class KnownHostsIndex {
+  private readonly byName = new Map<string, number[]>();
+  /** Positions of entries that must be evaluated (hashed, wildcard, negated). */
+  private readonly evaluated: number[] = [];
+  private readonly all: KnownHostsEntry[] = [];
+  private readonly revokedEntries: KnownHostsEntry[] = [];
+  /** Pattern evaluations performed by lookups (hashes computed or pattern lists matched): for tests. */
+  evaluations = 0;
+
+  constructor(entries: readonly KnownHostsEntry[] = []) {
+    for (const entry of entries) this.add(entry);
+  }
+
+  get entries(): readonly KnownHostsEntry[] {
+    return this.all;
+  }
+
+  add(entry: KnownHostsEntry): void {
+    const position = this.all.push(entry) - 1;
+    if (entry.marker === 'revoked') this.revokedEntries.push(entry);
+    const names = entry.hashed ? undefined : literalNames(entry.hostField);
+    if (!names) {
+      this.evaluated.push(position);
+      return;
+    }
+    for (const name of new Set(names)) {
+      const bucket = this.byName.get(name);
+      if (bucket) bucket.push(position);
+      else this.byName.set(name, [position]);
+    }
+  }
+
+  /** Entries with this marker (undefined: plain lines) whose host field names `name`, in file order. */
+  matching(name: string, marker?: KnownHostsMarker): KnownHostsEntry[] {
+    const literal = this.byName.get(name.toLowerCase()) ?? [];
+    const evaluated = this.evaluated.filter((position) => {
+      const entry = this.all[position]!;
+      if (entry.marker !== marker) return false;
+      this.evaluations += 1;
+      return entryMatchesName(entry, name);
+    });
+    return mergeSorted(literal, evaluated)
+      .map((position) => this.all[position]!)
+      .filter((entry) => entry.marker === marker);
+  }
+
+  /** @revoked entries holding this key, whatever host they name. */
+  revoked(key: Buffer): KnownHostsEntry[] {
+    return this.revokedEntries.filter((entry) => entry.key.equals(key));
+  }
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  if (b.length === 0) return [...a];
+  if (a.length === 0) return [...b];
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
+}

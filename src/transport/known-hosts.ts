@@ -9,7 +9,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { sha256Fingerprint, storedKeyType } from './fingerprint.js';
 import {
-  entryMatchesName,
+  KnownHostsIndex,
   hashKnownHostsName,
   knownHostsName,
   parseKnownHosts,
@@ -17,7 +17,7 @@ import {
 } from './known-hosts-format.js';
 import { expandTilde } from './ssh-paths.js';
 
-export { parseKnownHosts, knownHostsName, hashKnownHostsName, type KnownHostsEntry } from './known-hosts-format.js';
+export { KnownHostsIndex, parseKnownHosts, knownHostsName, hashKnownHostsName, type KnownHostsEntry } from './known-hosts-format.js';
 export { unknownHostMessage, changedHostMessage, revokedHostMessage } from './host-key-messages.js';
 
 export type HostKeyStatus = 'match' | 'unknown' | 'changed' | 'revoked';
@@ -53,14 +53,20 @@ export function knownHostsKeyFor(spec: { hostname: string; port: number; hostKey
   return spec.hostKeyAlias ? { host: spec.hostKeyAlias, port: 22 } : { host: spec.hostname, port: spec.port };
 }
 
+/** Parsed entries, as a list or already indexed (the store keeps an index: it answers every connection). */
+export type KnownHostsEntries = readonly KnownHostsEntry[] | KnownHostsIndex;
+
+function indexed(entries: KnownHostsEntries): KnownHostsIndex {
+  return entries instanceof KnownHostsIndex ? entries : new KnownHostsIndex(entries);
+}
+
 /** Plain (unmarked) lines naming the host, in file order. `host` may be a HostKeyAlias. */
-export function lookupHost(entries: readonly KnownHostsEntry[], host: string, port: number): KnownHostsEntry[] {
-  const name = knownHostsName(host, port);
-  return entries.filter((entry) => entry.marker === undefined && entryMatchesName(entry, name));
+export function lookupHost(entries: KnownHostsEntries, host: string, port: number): KnownHostsEntry[] {
+  return indexed(entries).matching(knownHostsName(host, port));
 }
 
 /** Key types recorded for the host, first-seen order: the connection offers these host-key algorithms first. */
-export function knownKeyTypes(entries: readonly KnownHostsEntry[], host: string, port: number): string[] {
+export function knownKeyTypes(entries: KnownHostsEntries, host: string, port: number): string[] {
   return [...new Set(lookupHost(entries, host, port).map((entry) => entry.keyType))];
 }
 
@@ -70,24 +76,25 @@ export function knownKeyTypes(entries: readonly KnownHostsEntry[], host: string,
  * (including a host known only by other key types) is unknown.
  */
 export function checkHostKey(
-  entries: readonly KnownHostsEntry[],
+  entries: KnownHostsEntries,
   host: string,
   port: number,
   keyType: string,
   keyBlob: Buffer,
 ): HostKeyCheck {
-  const revoked = entries.filter((entry) => entry.marker === 'revoked' && entry.key.equals(keyBlob));
+  const index = indexed(entries);
+  const revoked = index.revoked(keyBlob);
   if (revoked.length > 0) return { status: 'revoked', known: revoked.map(refOf), warnings: [] };
 
   const name = knownHostsName(host, port);
-  const warnings = entries
-    .filter((entry) => entry.marker === 'cert-authority' && entryMatchesName(entry, name))
+  const warnings = index
+    .matching(name, 'cert-authority')
     .map(
       (entry) =>
         `${entry.file}:${entry.line}: @cert-authority lines are not supported (host certificates cannot be ` +
         'verified by drydock); record the host keys themselves to verify this host',
     );
-  const forHost = lookupHost(entries, host, port);
+  const forHost = index.matching(name);
   const known = forHost.map(refOf);
   if (forHost.some((entry) => entry.key.equals(keyBlob))) return { status: 'match', known, warnings };
   const type = storedKeyType(keyType);
@@ -130,14 +137,18 @@ function lineCount(text: string): number {
 
 /** The known_hosts files for one set of UserKnownHostsFile/GlobalKnownHostsFile settings. */
 export class KnownHostsStore {
+  private readonly entries: KnownHostsIndex;
+
   private constructor(
-    private readonly entries: KnownHostsEntry[],
+    entries: KnownHostsEntry[],
     /** Absolute user files; the first is where accepted keys are written. */
     readonly userFiles: readonly string[],
     readonly globalFiles: readonly string[],
     /** Malformed lines, unreadable files: worth showing, never fatal. */
     readonly warnings: readonly ConfigIssue[],
-  ) {}
+  ) {
+    this.entries = new KnownHostsIndex(entries);
+  }
 
   /** Reads every file that exists (`~` expanded); missing files are normal and simply hold no keys. */
   static async load(
@@ -198,7 +209,7 @@ export class KnownHostsStore {
         const [, , salt = '', hmac = ''] = hostField.split('|');
         entry.hashed = { salt: Buffer.from(salt, 'base64'), hmac: Buffer.from(hmac, 'base64') };
       }
-      this.entries.push(entry);
+      this.entries.add(entry);
     };
     const alreadyKnown = (): boolean =>
       lookupHost(this.entries, host, port).some((entry) => entry.key.equals(keyBlob));
@@ -213,7 +224,7 @@ export class KnownHostsStore {
       // Another store (or process) may have recorded it since this store loaded the file.
       const onDisk = lookupHost(parseKnownHosts(existing, file), host, port).find((entry) => entry.key.equals(keyBlob));
       if (onDisk) {
-        this.entries.push(onDisk);
+        this.entries.add(onDisk);
         return file;
       }
       // A file whose last line lacks its newline would otherwise glue our line onto it.

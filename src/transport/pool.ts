@@ -10,9 +10,11 @@
  *   message naming the bastion: one root cause, not N mysteries.
  * - Only transient connect errors are retried (refused/reset TCP, a connection lost during key exchange);
  *   host key and authentication failures never are, and the pool never runs a command itself.
+ * - `reconnect` (after a reboot) forgets the host's connection and failure and keeps dialling until a
+ *   deadline: a rebooting host refuses, drops or ignores connections for minutes before sshd is back.
  */
 import type { Duplex } from 'node:stream';
-import PQueue from 'p-queue';
+import { PQueue } from '../util/queue.js';
 import { DrydockError, HostKeyError, HostUnreachableError } from '../errors.js';
 import type { Connection, ConnectionPool, ConnectionSpec } from './types.js';
 
@@ -39,6 +41,10 @@ export interface PoolOptions {
   /** Wait before retry n (the last value repeats). Default 1 s, 2 s. */
   retryDelaysMs?: number[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Milliseconds clock for the reconnect deadline. Default Date.now. */
+  now?: () => number;
+  /** Wait before reconnect attempt n (the last value repeats). Default 1 s, then 2 s. */
+  reconnectDelaysMs?: number[];
   /** Aborting stops new handshakes (queued ones reject as unreachable) and cuts retry waits short. */
   signal?: AbortSignal;
 }
@@ -51,6 +57,11 @@ interface Bastion {
 
 export const DEFAULT_MAX_HANDSHAKES = 32;
 export const DEFAULT_MAX_HANDSHAKES_PER_BASTION = 8;
+/** How long `reconnect` keeps trying by default: Ansible's reboot module waits 600 s too. */
+export const DEFAULT_RECONNECT_TIMEOUT_MS = 600_000;
+
+/** Phases a host coming back from a reboot goes through; host key, auth and bastion failures will not heal. */
+const RECONNECT_RETRY_PHASES: ReadonlySet<string> = new Set(['dns', 'tcp', 'kex', 'lost']);
 
 const TIMEOUT_PATTERN = /timed? ?out|timeout|ETIMEDOUT/i;
 const LOST_PATTERN = /lost|reset|closed|ECONNRESET|EPIPE|ECONNREFUSED/i;
@@ -125,6 +136,23 @@ export class SshConnectionPool implements ConnectionPool {
     return pending;
   }
 
+  /**
+   * Forgets the host's connection (dead after a reboot, or still alive) and its remembered failure, then dials
+   * until a handshake succeeds or `timeoutMs` (default 600 s) has passed. Connect-phase failures (refused,
+   * reset, dropped during key exchange, timed out) are retried after a short pause; a host key or
+   * authentication failure is final at once. Every attempt counts as a handshake.
+   */
+  reconnect(spec: ConnectionSpec, options: { timeoutMs?: number } = {}): Promise<Connection> {
+    const previous = this.targets.get(spec.name);
+    this.targets.delete(spec.name);
+    // Not awaited: closing a connection whose peer vanished can wait for a TCP timeout, and nothing depends on it.
+    if (previous) void closeQuietly(previous);
+    const pending = this.reopen(spec, options.timeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS);
+    pending.catch(() => undefined);
+    this.targets.set(spec.name, pending);
+    return pending;
+  }
+
   /** Closes one host's connection (a fan-out that is done with a host frees its socket early). */
   async release(name: string): Promise<void> {
     const pending = this.targets.get(name);
@@ -145,15 +173,48 @@ export class SshConnectionPool implements ConnectionPool {
 
   private async openTarget(spec: ConnectionSpec): Promise<TunnelingConnection> {
     if (spec.proxyJump.length === 0) return this.withRetries(spec, () => this.queued(this.handshakeQueue, spec));
-    let bastion: Bastion;
+    const bastion = await this.reachBastion(spec);
+    return this.withRetries(spec, () => this.queuedVia(bastion, spec));
+  }
+
+  /** The bastion in front of `spec`, connected; its failure is the target's, phase 'proxy'. */
+  private async reachBastion(spec: ConnectionSpec): Promise<Bastion> {
     try {
-      bastion = this.bastionFor(spec.proxyJump);
+      const bastion = this.bastionFor(spec.proxyJump);
       await bastion.connection;
+      return bastion;
     } catch (err) {
       const last = spec.proxyJump[spec.proxyJump.length - 1]!;
       throw new HostUnreachableError(spec.name, 'proxy', `via bastion ${endpointLabel(last)}: ${describeFailure(err)}`, err);
     }
-    return this.withRetries(spec, () => this.queuedVia(bastion, spec));
+  }
+
+  private async reopen(spec: ConnectionSpec, timeoutMs: number): Promise<TunnelingConnection> {
+    const now = this.options.now ?? Date.now;
+    const delays = this.options.reconnectDelaysMs ?? [1000, 2000];
+    const deadline = now() + timeoutMs;
+    for (let tries = 0; ; tries++) {
+      let err: unknown;
+      try {
+        if (spec.proxyJump.length === 0) return await this.queued(this.handshakeQueue, spec);
+        const bastion = await this.reachBastion(spec);
+        return await this.queuedVia(bastion, spec);
+      } catch (raw) {
+        err = asDrydockError(spec, raw);
+      }
+      if (!isReconnectRetryable(err) || this.options.signal?.aborted) throw err;
+      const delay = delays[Math.min(tries, delays.length - 1)] ?? 1000;
+      if (now() + delay >= deadline) {
+        const failure = err as HostUnreachableError;
+        throw new HostUnreachableError(
+          spec.name,
+          failure.phase,
+          `did not come back within ${Math.round(timeoutMs / 1000)} s (${tries + 1} attempts); last error: ${innerReason(failure)}`,
+          failure,
+        );
+      }
+      await this.sleep(delay, this.options.signal);
+    }
   }
 
   /** The shared connection for a jump chain (outermost first); each prefix of the chain is itself shared. */
@@ -229,6 +290,10 @@ export class SshConnectionPool implements ConnectionPool {
   private throwIfAborted(spec: ConnectionSpec): void {
     if (this.options.signal?.aborted) throw new HostUnreachableError(spec.name, 'tcp', 'not connected: the run was interrupted');
   }
+}
+
+function isReconnectRetryable(err: unknown): boolean {
+  return err instanceof HostUnreachableError && !(err instanceof HostKeyError) && RECONNECT_RETRY_PHASES.has(err.phase);
 }
 
 /** The reason inside an error, without the "host: unreachable (phase): " prefix ours carry. */

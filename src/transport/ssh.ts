@@ -9,7 +9,7 @@
  */
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
-import PQueue from 'p-queue';
+import { PQueue } from '../util/queue.js';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as SshClient, ClientChannel, ParsedKey, SFTPWrapper } from 'ssh2';
 import { HostUnreachableError } from '../errors.js';

@@ -38,7 +38,7 @@ import { SshConnectionPool } from '../../transport/pool.js';
 import type { ConnectionPool } from '../../transport/types.js';
 import { resolveConnectionSpec } from '../../transport/resolve.js';
 import { loadSshConfig } from '../../transport/ssh-config.js';
-import { addConnectionOptions, addTargetOptions, logFileOption, requireInventory, type SharedOptions } from '../options.js';
+import { addConnectionOptions, addTargetOptions, connectionOverrides, logFileOption, requireInventory, type SharedOptions } from '../options.js';
 
 const STATUS_INTERVAL_TTY_MS = 1000;
 const STATUS_INTERVAL_PLAIN_MS = 10_000;
@@ -184,7 +184,7 @@ export async function playCommand(
       extraVars,
       forks: options.forks,
       ...(options.sshConfig !== undefined ? { sshConfigFile: options.sshConfig } : {}),
-      cli: { user: options.user, privateKey: options.privateKey, hostKeyChecking: options.hostKeyChecking, become: options.become || undefined },
+      cli: connectionOverrides(options),
     },
     planPorts,
   );

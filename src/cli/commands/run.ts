@@ -8,6 +8,7 @@
  * "No hosts matched, nothing to do") and exits 0.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EventBus, type RunEvent } from '../../events/events.js';
@@ -22,7 +23,7 @@ import { readOpenFileLimit } from '../../transport/fd-budget.js';
 import { SshConnectionPool } from '../../transport/pool.js';
 import { resolveConnectionSpec } from '../../transport/resolve.js';
 import { loadSshConfig } from '../../transport/ssh-config.js';
-import { addConnectionOptions, addOutputOptions, addTargetOptions, requireInventory, type SharedOptions } from '../options.js';
+import { addConnectionOptions, addOutputOptions, addTargetOptions, connectionOverrides, requireInventory, type SharedOptions } from '../options.js';
 
 /** Status line cadence: redrawn every second on a terminal, a plain line every 10 s elsewhere. */
 const STATUS_INTERVAL_TTY_MS = 1000;
@@ -75,12 +76,7 @@ export async function runCommand(
       extraVars: options.extraVars ?? {},
       forks: options.forks,
       sshConfigFile: options.sshConfig,
-      cli: {
-        user: options.user,
-        privateKey: options.privateKey,
-        hostKeyChecking: options.hostKeyChecking,
-        become: options.become || undefined,
-      },
+      cli: connectionOverrides(options),
     },
     planPorts,
   );
@@ -108,6 +104,8 @@ export async function runCommand(
 
   const stop = new AbortController();
   const abort = new AbortController();
+  // Every running host listens on both signals (its command, its handshake); hundreds at once are expected.
+  setMaxListeners(0, stop.signal, abort.signal);
   const onInterrupt = (): void => {
     if (!stop.signal.aborted) {
       stop.abort();

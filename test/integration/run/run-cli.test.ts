@@ -121,4 +121,29 @@ describe('drydock run against a loopback fleet', function () {
     expect(res.stdout.match(/ \| CHANGED \| rc=0 >>/g)).to.have.length(2);
     expect(res.stdout.match(/ \| SKIPPED => not started/g)).to.have.length(4);
   });
+  it('runs 30 hosts at once without a MaxListenersExceededWarning on stderr', async () => {
+    const res = await drydock(['run', 'all', '-i', fleet.inventoryFile, ...knownHostsArgs, '-f', '30', '--json', '--', 'sleep', '0.5']);
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.stdout.trim().split('\n')).to.have.length(50);
+    expect(res.stderr).not.to.contain('MaxListenersExceededWarning');
+  });
+
+  it('checks host keys against --known-hosts FILE', async () => {
+    const ok = await drydock(['run', 'node01:node02', '-i', fleet.inventoryFile, '--known-hosts', fleet.knownHostsFile, '--json', '--', 'true']);
+    expect(ok.code, ok.stderr).to.equal(0);
+    const empty = join(dir, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const unknown = await drydock(['run', 'node01', '-i', fleet.inventoryFile, '--known-hosts', empty, '--json', '--', 'true']);
+    expect(unknown.code, unknown.stderr).to.equal(4);
+  });
+
+  it('reads extra vars from -e @file.yaml', async () => {
+    const varsFile = join(dir, 'vars.yaml');
+    writeFileSync(varsFile, `ansible_ssh_common_args: "-o UserKnownHostsFile=${fleet.knownHostsFile}"\ngreeting: yes\n`);
+    const res = await drydock(['run', 'node01', '-i', fleet.inventoryFile, '-e', `@${varsFile}`, '--json', '--', 'true']);
+    expect(res.code, res.stderr).to.equal(0);
+    const missing = await drydock(['run', 'node01', '-i', fleet.inventoryFile, '-e', `@${join(dir, 'nope.yaml')}`, '--', 'true']);
+    expect(missing.code).to.not.equal(0);
+    expect(missing.stderr).to.contain('nope.yaml');
+  });
 });

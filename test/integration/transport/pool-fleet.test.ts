@@ -67,4 +67,25 @@ describe('SshConnectionPool against a loopback fleet', function () {
     expect(pool.handshakes).to.equal(1);
     await pool.closeAll();
   });
+  it('reconnects after the server side dropped the connection, with a fresh handshake', async () => {
+    const pool = new SshConnectionPool({ open: createLiveOpener() });
+    try {
+      const first = await pool.connect(specFor(fleet, 4));
+      // The command's parent is the sshd process serving this connection: killing it is the host going away.
+      await first.exec('kill -9 $PPID').catch(() => undefined);
+      const stale = await first.exec('echo still here').then(() => 'ran', (e: unknown) => e);
+      expect(stale).to.be.instanceOf(HostUnreachableError);
+      const fresh = await pool.reconnect(specFor(fleet, 4), { timeoutMs: 20_000 });
+      expect(fresh).to.not.equal(first);
+      expect((await fresh.exec('echo back')).stdout.trim()).to.equal('back');
+      expect(await pool.connect(specFor(fleet, 4))).to.equal(fresh);
+      expect(pool.handshakes).to.equal(2);
+      // Reconnecting a live connection replaces it too.
+      const again = await pool.reconnect(specFor(fleet, 4));
+      expect((await again.exec('echo again')).stdout.trim()).to.equal('again');
+      expect(pool.handshakes).to.equal(3);
+    } finally {
+      await pool.closeAll();
+    }
+  });
 });

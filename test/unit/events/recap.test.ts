@@ -51,6 +51,15 @@ describe('PLAY RECAP', () => {
     expect(stats.d).to.include({ ok: 0, skipped: 1 });
   });
 
+  it('tallies an ignored failure as ok+ignored but a rescued one under rescued only, as Ansible does', () => {
+    const stats: RecapStats = {};
+    tally(stats, result('a', 'ignored'));
+    tally(stats, result('b', 'rescued'));
+    tally(stats, result('b', 'ok'));
+    expect(stats.a).to.include({ ok: 1, ignored: 1, failed: 0 });
+    expect(stats.b).to.include({ ok: 1, rescued: 1, failed: 0 });
+  });
+
   it('exit code: 0 all fine, 2 failed, 4 unreachable even when others failed', () => {
     const stats = (...statuses: HostResult['status'][]): RecapStats => {
       const s: RecapStats = {};

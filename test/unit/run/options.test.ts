@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Command, CommanderError } from 'commander';
 import { addConnectionOptions, addOutputOptions, addTargetOptions, parseExtraVars, requireInventory, type SharedOptions } from '../../../src/cli/options.js';
-import { UsageError } from '../../../src/errors.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
 
 function parse(args: string[]): { options: SharedOptions; pattern: string; words: string[] } {
   let captured!: { options: SharedOptions; pattern: string; words: string[] };
@@ -45,7 +45,7 @@ describe('shared CLI options', () => {
     expect(options.extraVars).to.deep.equal({ a: 3, b: 'two words', n: { k: true } });
     expect(() => parseExtraVars('novalue')).to.throw(/key=value/);
     expect(() => parseExtraVars('{bad')).to.throw(/invalid JSON/);
-    expect(() => parseExtraVars('@vars.yml')).to.throw(/not supported/);
+    expect(() => parseExtraVars('@/no/such/vars.yml')).to.throw(ConfigError, /\/no\/such\/vars\.yml.*no such file/);
   });
 
   it('requires an inventory with a usage error that says how', () => {

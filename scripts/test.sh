@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-all}
 bash scripts/ensure-deps.sh
+# Run journals written by the tests go to a scratch folder, never into the user's ~/.local/state.
+export DRYDOCK_STATE_DIR="${DRYDOCK_STATE_DIR:-$(mktemp -d -t drydock-test-state.XXXXXX)}"
 case "$suite" in
   unit) specs=("test/unit") ;;
   integration) specs=("test/integration") ;;

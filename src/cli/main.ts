@@ -8,6 +8,8 @@ import { register as registerRun } from './commands/run.js';
 import { register as registerInventory } from './commands/inventory.js';
 import { register as registerLab } from './commands/lab.js';
 import { register as registerPlay } from './commands/play.js';
+import { register as registerRuns } from './commands/runs.js';
+import { register as registerCerts } from './commands/certs.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerInventory(program);
   registerLab(program);
   registerPlay(program);
+  registerRuns(program);
+  registerCerts(program);
   return program;
 }
 

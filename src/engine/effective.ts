@@ -4,7 +4,7 @@
  * merge outer to inner.
  */
 import type { Vars } from '../inventory/types.js';
-import type { Block, Condition, Play, Task, TaskKeywords, Templated } from '../playbook/model.js';
+import type { Block, Condition, InheritedKeywords, Play, Task, TaskKeywords, Templated } from '../playbook/model.js';
 
 export interface Scope {
   play: Play;
@@ -15,7 +15,7 @@ export interface Scope {
   handler: boolean;
 }
 
-export interface EffectiveTask {
+export interface EffectiveTask extends InheritedKeywords {
   task: Task;
   /** Shown in TASK [...] lines: the name, else the module as written (Ansible's default). */
   name: string;
@@ -24,22 +24,15 @@ export interface EffectiveTask {
   blockVars: Vars[];
   taskVars: Vars;
   environment: Templated<Record<string, unknown>>[];
-  become?: Templated<boolean>;
-  becomeUser?: string;
-  delegateTo?: string;
-  runOnce?: Templated<boolean>;
-  ignoreErrors?: Templated<boolean>;
-  ignoreUnreachable?: Templated<boolean>;
-  checkMode?: Templated<boolean>;
-  diff?: Templated<boolean>;
-  noLog?: Templated<boolean>;
-  throttle?: Templated<number>;
-  timeout?: Templated<number>;
   rescuable: boolean;
   handler: boolean;
 }
 
-type Inheritable = 'become' | 'becomeUser' | 'delegateTo' | 'runOnce' | 'ignoreErrors' | 'ignoreUnreachable' | 'checkMode' | 'diff' | 'noLog' | 'throttle' | 'timeout';
+type Inheritable = keyof InheritedKeywords;
+
+// A record, so that a keyword added to InheritedKeywords but not inherited here fails to compile.
+const INHERITED: Record<Inheritable, true> = { become: true, becomeUser: true, delegateTo: true, runOnce: true, ignoreErrors: true, ignoreUnreachable: true, checkMode: true, diff: true, noLog: true, throttle: true, timeout: true };
+const INHERITABLE = Object.keys(INHERITED) as Inheritable[];
 
 export function taskDisplayName(task: Task): string {
   return task.name ?? task.moduleWritten;
@@ -66,7 +59,7 @@ export function effectiveTask(task: Task, scope: Scope): EffectiveTask {
     rescuable: scope.rescuable,
     handler: scope.handler,
   };
-  for (const key of ['become', 'becomeUser', 'delegateTo', 'runOnce', 'ignoreErrors', 'ignoreUnreachable', 'checkMode', 'diff', 'noLog', 'throttle', 'timeout'] as const) {
+  for (const key of INHERITABLE) {
     const value = pick(key);
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }

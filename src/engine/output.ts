@@ -4,16 +4,9 @@
  * `skipping: [h]`, `...ignoring`, the "still running on" status line and the PLAY RECAP (recap.ts).
  */
 import type { HostResult, RunEvent } from '../events/events.js';
-import { banner, formatRecap, paint } from '../events/recap.js';
-import { formatStatusLine, type TextOutput } from '../events/tty.js';
+import { ANSI, banner, formatRecap, paint } from '../events/recap.js';
+import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from '../events/tty.js';
 import { formatDiff } from './diff-text.js';
-
-const GREEN = '\x1b[0;32m';
-const YELLOW = '\x1b[0;33m';
-const RED = '\x1b[0;31m';
-const CYAN = '\x1b[0;36m';
-const PURPLE = '\x1b[1;35m';
-const CLEAR_LINE = '\r\x1b[2K';
 
 export interface PlayRendererOptions {
   out: TextOutput;
@@ -41,7 +34,7 @@ export function formatTaskResult(event: Extract<RunEvent, { type: 'task.result' 
   const failure = (): string => {
     const unreachable = isUnreachable(result);
     const head = item !== undefined ? `failed: ${where} (item=${item})` : `fatal: ${where}: ${unreachable ? 'UNREACHABLE!' : 'FAILED!'}`;
-    return `${paint(`${head} => ${compact}`, RED, color)}\n${tail}`;
+    return `${paint(`${head} => ${compact}`, ANSI.red, color)}\n${tail}`;
   };
   switch (result.status) {
     case 'ok':
@@ -49,19 +42,19 @@ export function formatTaskResult(event: Extract<RunEvent, { type: 'task.result' 
       if (isLoopSummary) return '';
       const label = result.status === 'changed' ? 'changed' : 'ok';
       const extra = shown && Object.keys(shown).length ? ` => ${JSON.stringify(shown, null, 4)}` : '';
-      return `${paint(`${label}: ${where}${itemText}${extra}`, result.status === 'changed' ? YELLOW : GREEN, color)}\n`;
+      return `${paint(`${label}: ${where}${itemText}${extra}`, result.status === 'changed' ? ANSI.yellow : ANSI.green, color)}\n`;
     }
     case 'skipped': {
       if (isLoopSummary && (result.data?.['results'] as unknown[]).length > 0) return '';
       const extra = shown?.['msg'] ? ` => ${JSON.stringify(shown)}` : '';
-      return `${paint(`skipping: ${where}${itemText}${extra}`, CYAN, color)}\n`;
+      return `${paint(`skipping: ${where}${itemText}${extra}`, ANSI.cyan, color)}\n`;
     }
     case 'failed':
     case 'unreachable':
     case 'rescued':
       return failure();
     case 'ignored':
-      return `${failure()}${paint('...ignoring', CYAN, color)}\n`;
+      return `${failure()}${paint('...ignoring', ANSI.cyan, color)}\n`;
   }
   return '';
 }
@@ -77,12 +70,14 @@ export function formatResultDiffs(result: HostResult): string {
 }
 
 export class PlayRenderer {
-  private statusShown = false;
-  constructor(private readonly options: PlayRendererOptions) {}
+  private readonly status: StatusLine;
+  constructor(private readonly options: PlayRendererOptions) {
+    this.status = new StatusLine(options.out);
+  }
 
   private write(text: string): void {
     if (!text) return;
-    this.clearStatus();
+    this.status.clear();
     this.options.out.write(text);
   }
 
@@ -104,36 +99,18 @@ export class PlayRenderer {
       case 'task.retry':
         return this.write(`FAILED - RETRYING: [${event.host}]: ${event.task} (${event.retriesLeft} retries left).\n`);
       case 'play.stop':
-        return this.write(`\n${paint(`NO MORE HOSTS LEFT: play "${event.play}" stopped (${event.reason}): ${event.message}`, RED, color)}\n`);
+        return this.write(`\n${paint(`NO MORE HOSTS LEFT: play "${event.play}" stopped (${event.reason}): ${event.message}`, ANSI.red, color)}\n`);
       case 'warning':
-        return this.write(`${paint('[WARNING]:', PURPLE, color)} ${event.host ? `${event.host}: ` : ''}${event.message}\n`);
+        return this.write(formatWarning(event, color));
       case 'status':
-        return this.showStatus(event.waitingOn, event.task, event.elapsedMs);
+        if (event.waitingOn.length === 0) return this.status.clear();
+        return this.status.show(`[${Math.round(event.elapsedMs / 1000)}s] ${event.task}: ${formatStatusLine(event.waitingOn)}`);
       case 'recap':
         return this.write(formatRecap(event.stats, color));
       case 'run.end':
-        return this.clearStatus();
+        return this.status.clear();
       default:
         return;
     }
-  }
-
-  private showStatus(waitingOn: string[], task: string, elapsedMs: number): void {
-    const { out } = this.options;
-    if (waitingOn.length === 0) return this.clearStatus();
-    const line = `[${Math.round(elapsedMs / 1000)}s] ${task}: ${formatStatusLine(waitingOn)}`;
-    if (!out.isTTY) {
-      out.write(`${line}\n`);
-      return;
-    }
-    const width = Math.max(20, (out.columns || 80) - 1);
-    out.write(`${CLEAR_LINE}${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
-    this.statusShown = true;
-  }
-
-  private clearStatus(): void {
-    if (!this.statusShown) return;
-    this.options.out.write(CLEAR_LINE);
-    this.statusShown = false;
   }
 }

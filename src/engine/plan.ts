@@ -8,11 +8,9 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { TaskModule } from '../modules/types.js';
 import { checkFdBudget } from '../transport/fd-budget.js';
-import { endpointLabel } from '../transport/pool.js';
 import type { Play, Playbook, TaskItem } from '../playbook/model.js';
 import { renderString } from '../playbook/template.js';
-import type { RunPlanPorts } from '../run/plan.js';
-import type { CliConnectionOptions } from '../transport/resolve.js';
+import { countBastions, loadConnectionContext, resolveEverySpec, specResolver, type HostPlanRequest, type RunPlanPorts } from '../run/plan.js';
 import type { ConnectionSpec } from '../transport/types.js';
 import { taskDisplayName } from './effective.js';
 import { orderedPlayHosts, planBatches, playVars } from './play-runner.js';
@@ -22,14 +20,8 @@ import { isController } from './types.js';
 /** Modules the engine itself carries out (never looked up as TaskModules). */
 const ENGINE_MODULES = new Set(['meta']);
 
-export interface PlaybookPlanRequest {
-  inventory: string[];
-  limit?: string;
-  extraVars: Vars;
-  forks: number;
-  cli: CliConnectionOptions;
-  sshConfigFile?: string;
-}
+/** Hosts come from each play's `hosts:`, so the request is run's without a pattern. */
+export type PlaybookPlanRequest = HostPlanRequest;
 
 export interface PlaybookPlan {
   inventory: Inventory;
@@ -101,12 +93,8 @@ export function playPattern(play: Play, extraVars: Vars): string {
 export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<string, TaskModule>, request: PlaybookPlanRequest, ports: RunPlanPorts): Promise<PlaybookPlan> {
   const issues = engineIssues(playbook, modules);
   if (issues.length) throw new ConfigError(issues);
-  if (request.sshConfigFile && !ports.fileExists(request.sshConfigFile)) {
-    throw new ConfigError({ file: request.sshConfigFile, message: 'ssh config file (-F) not found' });
-  }
-  const inventory = await ports.loadInventory(request.inventory);
-  const sshConfig = await ports.loadSshConfig(request.sshConfigFile);
-  const warnings: string[] = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
+  const context = await loadConnectionContext(request, ports);
+  const { inventory, warnings } = context;
   const playHosts = playbook.plays.map((play) => {
     let hosts = ports.resolvePattern(inventory, playPattern(play, request.extraVars));
     if (request.limit !== undefined) hosts = ports.applyLimit(inventory, hosts, request.limit);
@@ -115,48 +103,20 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
   if (request.limit !== undefined && playHosts.every((hosts) => hosts.length === 0)) {
     throw new ConfigError(`--limit ${JSON.stringify(request.limit)} leaves no host to run on in any play of this playbook`);
   }
-  const varsCache = new Map<string, Vars>();
-  const varsOf = (name: string): Vars | undefined => {
-    if (!inventory.hosts.has(name)) return undefined;
-    let vars = varsCache.get(name);
-    if (!vars) varsCache.set(name, (vars = ports.hostVars(inventory, name, request.extraVars)));
-    return vars;
-  };
-  const reported = new Set<string>();
-  const resolveSpec = (name: string): ConnectionSpec =>
-    ports.resolveSpec({
-      name,
-      vars: varsOf(name) ?? {},
-      sshConfig,
-      inventoryVars: varsOf,
-      cli: request.cli,
-      source: inventory.hosts.get(name)?.source,
-      reportedWarnings: reported,
-      onWarning: (message) => warnings.push(`${name}: ${message}`),
-    });
-  const specs = new Map<string, ConnectionSpec>();
+  const resolveSpec = specResolver(context, request, ports, new Set<string>());
   const specIssues: ConfigIssue[] = [];
   const delegates = literalDelegates(playbook, inventory, specIssues);
-  for (const name of new Set([...playHosts.flat(), ...delegates])) {
-    try {
-      specs.set(name, resolveSpec(name));
-    } catch (err) {
-      if (err instanceof ConfigError) specIssues.push(...err.issues);
-      else throw err;
-    }
-  }
+  const { resolved, issues: hostIssues } = resolveEverySpec(new Set([...playHosts.flat(), ...delegates]), resolveSpec);
+  specIssues.push(...hostIssues);
   if (specIssues.length) throw new ConfigError(specIssues);
-  const hops = new Set<string>();
-  for (const spec of specs.values()) {
-    const labels = spec.proxyJump.map(endpointLabel);
-    labels.forEach((_, i) => hops.add(labels.slice(0, i + 1).join(' > ')));
-  }
-  checkFdBudget({ concurrentHosts: Math.min(request.forks, specs.size), bastions: hops.size }, ports.openFileLimit());
+  const specs = new Map(resolved.map(({ name, spec }) => [name, spec]));
+  const bastions = countBastions(specs.values());
+  checkFdBudget({ concurrentHosts: Math.min(request.forks, specs.size), bastions }, ports.openFileLimit());
   return {
     inventory,
     playHosts,
     specs,
-    bastions: hops.size,
+    bastions,
     warnings: [...new Set(warnings)],
     resolveSpec: (host) => {
       const known = specs.get(host);

@@ -3,28 +3,9 @@
  * host × task result with timings (`--report FILE` / `--json`), and the retry file.
  */
 import type { HostResult, RecapStats } from '../events/events.js';
-import { emptyCounters } from '../events/recap.js';
 
-/**
- * Ansible's counting (strategy `_process_pending_results`): ok and changed both count ok; an ignored failure
- * or ignored unreachable counts ok + ignored; a failure inside a block with a rescue counts rescued (not ok,
- * not failed); failed, unreachable and skipped count only themselves.
- */
-export function countResult(stats: RecapStats, host: string, status: HostResult['status']): void {
-  const c = (stats[host] ??= emptyCounters());
-  switch (status) {
-    case 'changed':
-      c.changed += 1;
-      c.ok += 1;
-      return;
-    case 'ignored':
-      c.ignored += 1;
-      c.ok += 1;
-      return;
-    default:
-      c[status] += 1;
-  }
-}
+/** The recap counters follow Ansible's rules, kept in one place for `run` and `play` (events/recap.ts). */
+export { countStatus as countResult } from '../events/recap.js';
 
 export interface TaskReport {
   play: string;

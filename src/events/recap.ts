@@ -19,9 +19,14 @@ export function emptyCounters(): RecapCounters {
  * failed, unreachable and skipped count only themselves.
  */
 export function tally(stats: RecapStats, result: HostResult): void {
-  const counters = (stats[result.host] ??= emptyCounters());
-  counters[result.status] += 1;
-  if (result.status === 'changed' || result.status === 'ignored') counters.ok += 1;
+  countStatus(stats, result.host, result.status);
+}
+
+/** `tally` for a status already decided (the engine counts a task's final status, not each raw result). */
+export function countStatus(stats: RecapStats, host: string, status: HostStatus): void {
+  const counters = (stats[host] ??= emptyCounters());
+  counters[status] += 1;
+  if (status === 'changed' || status === 'ignored') counters.ok += 1;
 }
 
 /**
@@ -35,7 +40,8 @@ export function recapExitCode(stats: RecapStats): 0 | 2 | 4 {
   return 0;
 }
 
-const ANSI = {
+/** Ansible's palette, for every renderer. */
+export const ANSI = {
   green: '\x1b[0;32m',
   yellow: '\x1b[0;33m',
   red: '\x1b[0;31m',

@@ -8,7 +8,8 @@ import type { LabelSelector, LabelSelectorRequirement } from './port.js';
 
 type Labels = Record<string, string> | undefined;
 
-function requirementMatches(req: LabelSelectorRequirement, labels: Labels): boolean {
+/** One requirement against an object's labels (shared with the lab's simulated apiserver). */
+export function requirementMatches(req: LabelSelectorRequirement, labels: Labels): boolean {
   const has = labels !== undefined && Object.hasOwn(labels, req.key);
   const value = has ? labels![req.key]! : undefined;
   switch (req.operator) {
@@ -41,8 +42,8 @@ const EQUALITY_FORM = new RegExp(String.raw`^(${KEY})\s*(==|=|!=)\s*(${VALUE})$`
 const EXISTS_FORM = new RegExp(String.raw`^(!?)\s*(${KEY})$`);
 const VALUE_ONLY = new RegExp(`^${VALUE}$`);
 
-/** Splits on commas that are not inside a parenthesised value list. */
-function splitTopLevel(text: string): string[] {
+/** Splits on commas that are not inside a parenthesised value list; parts come trimmed. */
+export function splitSelectorTerms(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let current = '';
@@ -64,7 +65,7 @@ function splitTopLevel(text: string): string[] {
 export function parseSelector(text: string): LabelSelectorRequirement[] {
   if (text.trim() === '') return [];
   const bad = (why: string): ConfigError => new ConfigError(`invalid label selector "${text}": ${why}`);
-  return splitTopLevel(text).map((part): LabelSelectorRequirement => {
+  return splitSelectorTerms(text).map((part): LabelSelectorRequirement => {
     if (part === '') throw bad('empty requirement');
     const set = SET_FORM.exec(part);
     if (set) {

@@ -14,19 +14,13 @@ export type { SourcePos, Condition, HostOrder, SerialItem };
 /** A value, or a `{{ … }}` template string that renders to one. */
 export type Templated<T> = T | string;
 
-/** Keywords shared by tasks and blocks (a block's keywords apply to every task inside it). */
-export interface TaskKeywords {
-  name?: string;
-  pos: SourcePos;
-  /** All must hold (a `when:` list means AND). Empty means always. */
-  when: Condition[];
-  tags: string[];
-  vars: Record<string, unknown>;
-  environment?: Templated<Record<string, unknown>>;
+/**
+ * Keywords a task takes from the innermost enclosing block that sets them, else from the play
+ * (engine/effective.ts).
+ */
+export interface InheritedKeywords {
   become?: Templated<boolean>;
   becomeUser?: string;
-  becomeMethod?: string;
-  remoteUser?: string;
   delegateTo?: string;
   runOnce?: Templated<boolean>;
   ignoreErrors?: Templated<boolean>;
@@ -38,6 +32,19 @@ export interface TaskKeywords {
   throttle?: Templated<number>;
   /** Seconds; the task fails when it runs longer. 0 means no limit. */
   timeout?: Templated<number>;
+}
+
+/** Keywords shared by tasks and blocks (a block's keywords apply to every task inside it). */
+export interface TaskKeywords extends InheritedKeywords {
+  name?: string;
+  pos: SourcePos;
+  /** All must hold (a `when:` list means AND). Empty means always. */
+  when: Condition[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  environment?: Templated<Record<string, unknown>>;
+  becomeMethod?: string;
+  remoteUser?: string;
 }
 
 export type LoopStyle = 'loop' | 'with_items' | 'with_list' | 'with_dict';

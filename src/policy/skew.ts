@@ -21,6 +21,19 @@ import {
 
 export * from './skew-rules.js';
 
+/** Without a kube-apiserver version every rule lacks its reference point; `consequence` says what is lost. */
+function noApiserver(consequence: string): SkewViolation {
+  return {
+    rule: 'no-apiserver',
+    component: 'kube-apiserver',
+    node: '',
+    version: '',
+    allowed: 'at least one kube-apiserver',
+    level: 'error',
+    message: `no kube-apiserver version is known, so ${consequence}`,
+  };
+}
+
 /** Every violation of the skew policy in the snapshot; an empty list means the cluster is within policy. */
 export function checkSkew(snapshot: ClusterSnapshot): SkewViolation[] {
   const violations: SkewViolation[] = [];
@@ -30,15 +43,7 @@ export function checkSkew(snapshot: ClusterSnapshot): SkewViolation[] {
   const apiservers = parse('kube-apiserver', snapshot.apiservers);
   if (apiservers.length === 0) {
     if (snapshot.apiservers.length === 0) {
-      violations.push({
-        rule: 'no-apiserver',
-        component: 'kube-apiserver',
-        node: '',
-        version: '',
-        allowed: 'at least one kube-apiserver',
-        level: 'error',
-        message: 'no kube-apiserver version is known, so no skew rule can be checked',
-      });
+      violations.push(noApiserver('no skew rule can be checked'));
     }
     return violations;
   }
@@ -127,15 +132,7 @@ function verdict(violations: SkewViolation[]): UpgradeCheck {
 function currentApiservers(snapshot: ClusterSnapshot, violations: SkewViolation[]): ParsedInstance[] {
   const servers = parseInstances('kube-apiserver', snapshot.apiservers, violations);
   if (servers.length === 0 && violations.length === 0) {
-    violations.push({
-      rule: 'no-apiserver',
-      component: 'kube-apiserver',
-      node: '',
-      version: '',
-      allowed: 'at least one kube-apiserver',
-      level: 'error',
-      message: 'no kube-apiserver version is known, so the upgrade cannot be checked against the skew policy',
-    });
+    violations.push(noApiserver('the upgrade cannot be checked against the skew policy'));
   }
   return servers;
 }

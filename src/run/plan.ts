@@ -12,8 +12,8 @@ import type { LoadedSshConfig } from '../transport/ssh-config.js';
 import type { ConnectionSpec } from '../transport/types.js';
 import type { FanoutTarget } from './fanout.js';
 
-export interface RunPlanRequest {
-  pattern: string;
+/** What every command that contacts hosts is asked to plan for, whatever picks the hosts. */
+export interface HostPlanRequest {
   inventory: string[];
   limit?: string;
   extraVars: Vars;
@@ -21,6 +21,10 @@ export interface RunPlanRequest {
   cli: CliConnectionOptions;
   /** Explicit -F file; must exist. Undefined means ~/.ssh/config if present. */
   sshConfigFile?: string;
+}
+
+export interface RunPlanRequest extends HostPlanRequest {
+  pattern: string;
 }
 
 export interface RunPlanPorts {
@@ -45,20 +49,36 @@ export interface RunPlan {
 /** Ansible's wording for an empty match; the run then does nothing and exits 0. */
 export const NO_HOSTS_MATCHED = 'No hosts matched, nothing to do';
 
-export async function planRun(request: RunPlanRequest, ports: RunPlanPorts): Promise<RunPlan> {
+/** What every host's connection spec is resolved against: the inventory and the ssh config. */
+export interface ConnectionContext {
+  inventory: Inventory;
+  sshConfig: LoadedSshConfig;
+  /** The ssh config's warnings, positioned; resolving specs adds more. */
+  warnings: string[];
+}
+
+/** Checks an explicit -F file exists, then loads the inventory and the ssh config. */
+export async function loadConnectionContext(request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile'>, ports: RunPlanPorts): Promise<ConnectionContext> {
   if (request.sshConfigFile && !ports.fileExists(request.sshConfigFile)) {
     throw new ConfigError({ file: request.sshConfigFile, message: 'ssh config file (-F) not found' });
   }
   const inventory = await ports.loadInventory(request.inventory);
   const sshConfig = await ports.loadSshConfig(request.sshConfigFile);
-  const warnings: string[] = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
+  const warnings = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
+  return { inventory, sshConfig, warnings };
+}
 
-  let hosts = ports.resolvePattern(inventory, request.pattern);
-  if (request.limit !== undefined) hosts = ports.applyLimit(inventory, hosts, request.limit);
-  if (hosts.length === 0) return { targets: [], bastions: 0, warnings: [...warnings, NO_HOSTS_MATCHED] };
-
-  const issues: ConfigIssue[] = [];
-  const targets: FanoutTarget[] = [];
+/**
+ * Resolves a host's connection spec (host vars cached per host, inventory vars for jump hosts); its warnings
+ * go to `context.warnings` prefixed with the host. `reportedWarnings` shares "say once" state across hosts.
+ */
+export function specResolver(
+  context: ConnectionContext,
+  request: Pick<HostPlanRequest, 'extraVars' | 'cli'>,
+  ports: RunPlanPorts,
+  reportedWarnings?: Set<string>,
+): (name: string) => ConnectionSpec {
+  const { inventory, sshConfig, warnings } = context;
   const varsCache = new Map<string, Vars>();
   const varsOf = (name: string): Vars | undefined => {
     if (!inventory.hosts.has(name)) return undefined;
@@ -66,32 +86,56 @@ export async function planRun(request: RunPlanRequest, ports: RunPlanPorts): Pro
     if (!vars) varsCache.set(name, (vars = ports.hostVars(inventory, name, request.extraVars)));
     return vars;
   };
-  for (const name of hosts) {
+  return (name) =>
+    ports.resolveSpec({
+      name,
+      vars: varsOf(name) ?? {},
+      sshConfig,
+      inventoryVars: varsOf,
+      cli: request.cli,
+      source: inventory.hosts.get(name)?.source,
+      ...(reportedWarnings ? { reportedWarnings } : {}),
+      onWarning: (message) => warnings.push(`${name}: ${message}`),
+    });
+}
+
+/** Every host's spec, in order; the ConfigError issues of all hosts that fail are gathered, not just the first. */
+export function resolveEverySpec(names: Iterable<string>, resolve: (name: string) => ConnectionSpec): { resolved: FanoutTarget[]; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const resolved: FanoutTarget[] = [];
+  for (const name of names) {
     try {
-      const spec = ports.resolveSpec({
-        name,
-        vars: varsOf(name) ?? {},
-        sshConfig,
-        inventoryVars: varsOf,
-        cli: request.cli,
-        source: inventory.hosts.get(name)?.source,
-        onWarning: (message) => warnings.push(`${name}: ${message}`),
-      });
-      targets.push({ name, spec });
+      resolved.push({ name, spec: resolve(name) });
     } catch (err) {
       if (err instanceof ConfigError) issues.push(...err.issues);
       else throw err;
     }
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  return { resolved, issues };
+}
 
-  // One pooled connection per distinct chain prefix, as the pool keys them.
+/** Distinct jump chains: one pooled connection per distinct chain prefix, as the pool keys them. */
+export function countBastions(specs: Iterable<ConnectionSpec>): number {
   const hops = new Set<string>();
-  for (const { spec } of targets) {
+  for (const spec of specs) {
     const labels = spec.proxyJump.map(endpointLabel);
     labels.forEach((_, i) => hops.add(labels.slice(0, i + 1).join(' > ')));
   }
-  const bastions = hops.size;
+  return hops.size;
+}
+
+export async function planRun(request: RunPlanRequest, ports: RunPlanPorts): Promise<RunPlan> {
+  const context = await loadConnectionContext(request, ports);
+  const { inventory, warnings } = context;
+
+  let hosts = ports.resolvePattern(inventory, request.pattern);
+  if (request.limit !== undefined) hosts = ports.applyLimit(inventory, hosts, request.limit);
+  if (hosts.length === 0) return { targets: [], bastions: 0, warnings: [...warnings, NO_HOSTS_MATCHED] };
+
+  const { resolved: targets, issues } = resolveEverySpec(hosts, specResolver(context, request, ports));
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const bastions = countBastions(targets.map((t) => t.spec));
   checkFdBudget({ concurrentHosts: Math.min(request.forks, targets.length), bastions }, ports.openFileLimit());
   return { targets, bastions, warnings: dedupe(warnings) };
 }

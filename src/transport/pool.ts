@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import { PQueue } from '../util/queue.js';
 import { DrydockError, HostKeyError, HostUnreachableError } from '../errors.js';
 import type { Connection, ConnectionPool, ConnectionSpec } from './types.js';
+import { abortableSleep } from './abortable-sleep.js';
 
 /** A connection that can also open direct-tcpip channels: what a bastion must offer. */
 export interface TunnelingConnection extends Connection {
@@ -90,18 +91,6 @@ export function endpointLabel(spec: ConnectionSpec): string {
   return `${spec.user}@${spec.hostname}:${spec.port}`;
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-
 export class SshConnectionPool implements ConnectionPool {
   private readonly targets = new Map<string, Promise<TunnelingConnection>>();
   private readonly bastions = new Map<string, Bastion>();
@@ -117,7 +106,7 @@ export class SshConnectionPool implements ConnectionPool {
     this.perBastion = options.maxHandshakesPerBastion ?? DEFAULT_MAX_HANDSHAKES_PER_BASTION;
     this.retries = options.retries ?? 2;
     this.retryDelaysMs = options.retryDelaysMs ?? [1000, 2000];
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? abortableSleep;
   }
 
   /** Handshakes attempted so far, bastions and retries included. */

@@ -8,19 +8,17 @@
  * starts, running ones finish, the recap is printed; a second Ctrl-C ends running commands).
  */
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { EventBus } from '../../events/events.js';
-import { attachEventLog, redactSecrets } from '../../events/json-log.js';
-import { openJsonLinesLog, type JsonLinesLog } from '../../events/logger.js';
+import { redactSecrets } from '../../events/json-log.js';
 import type { TextOutput } from '../../events/tty.js';
-import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../inventory/index.js';
+import { startRunJournal } from '../../journal/journal.js';
 import { builtinTaskModules, extraTaskModuleSpecs } from '../../modules/index.js';
 import { kubeModuleSpecs, kubeTaskModules } from '../../modules/kube/index.js';
+import { etcdModuleSpecs, etcdTaskModules } from '../../modules/etcd/index.js';
 import { createRunKube } from '../cluster-access.js';
 import type { ControllerFiles, TaskModule } from '../../modules/types.js';
 import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
@@ -31,17 +29,13 @@ import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.
 import { defaultRetryPath, retryFileText } from '../../engine/report.js';
 import { runPlaybook } from '../../engine/run-playbook.js';
 import type { EngineClock } from '../../engine/types.js';
-import { createLiveOpener } from '../../run/live-opener.js';
 import type { RunPlanPorts } from '../../run/plan.js';
+import { abortableSleep } from '../../transport/abortable-sleep.js';
 import { FD_BASE_MARGIN, FDS_PER_HOST, fdsNeeded, readOpenFileLimit } from '../../transport/fd-budget.js';
-import { SshConnectionPool } from '../../transport/pool.js';
 import type { ConnectionPool } from '../../transport/types.js';
-import { resolveConnectionSpec } from '../../transport/resolve.js';
-import { loadSshConfig } from '../../transport/ssh-config.js';
-import { addConnectionOptions, addTargetOptions, connectionOverrides, logFileOption, requireInventory, type SharedOptions } from '../options.js';
-
-const STATUS_INTERVAL_TTY_MS = 1000;
-const STATUS_INTERVAL_PLAIN_MS = 10_000;
+import { watchInterrupts } from '../interrupt.js';
+import { addConnectionOptions, addTargetOptions, logFileOption, type SharedOptions } from '../options.js';
+import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 
 export interface PlayOptions extends SharedOptions {
   check: boolean;
@@ -62,17 +56,6 @@ export interface PlayOptions extends SharedOptions {
   kubeconfig?: string;
   context?: string;
 }
-
-const livePlanPorts: RunPlanPorts = {
-  loadInventory: (sources) => loadInventory(sources),
-  resolvePattern,
-  applyLimit,
-  hostVars: (inv, host, extra) => hostVars(inv, host, extra),
-  loadSshConfig: (file) => loadSshConfig(file),
-  resolveSpec: resolveConnectionSpec,
-  fileExists: existsSync,
-  openFileLimit: () => readOpenFileLimit(),
-};
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
 
@@ -132,17 +115,7 @@ const nodeControllerFiles: ControllerFiles = {
 
 export const systemEngineClock: EngineClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-    }),
+  sleep: abortableSleep,
   every(ms, tick) {
     const timer = setInterval(tick, ms);
     timer.unref();
@@ -152,7 +125,7 @@ export const systemEngineClock: EngineClock = {
 
 /** Every task module drydock ships: the built-in ones and the kube_* ones. */
 export function allTaskModules(): Map<string, TaskModule> {
-  return new Map([...builtinTaskModules(), ...kubeTaskModules()]);
+  return new Map([...builtinTaskModules(), ...kubeTaskModules(), ...etcdTaskModules()]);
 }
 
 export async function playCommand(
@@ -163,7 +136,7 @@ export async function playCommand(
   modules: ReadonlyMap<string, TaskModule> = allTaskModules(),
 ): Promise<number> {
   const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs()]) registry.register(spec);
+  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
   const playbook = await loadPlaybook(playbookPath, { moduleRegistry: registry });
   const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
   if (options.syntaxCheck) {
@@ -175,19 +148,7 @@ export async function playCommand(
     return 0;
   }
   const extraVars = options.extraVars ?? {};
-  const plan = await planPlaybook(
-    playbook,
-    modules,
-    {
-      inventory: requireInventory(options),
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      extraVars,
-      forks: options.forks,
-      ...(options.sshConfig !== undefined ? { sshConfigFile: options.sshConfig } : {}),
-      cli: connectionOverrides(options),
-    },
-    planPorts,
-  );
+  const plan = await planPlaybook(playbook, modules, hostPlanRequest(options), planPorts);
   if (options.listHosts) {
     streams.stdout.write(formatHostList(playbook, plan.playHosts, extraVars, options.shuffleSeed));
     return 0;
@@ -199,29 +160,18 @@ export async function playCommand(
   const renderer = new PlayRenderer({ out: human, color });
   bus.on((event) => renderer.handle(event));
   const runId = randomUUID();
-  let log: JsonLinesLog | undefined;
-  if (options.logFile) {
-    log = openJsonLinesLog(options.logFile, { runId });
-    attachEventLog(bus, log);
-  }
+  const log = await openRunLog(bus, options.logFile, runId);
+  const journal = startRunJournal(bus, runId, { warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`) });
+  human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}\n`);
+  let journalExit = 1;
   for (const message of plan.warnings) bus.emit({ type: 'warning', message });
   const maxOpenConnections = connectionBudget(plan.specs.size, plan.bastions, (message) => bus.emit({ type: 'warning', message }));
 
-  const stop = new AbortController();
-  const abort = new AbortController();
-  // Every running command and handshake listens to these two run-wide signals: many listeners, no leak.
-  setMaxListeners(0, stop.signal, abort.signal);
-  const onInterrupt = (): void => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      bus.emit({ type: 'warning', message: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)' });
-    } else if (!abort.signal.aborted) {
-      abort.abort();
-      bus.emit({ type: 'warning', message: 'ending the commands still running' });
-    }
-  };
-  process.on('SIGINT', onInterrupt);
-  const pool = new SshConnectionPool({ open: createLiveOpener({ onWarning: (message) => bus.emit({ type: 'warning', message }) }), signal: abort.signal });
+  const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {
+    stopping: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)',
+    ending: 'ending the commands still running',
+  });
+  const pool = livePool(bus, interrupts.abort);
   try {
     const outcome = await runPlaybook(
       {
@@ -240,7 +190,7 @@ export async function playCommand(
           extraVars,
           countUnreachableInMaxFail: options.countUnreachableInMaxFail !== false,
           continueOnFailedBatch: options.continueOnFailedBatch === true,
-          statusIntervalMs: human.isTTY ? STATUS_INTERVAL_TTY_MS : STATUS_INTERVAL_PLAIN_MS,
+          statusIntervalMs: statusIntervalMs(human),
           ...(options.timeout !== undefined ? { taskTimeout: options.timeout } : {}),
           ...(maxOpenConnections !== undefined ? { maxOpenConnections } : {}),
           ...(options.shuffleSeed !== undefined ? { shuffleSeed: options.shuffleSeed } : {}),
@@ -270,7 +220,7 @@ export async function playCommand(
         clock: systemEngineClock,
         emit: (event) => bus.emit(event),
       },
-      { stop: stop.signal, abort: abort.signal },
+      { stop: interrupts.stop, abort: interrupts.abort },
     );
     const retryPath = options.retryFile ?? (options.retryFiles ? defaultRetryPath(playbook.file) : undefined);
     const retryText = retryFileText(outcome.failedHosts, outcome.unreachableHosts);
@@ -282,14 +232,14 @@ export async function playCommand(
     const reportJson = `${JSON.stringify(redactSecrets(outcome.report), null, 2)}\n`;
     if (options.report) await writeFile(options.report, reportJson);
     if (options.json) streams.stdout.write(reportJson);
+    journalExit = outcome.exitCode;
     return outcome.exitCode;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    interrupts.dispose();
     await pool.closeAll();
-    if (log) {
-      const failure = await log.close();
-      if (failure) streams.stderr.write(`drydock: warning: the log file could not be written completely: ${failure.message}\n`);
-    }
+    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: interrupts.stop.aborted });
+    if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
+    await closeRunLog(log, streams.stderr);
   }
 }
 
@@ -305,10 +255,4 @@ function connectionBudget(hosts: number, bastions: number, warn: (message: strin
     warn(`${hosts} hosts but the open-file limit (ulimit -n ${limit.soft}) allows about ${fit} connections at once: idle hosts will reconnect when needed; raise it with \`ulimit -n ${fdsNeeded({ concurrentHosts: hosts, bastions })}\` to keep one connection per host`);
   }
   return fit;
-}
-
-function wantsColor(out: TextOutput): boolean {
-  if (process.env['NO_COLOR']) return false;
-  if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
-  return out.isTTY === true;
 }

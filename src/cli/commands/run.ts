@@ -8,37 +8,15 @@
  * "No hosts matched, nothing to do") and exits 0.
  */
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EventBus, type RunEvent } from '../../events/events.js';
-import { attachEventLog, formatHostResultJson } from '../../events/json-log.js';
-import type { JsonLinesLog } from '../../events/logger.js';
+import { formatHostResultJson } from '../../events/json-log.js';
 import { HumanRenderer, type TextOutput } from '../../events/tty.js';
-import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../inventory/index.js';
 import { runFanout, systemClock } from '../../run/fanout.js';
-import { createLiveOpener } from '../../run/live-opener.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
-import { readOpenFileLimit } from '../../transport/fd-budget.js';
-import { SshConnectionPool } from '../../transport/pool.js';
-import { resolveConnectionSpec } from '../../transport/resolve.js';
-import { loadSshConfig } from '../../transport/ssh-config.js';
-import { addConnectionOptions, addOutputOptions, addTargetOptions, connectionOverrides, requireInventory, type SharedOptions } from '../options.js';
-
-/** Status line cadence: redrawn every second on a terminal, a plain line every 10 s elsewhere. */
-const STATUS_INTERVAL_TTY_MS = 1000;
-const STATUS_INTERVAL_PLAIN_MS = 10_000;
-
-const livePlanPorts: RunPlanPorts = {
-  loadInventory: (sources) => loadInventory(sources),
-  resolvePattern,
-  applyLimit,
-  hostVars: (inv, host, extra) => hostVars(inv, host, extra),
-  loadSshConfig: (file) => loadSshConfig(file),
-  resolveSpec: resolveConnectionSpec,
-  fileExists: existsSync,
-  openFileLimit: () => readOpenFileLimit(),
-};
+import { watchInterrupts } from '../interrupt.js';
+import { addConnectionOptions, addOutputOptions, addTargetOptions, type SharedOptions } from '../options.js';
+import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 
 export function register(program: Command): void {
   const command = program
@@ -68,18 +46,7 @@ export async function runCommand(
   streams: RunStreams = { stdout: process.stdout, stderr: process.stderr },
   planPorts: RunPlanPorts = livePlanPorts,
 ): Promise<number> {
-  const plan = await planRun(
-    {
-      pattern,
-      inventory: requireInventory(options),
-      limit: options.limit,
-      extraVars: options.extraVars ?? {},
-      forks: options.forks,
-      sshConfigFile: options.sshConfig,
-      cli: connectionOverrides(options),
-    },
-    planPorts,
-  );
+  const plan = await planRun({ pattern, ...hostPlanRequest(options) }, planPorts);
 
   const human = options.json ? streams.stderr : streams.stdout;
   const color = wantsColor(human);
@@ -88,38 +55,19 @@ export async function runCommand(
   bus.on((event) => renderer.handle(event));
   if (options.json) bus.on((event) => event.type === 'host.result' && streams.stdout.write(formatHostResultJson(event.result)));
   const runId = randomUUID();
-  let log: JsonLinesLog | undefined;
-  if (options.logFile) {
-    // winston costs ~90 ms of startup; load it only when a log is asked for.
-    const { openJsonLinesLog } = await import('../../events/logger.js');
-    log = openJsonLinesLog(options.logFile, { runId });
-    attachEventLog(bus, log);
-  }
+  const log = await openRunLog(bus, options.logFile, runId);
 
   for (const message of plan.warnings) bus.emit({ type: 'warning', message });
   if (plan.targets.length === 0) {
-    await closeLog(log, streams.stderr);
+    await closeRunLog(log, streams.stderr);
     return 0;
   }
 
-  const stop = new AbortController();
-  const abort = new AbortController();
-  // Every running host listens on both signals (its command, its handshake); hundreds at once are expected.
-  setMaxListeners(0, stop.signal, abort.signal);
-  const onInterrupt = (): void => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      bus.emit({ type: 'warning', message: 'interrupted: no new hosts will start; running ones finish (Ctrl-C again to abort them)' });
-    } else if (!abort.signal.aborted) {
-      abort.abort();
-      bus.emit({ type: 'warning', message: 'aborting the commands still running' });
-    }
-  };
-  process.on('SIGINT', onInterrupt);
-  const pool = new SshConnectionPool({
-    open: createLiveOpener({ onWarning: (message) => bus.emit({ type: 'warning', message }) }),
-    signal: abort.signal,
+  const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {
+    stopping: 'interrupted: no new hosts will start; running ones finish (Ctrl-C again to abort them)',
+    ending: 'aborting the commands still running',
   });
+  const pool = livePool(bus, interrupts.abort);
   try {
     const outcome = await runFanout(
       {
@@ -129,7 +77,7 @@ export async function runCommand(
         forks: options.forks,
         timeoutMs: options.timeout ? options.timeout * 1000 : undefined,
         become: options.become,
-        statusIntervalMs: human.isTTY ? STATUS_INTERVAL_TTY_MS : STATUS_INTERVAL_PLAIN_MS,
+        statusIntervalMs: statusIntervalMs(human),
         streamOutput: Boolean(log),
       },
       {
@@ -138,24 +86,12 @@ export async function runCommand(
         emit: (event: RunEvent) => bus.emit(event),
         clock: systemClock,
       },
-      { stop: stop.signal, abort: abort.signal },
+      { stop: interrupts.stop, abort: interrupts.abort },
     );
     return outcome.exitCode;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    interrupts.dispose();
     await pool.closeAll();
-    await closeLog(log, streams.stderr);
+    await closeRunLog(log, streams.stderr);
   }
-}
-
-function wantsColor(out: TextOutput): boolean {
-  if (process.env['NO_COLOR']) return false;
-  if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
-  return out.isTTY === true;
-}
-
-async function closeLog(log: JsonLinesLog | undefined, stderr: TextOutput): Promise<void> {
-  if (!log) return;
-  const failure = await log.close();
-  if (failure) stderr.write(`drydock: warning: the log file could not be written completely: ${failure.message}\n`);
 }

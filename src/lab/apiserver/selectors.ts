@@ -2,31 +2,31 @@
  * Label selectors (the `labelSelector` query string and the structured LabelSelector of PDBs, ReplicaSets
  * and DaemonSets) and field selectors, with the apiserver's semantics and error wording.
  */
+import { requirementMatches, splitSelectorTerms } from '../../kube/label-selector.js';
+import type { LabelSelectorRequirement } from '../../kube/port.js';
 import { badRequest } from './status.js';
 import type { Json, KubeObject } from './types.js';
 
-export type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'doesnotexist' };
+/** The apiserver's LabelSelectorRequirement: operator In, NotIn, Exists or DoesNotExist. */
+export type Requirement = LabelSelectorRequirement;
 
 export type Labels = Record<string, string> | undefined;
 
 /** Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h`; throws a 400 ApiError on bad syntax. */
 export function parseLabelSelector(text: string): Requirement[] {
   const out: Requirement[] = [];
-  for (const part of splitTopLevel(text)) {
-    const term = part.trim();
+  for (const term of splitSelectorTerms(text)) {
     if (!term) continue;
     let match: RegExpMatchArray | null;
     if ((match = term.match(/^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
       const values = match[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
-      out.push({ key: match[1]!, op: match[2] as 'in' | 'notin', values });
+      out.push({ key: match[1]!, operator: match[2] === 'in' ? 'In' : 'NotIn', values });
     } else if ((match = term.match(/^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/))) {
-      out.push({ key: match[1]!, op: match[2] === '!=' ? 'notin' : 'in', values: [match[3]!] });
+      out.push({ key: match[1]!, operator: match[2] === '!=' ? 'NotIn' : 'In', values: [match[3]!] });
     } else if ((match = term.match(/^!\s*([\w./-]+)$/))) {
-      out.push({ key: match[1]!, op: 'doesnotexist' });
+      out.push({ key: match[1]!, operator: 'DoesNotExist' });
     } else if ((match = term.match(/^([\w./-]+)$/))) {
-      out.push({ key: match[1]!, op: 'exists' });
+      out.push({ key: match[1]!, operator: 'Exists' });
     } else {
       throw badRequest(`unable to parse requirement: found '${term}', expected: label selector term`);
     }
@@ -34,38 +34,17 @@ export function parseLabelSelector(text: string): Requirement[] {
   return out;
 }
 
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += ch;
-  }
-  parts.push(current);
-  return parts;
+export function matchesRequirements(requirements: Requirement[], labels: Labels): boolean {
+  return requirements.every((req) => requirementMatches(req, labels));
 }
 
-export function matchesRequirements(requirements: Requirement[], labels: Labels): boolean {
-  return requirements.every((req) => {
-    const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, req.key);
-    const value = has ? labels![req.key]! : undefined;
-    switch (req.op) {
-      case 'exists':
-        return has;
-      case 'doesnotexist':
-        return !has;
-      case 'in':
-        return has && req.values.includes(value!);
-      case 'notin':
-        return !has || !req.values.includes(value!);
-    }
-  });
-}
+/** The API's operator spelling for each operator the apiserver accepts, in any case. */
+const OPERATORS = new Map<string, LabelSelectorRequirement['operator']>([
+  ['in', 'In'],
+  ['notin', 'NotIn'],
+  ['exists', 'Exists'],
+  ['doesnotexist', 'DoesNotExist'],
+]);
 
 /**
  * Converts a structured LabelSelector. `null`/absent selects nothing and `{}` selects everything, the
@@ -75,12 +54,12 @@ export function requirementsOf(selector: Json): Requirement[] | 'nothing' {
   if (selector === undefined || selector === null) return 'nothing';
   const out: Requirement[] = [];
   for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>)) {
-    out.push({ key: k, op: 'in', values: [v] });
+    out.push({ key: k, operator: 'In', values: [v] });
   }
   for (const expr of (selector.matchExpressions ?? []) as Json[]) {
-    const op = String(expr.operator ?? '').toLowerCase();
-    if (op === 'in' || op === 'notin') out.push({ key: expr.key, op, values: expr.values ?? [] });
-    else if (op === 'exists' || op === 'doesnotexist') out.push({ key: expr.key, op });
+    const operator = OPERATORS.get(String(expr.operator ?? '').toLowerCase());
+    if (operator === 'In' || operator === 'NotIn') out.push({ key: expr.key, operator, values: expr.values ?? [] });
+    else if (operator !== undefined) out.push({ key: expr.key, operator });
     else throw badRequest(`"${expr.operator}" is not a valid label selector operator`);
   }
   return out;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,16 +14,26 @@ interface CliResult {
 }
 
 /** Runs the real CLI; `interruptAfterMs` sends SIGINT once, like a Ctrl-C. */
-function drydock(args: string[], interruptAfterMs?: number): Promise<CliResult> {
+/** Runs the real CLI; `interruptWhen` is polled every 100 ms and one SIGINT (a Ctrl-C) is sent once it holds. */
+function drydock(args: string[], interruptWhen?: () => boolean): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    if (interruptAfterMs) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
+    const poll = interruptWhen
+      ? setInterval(() => {
+          if (!interruptWhen()) return;
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }, 100)
+      : undefined;
     child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearInterval(poll);
+      done({ code, stdout, stderr });
+    });
   });
 }
 
@@ -115,7 +125,11 @@ describe('drydock run against a loopback fleet', function () {
   });
 
   it('on Ctrl-C lets running hosts finish, starts no more, prints the recap and exits 130', async () => {
-    const res = await drydock(['run', 'node01,node02,node03,node04,node05,node06', '-i', fleet.inventoryFile, ...knownHostsArgs, '-f', '2', '--', 'sleep', '3'], 2500);
+    // Interrupt once both forks' commands are really running on the hosts (not after a fixed delay, which a
+    // loaded machine can outlast before drydock has even started).
+    const marker = 'sleep 3.0271';
+    const running = (): boolean => spawnSync('pgrep', ['-fc', `^${marker}$`], { encoding: 'utf8' }).stdout.trim() === '2';
+    const res = await drydock(['run', 'node01,node02,node03,node04,node05,node06', '-i', fleet.inventoryFile, ...knownHostsArgs, '-f', '2', '--', marker], running);
     expect(res.code, res.stderr).to.equal(130);
     expect(res.stdout).to.contain('PLAY RECAP');
     expect(res.stdout.match(/ \| CHANGED \| rc=0 >>/g)).to.have.length(2);

@@ -1,0 +1,243 @@
+/**
+ * One maintenance at a time: a coordination.k8s.io/v1 Lease `kube-system/drydock-maintenance` names who is
+ * working on the cluster. It is renewed every duration/3 while the run lasts, so a holder that died (kill -9,
+ * lost laptop) frees the cluster once renewTime + duration has passed; a live holder is never overtaken except
+ * by an explicit break. Every takeover is an optimistic replace with the resourceVersion that was read, so of
+ * two concurrent takers exactly one wins.
+ */
+import { userInfo, hostname } from 'node:os';
+import { KubeApiError, LockHeldError } from '../errors.js';
+import { systemClock, type Clock, type KubeLease, type KubePort } from '../kube/port.js';
+
+export const LOCK_NAMESPACE = 'kube-system';
+export const LOCK_NAME = 'drydock-maintenance';
+export const COMMAND_ANNOTATION = 'drydock.io/command';
+export const STARTED_ANNOTATION = 'drydock.io/started';
+export const DEFAULT_LEASE_SECONDS = 60;
+
+/** Repeating timers, injected so renewal is testable without waiting. */
+export interface LockTimers {
+  every(ms: number, tick: () => void): () => void;
+}
+
+export const systemLockTimers: LockTimers = {
+  every(ms, tick) {
+    const timer = setInterval(tick, ms);
+    // The lock must never keep a finished process alive.
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+export interface ClusterLockOptions {
+  runId: string;
+  /** The command line, shown to whoever finds the cluster locked. */
+  command: string;
+  /** Default `<user>@<host>/<pid>/<runId>`. */
+  identity?: string;
+  leaseDurationSeconds?: number;
+  /** Take the lock even from a live holder (the result names whose lock was broken). */
+  breakLock?: boolean;
+  /** Called once when renewal shows the lease now belongs to someone else or has expired unrenewed. */
+  onLost?: (reason: string) => void;
+  clock?: Clock;
+  timers?: LockTimers;
+  namespace?: string;
+  name?: string;
+}
+
+/** Who held the lock before us, when we took it over. */
+export interface PreviousHolder {
+  holder: string;
+  command: string;
+  since: string;
+  /** `expired`: its holder stopped renewing; `broken`: taken with breakLock from a holder that still renewed. */
+  reason: 'expired' | 'broken';
+}
+
+export interface ClusterLock {
+  identity: string;
+  previous?: PreviousHolder;
+  /** Aborted when the lock is lost; start no new work once it is. */
+  readonly signal: AbortSignal;
+  /** Stops renewal and frees the lease if it is still ours. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+export function defaultLockIdentity(runId: string): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (containers): keep "unknown" rather than fail the run.
+  }
+  return `${user}@${hostname()}/${process.pid}/${runId}`;
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 409;
+}
+
+function holderOf(lease: KubeLease): Omit<PreviousHolder, 'reason'> {
+  const spec = lease.spec;
+  const annotations = lease.metadata.annotations ?? {};
+  return {
+    holder: spec.holderIdentity ?? '',
+    command: annotations[COMMAND_ANNOTATION] ?? 'unknown command',
+    since: annotations[STARTED_ANNOTATION] ?? spec.acquireTime ?? 'an unknown time',
+  };
+}
+
+/** A lease is expired when renewTime (or acquireTime) + duration is not in the future; no time at all counts as expired. */
+export function leaseExpired(lease: KubeLease, now: number): boolean {
+  const last = Date.parse(lease.spec.renewTime ?? lease.spec.acquireTime ?? '');
+  if (Number.isNaN(last)) return true;
+  const duration = (lease.spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  return last + duration <= now;
+}
+
+function heldError(lease: KubeLease): LockHeldError {
+  const held = holderOf(lease);
+  return new LockHeldError(held.holder || 'an unknown holder', held.since, held.command);
+}
+
+export async function acquireClusterLock(port: KubePort, options: ClusterLockOptions): Promise<ClusterLock> {
+  const clock = options.clock ?? systemClock;
+  const namespace = options.namespace ?? LOCK_NAMESPACE;
+  const name = options.name ?? LOCK_NAME;
+  const identity = options.identity ?? defaultLockIdentity(options.runId);
+  const duration = options.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS;
+  const nowIso = (): string => new Date(clock.now()).toISOString();
+
+  const ours = (base: KubeLease | undefined): KubeLease => {
+    const started = nowIso();
+    return {
+      metadata: {
+        name,
+        namespace,
+        ...(base?.metadata.resourceVersion !== undefined ? { resourceVersion: base.metadata.resourceVersion } : {}),
+        annotations: { ...(base?.metadata.annotations ?? {}), [COMMAND_ANNOTATION]: options.command, [STARTED_ANNOTATION]: started },
+      },
+      spec: {
+        holderIdentity: identity,
+        leaseDurationSeconds: duration,
+        acquireTime: started,
+        renewTime: started,
+        leaseTransitions: base ? (base.spec.leaseTransitions ?? 0) + 1 : 0,
+      },
+    };
+  };
+
+  let current: KubeLease | undefined;
+  let previous: PreviousHolder | undefined;
+  // A lease deleted between our create and our read sends us round again; twice is plenty.
+  for (let attempt = 0; attempt < 3 && !current; attempt++) {
+    try {
+      current = await port.createLease(ours(undefined));
+      break;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    const existing = await port.getLease(namespace, name);
+    if (!existing) continue;
+    const held = holderOf(existing);
+    const free = held.holder === '' || held.holder === identity;
+    const expired = !free && leaseExpired(existing, clock.now());
+    if (!free && !expired && !options.breakLock) throw heldError(existing);
+    try {
+      current = await port.replaceLease(ours(existing));
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      // Someone else took it between our read and our write.
+      const winner = await port.getLease(namespace, name);
+      throw winner ? heldError(winner) : new LockHeldError('another drydock run', nowIso(), 'unknown command');
+    }
+    if (!free) previous = { holder: held.holder, command: held.command, since: held.since, reason: expired ? 'expired' : 'broken' };
+  }
+  if (!current) throw new KubeApiError(`could not acquire the lease ${namespace}/${name}: it kept disappearing while being taken`);
+
+  const lost = new AbortController();
+  let released = false;
+  let renewing = false;
+  let lastRenewed = clock.now();
+  const loseLock = (reason: string): void => {
+    if (lost.signal.aborted) return;
+    stopTimer();
+    lost.abort(new Error(reason));
+    options.onLost?.(reason);
+  };
+
+  const renew = async (): Promise<void> => {
+    if (renewing || released || lost.signal.aborted) return;
+    renewing = true;
+    try {
+      const next: KubeLease = structuredClone(current!);
+      next.spec.renewTime = nowIso();
+      try {
+        current = await port.replaceLease(next);
+        lastRenewed = clock.now();
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+      const fresh = await port.getLease(namespace, name);
+      if (!fresh) return loseLock(`the lease ${namespace}/${name} was deleted by someone else`);
+      if (fresh.spec.holderIdentity !== identity) {
+        const held = holderOf(fresh);
+        return loseLock(`the cluster lock was taken by ${held.holder || 'nobody'} (running "${held.command}")`);
+      }
+      // Still ours, only changed underneath (an annotation edit): renew on the fresh version.
+      fresh.spec.renewTime = nowIso();
+      current = await port.replaceLease(fresh);
+      lastRenewed = clock.now();
+    } catch (err) {
+      // API hiccups are retried at the next tick, until the lease would have expired: then others may take it.
+      if (clock.now() - lastRenewed >= duration * 1000) {
+        loseLock(`the cluster lock could not be renewed for ${duration}s (${err instanceof Error ? err.message : String(err)})`);
+      }
+    } finally {
+      renewing = false;
+    }
+  };
+  const stopTimer = (options.timers ?? systemLockTimers).every((duration * 1000) / 3, () => void renew());
+
+  return {
+    identity,
+    ...(previous ? { previous } : {}),
+    signal: lost.signal,
+    async release() {
+      if (released) return;
+      released = true;
+      stopTimer();
+      if (lost.signal.aborted) return;
+      // Clearing the holder with the resourceVersion we hold never frees a lock someone else has taken since.
+      const fresh = await port.getLease(namespace, name);
+      if (!fresh || fresh.spec.holderIdentity !== identity) return;
+      const cleared = structuredClone(fresh);
+      delete cleared.spec.holderIdentity;
+      delete cleared.spec.renewTime;
+      try {
+        await port.replaceLease(cleared);
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    },
+  };
+}
+
+/** Runs `fn` while holding the cluster lock; the lock is released however `fn` ends. */
+export async function withClusterLock<T>(port: KubePort, options: ClusterLockOptions, fn: (lock: ClusterLock) => Promise<T>): Promise<T> {
+  const lock = await acquireClusterLock(port, options);
+  try {
+    return await fn(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The log line for a takeover, or undefined when the lease was free. */
+export function describeTakeover(previous: PreviousHolder | undefined): string | undefined {
+  if (!previous) return undefined;
+  const what = previous.reason === 'broken' ? 'broke the cluster lock held by' : 'took over the expired cluster lock of';
+  return `${what} ${previous.holder} (running "${previous.command}" since ${previous.since})`;
+}

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBus } from '../../../src/events/events.js';
+import { attachJournal, defaultStateDir, Journal, redactCommandLine, type JournalFs } from '../../../src/journal/journal.js';
+
+/** Records every call, keeps the written text per descriptor. */
+class RecordingFs implements JournalFs {
+  readonly calls: string[] = [];
+  readonly text = new Map<number, string>();
+  failWritesAfter = Infinity;
+  mkdirSync(path: string): void {
+    this.calls.push(`mkdir ${path}`);
+  }
+  openSync(path: string, flags: string, mode?: number): number {
+    this.calls.push(`open ${path} ${flags} ${mode?.toString(8)}`);
+    this.text.set(3, '');
+    return 3;
+  }
+  writeSync(fd: number, data: string): number {
+    if (this.failWritesAfter-- <= 0) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    this.calls.push(`write ${fd}`);
+    this.text.set(fd, this.text.get(fd) + data);
+    return data.length;
+  }
+  fsyncSync(fd: number): void {
+    this.calls.push(`fsync ${fd}`);
+  }
+  closeSync(fd: number): void {
+    this.calls.push(`close ${fd}`);
+  }
+  lines(): Array<Record<string, unknown>> {
+    return this.text.get(3)!.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+
+function open(fs: RecordingFs): Journal {
+  return Journal.open({ runId: 'r1', command: 'drydock play site.yml', stateDir: '/state', cwd: '/work', version: '0.1.0', now: () => NOW, fs });
+}
+
+describe('journal', () => {
+  it('writes a header, then every event, each written and fsynced before the next', () => {
+    const fs = new RecordingFs();
+    const bus = new EventBus();
+    const journal = open(fs);
+    attachJournal(bus, journal);
+    bus.emit({ type: 'task.start', name: 'upgrade', hosts: ['n1'] });
+    bus.emit({ type: 'host.output', host: 'n1', stream: 'stdout', text: 'ok' });
+    journal.close({ exitCode: 0 });
+    expect(fs.calls).to.deep.equal([
+      'mkdir /state/runs',
+      'open /state/runs/r1.jsonl wx 600',
+      'write 3', 'fsync 3',
+      'write 3', 'fsync 3',
+      'write 3', 'fsync 3',
+      'write 3', 'fsync 3',
+      'close 3',
+    ]);
+    const [header, first, , end] = fs.lines();
+    expect(header).to.include({ kind: 'header', runId: 'r1', command: 'drydock play site.yml', cwd: '/work', version: '0.1.0', started: '2026-11-25T12:00:00.000Z', pid: process.pid });
+    expect(first).to.deep.equal({ kind: 'event', at: '2026-11-25T12:00:00.000Z', event: { type: 'task.start', name: 'upgrade', hosts: ['n1'] } });
+    expect(end).to.deep.equal({ kind: 'end', ended: '2026-11-25T12:00:00.000Z', exitCode: 0, interrupted: false });
+  });
+
+  it('redacts secret-looking keys in events', () => {
+    const fs = new RecordingFs();
+    const journal = open(fs);
+    journal.record({ type: 'task.result', result: { host: 'n1', status: 'ok', task: 'login', data: { become_password: 'hunter2', user: 'root' } } });
+    const text = fs.text.get(3)!;
+    expect(text).not.to.contain('hunter2');
+    expect(text).to.contain('[REDACTED]').and.contain('root');
+  });
+
+  it('records host counts from the recap and the interruption in the final line', () => {
+    const fs = new RecordingFs();
+    const journal = open(fs);
+    const zero = { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 };
+    journal.record({ type: 'recap', stats: { a: { ...zero, ok: 3 }, b: { ...zero, failed: 1 }, c: { ...zero, unreachable: 1 } } });
+    journal.close({ exitCode: 130, interrupted: true });
+    expect(fs.lines().at(-1)).to.include({ kind: 'end', exitCode: 130, interrupted: true }).and.to.have.deep.property('hosts', { done: 1, failed: 2 });
+  });
+
+  it('keeps running when the disk fails, and reports the failure at close', () => {
+    const fs = new RecordingFs();
+    const journal = open(fs);
+    fs.failWritesAfter = 0;
+    journal.record({ type: 'warning', message: 'x' });
+    journal.record({ type: 'warning', message: 'y' });
+    const failure = journal.close({ exitCode: 0 });
+    expect(failure?.message).to.contain('ENOSPC');
+    expect(fs.calls.at(-1)).to.equal('close 3');
+  });
+
+  it('writes a real file readable by its owner only, and refuses to overwrite another run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drydock-journal-'));
+    try {
+      const journal = Journal.open({ runId: 'abc', command: 'drydock play x', stateDir: dir });
+      journal.record({ type: 'warning', message: 'hello' });
+      journal.close({ exitCode: 2 });
+      const path = join(dir, 'runs', 'abc.jsonl');
+      expect(statSync(path).mode & 0o777).to.equal(0o600);
+      expect(readFileSync(path, 'utf8').trimEnd().split('\n')).to.have.length(3);
+      expect(() => Journal.open({ runId: 'abc', command: 'again', stateDir: dir })).to.throw(/EEXIST/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('state folder: DRYDOCK_STATE_DIR, then XDG_STATE_HOME, then ~/.local/state', () => {
+    expect(defaultStateDir({ DRYDOCK_STATE_DIR: '/s', XDG_STATE_HOME: '/x' })).to.equal('/s');
+    expect(defaultStateDir({ XDG_STATE_HOME: '/x' })).to.equal('/x/drydock');
+    expect(defaultStateDir({})).to.match(/\/\.local\/state\/drydock$/);
+  });
+
+  it('masks secrets in the recorded command line', () => {
+    const line = redactCommandLine(['drydock', 'play', 'site.yml', '-e', 'ansible_become_password=hunter2 user=root', '--extra-vars=api_token=abc', '-e', '{"password":"pw","n":1}']);
+    expect(line).not.to.contain('hunter2').and.not.to.contain('abc').and.not.to.contain('"pw"');
+    expect(line).to.contain('user=root').and.contain('ansible_become_password=[REDACTED]').and.contain('api_token=[REDACTED]').and.contain('site.yml');
+  });
+});

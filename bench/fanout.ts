@@ -10,7 +10,6 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { startFleet, type Fleet } from '../test/helpers/fleet.js';
 import { KnownHostsStore } from '../src/transport/known-hosts.js';
 import { openSshConnection } from '../src/transport/ssh.js';
@@ -21,23 +20,14 @@ const REPO = resolve(import.meta.dirname, '..');
 const FORKS = 50;
 const SIZES = [50, 200];
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
-/** The CLI bundled with esbuild (packages left external), as an installed build would run it. */
-const BUNDLE_DIR = join(REPO, 'node_modules', '.cache', 'drydock-bench');
-const BUNDLE = join(BUNDLE_DIR, 'drydock.js');
-
-function buildBundle(): void {
-  rmSync(BUNDLE_DIR, { recursive: true, force: true });
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  writeFileSync(join(BUNDLE_DIR, 'package.json'), '{"type":"module"}\n');
-  execFileSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
-    'src/cli/main.ts', '--bundle', '--splitting', '--platform=node', '--format=esm', '--target=node20', '--packages=external', '--log-level=warning',
-    `--outdir=${BUNDLE_DIR}`, '--entry-names=drydock',
-  ], { cwd: REPO, stdio: 'inherit' });
+/** Builds dist/ as `npm test` and `npm run demo` do, so bin/drydock.js runs the compiled JavaScript. */
+function buildDist(): void {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
 }
 
-/** The two ways to start drydock: straight from the sources through tsx (a clone), and the bundled build. */
+/** The two ways to start drydock: the shipped bin (dist/, as a clone runs it after a build) and raw tsx. */
 const DRYDOCK_VARIANTS: Array<{ tool: string; argv: string[] }> = [
-  { tool: 'drydock (bundle)', argv: ['node', BUNDLE] },
+  { tool: 'drydock (bin)', argv: ['node', 'bin/drydock.js'] },
   { tool: 'drydock (tsx)', argv: ['node', '--import', 'tsx', 'src/cli/main.ts'] },
 ];
 
@@ -121,7 +111,7 @@ async function main(): Promise<number> {
       await conn.exec('uptime');
       await conn.close();
     });
-    buildBundle();
+    buildDist();
     for (const variant of DRYDOCK_VARIANTS) {
       const startup = await timed([...variant.argv, '--version'], process.env, REPO);
       console.log(`${variant.tool} startup: ${startup.wallS.toFixed(2)} s wall, ${startup.cpuS.toFixed(2)} s CPU`);
@@ -178,7 +168,7 @@ async function main(): Promise<number> {
   console.log(
     `\nper host on this machine (serial, ${cores} cores): controller ${cost.clientCpuMs.toFixed(1)} ms CPU + sshd ${cost.serverCpuMs.toFixed(1)} ms CPU; ${cost.wallMs.toFixed(1)} ms wall`,
   );
-  console.log('\ntool              hosts   wall s   CPU s   peak RSS MB   wall / drydock   CPU / drydock   (drydock = the bundle)');
+  console.log('\ntool              hosts   wall s   CPU s   peak RSS MB   wall / drydock   CPU / drydock   (drydock = the bin)');
   for (const row of rows) {
     const ours = rows.find((r) => r.tool === DRYDOCK_VARIANTS[0]!.tool && r.hosts === row.hosts);
     const ratios = !ours || row.broken || row === ours ? '' : `${(row.wallS / ours.wallS).toFixed(1).padStart(13)}x ${(row.cpuS / ours.cpuS).toFixed(1).padStart(14)}x`;

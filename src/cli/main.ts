@@ -4,14 +4,23 @@
  */
 import { Command, CommanderError } from 'commander';
 import { renderError, EXIT } from './exit.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerInventory } from './commands/inventory.js';
-import { register as registerLab } from './commands/lab.js';
-import { register as registerPlay } from './commands/play.js';
-import { register as registerRuns } from './commands/runs.js';
-import { register as registerCerts } from './commands/certs.js';
 
-export function buildProgram(): Command {
+type CommandModule = { register(program: Command): void };
+
+/**
+ * Commands in help order, loaded on demand: `drydock run` should not pay for the Kubernetes client's half a
+ * second of start-up that `play` and the lab need. Help, or an unknown name, loads them all.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
+  ['run', () => import('./commands/run.js')],
+  ['play', () => import('./commands/play.js')],
+  ['inventory', () => import('./commands/inventory.js')],
+  ['certs', () => import('./commands/certs.js')],
+  ['runs', () => import('./commands/runs.js')],
+  ['lab', () => import('./commands/lab.js')],
+];
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('drydock')
@@ -19,18 +28,15 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerRun(program);
-  registerInventory(program);
-  registerLab(program);
-  registerPlay(program);
-  registerRuns(program);
-  registerCerts(program);
+  const requested = argv[2];
+  const wanted = COMMANDS.filter(([name]) => name === requested);
+  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) (await load()).register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {

@@ -7,6 +7,9 @@ import type { HostReadiness } from './readiness.js';
 import { labUp } from './up.js';
 import { FAULT_ACTIONS, labDown, labFault, labSsh, labStatus, type LabStatus } from './ops.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_DIR } from './layout.js';
+import { KUBE_RELEASES, DEFAULT_KUBE_VERSION } from './kube/versions.js';
+import { DEFAULT_CERT_DAYS } from './kube/settings.js';
+import { kubeStatus } from './kube/status.js';
 
 function count(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
@@ -44,12 +47,17 @@ export function registerLabHostCommands(lab: Command): void {
     .option(...stateDirOption)
     .option('--cache-dir <dir>', `where the Debian root is built once (default ${DEFAULT_CACHE_DIR})`)
     .option('--mirror <url>', "Debian mirror for the first build (default: from this machine's apt sources)")
-    .action(async (opts: { controlPlanes?: number; workers?: number; stateDir?: string; cacheDir?: string; mirror?: string }) => {
+    .option('--kube-version <version>', `Kubernetes release the cluster starts at: ${KUBE_RELEASES.join(', ')} (default ${DEFAULT_KUBE_VERSION})`)
+    .option('--cert-days <n>', `validity of the cluster's leaf certificates in days (default ${DEFAULT_CERT_DAYS})`, count)
+    .action(async (opts: { controlPlanes?: number; workers?: number; stateDir?: string; cacheDir?: string; mirror?: string; kubeVersion?: string; certDays?: number }) => {
       const result = await labUp({ ...opts, out: print });
       if (result.alreadyRunning) return;
       print(`lab up in ${result.bootSeconds.toFixed(1)}s${result.rootfsBuilt ? ` (+${result.rootfsSeconds.toFixed(1)}s building the Debian root)` : ''}:`);
       for (const host of result.hosts) print(describeReady(host));
       print(`inventory: ${result.record.paths.inventory}`);
+      if (result.record.kube) {
+        print(`kubeconfig: ${result.record.kube.kubeconfig} (Kubernetes ${result.record.kube.version}, API ${result.record.kube.apiServerUrl})`);
+      }
     });
 
   lab
@@ -74,8 +82,9 @@ export function registerLabHostCommands(lab: Command): void {
     .option(...stateDirOption)
     .option('--json', 'machine-readable output')
     .action(async (opts: { stateDir?: string; json?: boolean }) => {
-      const status = await labStatus(opts);
+      const status = { ...(await labStatus(opts)), ...kubeStatus(opts.stateDir) };
       print(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+      if (!opts.json && status.kubeconfig) print(`kubeconfig:  ${status.kubeconfig}`);
     });
 
   lab

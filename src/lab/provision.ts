@@ -9,10 +9,16 @@ import { existsSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HostRole } from './layout.js';
+import type { KubeLabSettings } from './kube/settings.js';
 
 export interface ProvisionContext {
   host: { name: string; role: HostRole; address: string };
-  lab: { hosts: Array<{ name: string; address: string }>; clientKeyPub: string };
+  lab: {
+    hosts: Array<{ name: string; address: string; role?: HostRole }>;
+    clientKeyPub: string;
+    /** The lab's Kubernetes settings, for the kube-* provisioners (src/lab/kube/provision.ts). */
+    kube?: KubeLabSettings;
+  };
   lowerDir: string;
   upperDir: string;
 }
@@ -30,7 +36,7 @@ export function registerProvisioner(provisioner: HostProvisioner): void {
 
 /** Steps every host gets; other parts of the lab append their own per role. */
 export function defaultProvisioners(_role: HostRole): string[] {
-  return ['identity', 'hosts-file', 'authorized-key'];
+  return ['identity', 'hosts-file', 'authorized-key', 'kube-apt', 'kube-node'];
 }
 
 export async function applyProvisioners(names: string[], ctx: ProvisionContext): Promise<void> {
@@ -42,7 +48,7 @@ export async function applyProvisioners(names: string[], ctx: ProvisionContext):
 }
 
 /** Creates `rel`'s folders in the upper layer with the owner and mode they have below, so the merge keeps them. */
-async function ensureUpperDir(ctx: ProvisionContext, rel: string): Promise<string> {
+export async function ensureUpperDir(ctx: ProvisionContext, rel: string): Promise<string> {
   const target = join(ctx.upperDir, rel);
   if (existsSync(target)) return target;
   await ensureUpperDir(ctx, dirname(rel));
@@ -56,7 +62,7 @@ async function ensureUpperDir(ctx: ProvisionContext, rel: string): Promise<strin
   return target;
 }
 
-async function writeUpperFile(ctx: ProvisionContext, rel: string, content: string, mode: number): Promise<void> {
+export async function writeUpperFile(ctx: ProvisionContext, rel: string, content: string, mode: number): Promise<void> {
   await ensureUpperDir(ctx, dirname(rel));
   const target = join(ctx.upperDir, rel);
   await writeFile(target, content, { mode });

@@ -16,6 +16,8 @@ export const ROOTFS_PACKAGES = [
   'etcd-server', 'etcd-client', 'sudo',
   // reboot, poweroff, shutdown: hosts are rebooted the way admins reboot real ones.
   'systemd-sysv',
+  // The Kubernetes stand-ins (kubelet, kubeadm) talk HTTPS to the API simulator and read JSON.
+  'curl', 'jq',
 ];
 /** Bump when the image customisation below changes, so existing caches are rebuilt. */
 const RECIPE_VERSION = 1;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import type { HostPaths, HostRole, LabPaths } from './layout.js';
+import type { KubeLabSettings } from './kube/settings.js';
 
 /**
  * booting: init started, not yet confirmed up · running: init alive · rebooting: init ended, being booted again ·
@@ -50,6 +51,10 @@ export interface LabRecord {
   supervisorPid: number | null;
   paths: LabPaths;
   hosts: HostRecord[];
+  /** The lab's Kubernetes cluster (versions, repository and API addresses, PKI); see src/lab/kube/. */
+  kube?: KubeLabSettings;
+  /** The process serving the apt repository and the API simulator. */
+  kubeServicesPid?: number | null;
 }
 
 export function readLabRecord(file: string): LabRecord | null {

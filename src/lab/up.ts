@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsxLoaderArgs } from '../util/tsx-loader.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { overlaySafe } from './boot.js';
 import { ensureCgroup, machineCgroup2Root } from './cgroup.js';
@@ -24,6 +25,7 @@ import { readLabRecord, writeLabRecord, type HostRecord, type LabRecord } from '
 import { bridgeAddress, chooseSubnet, hostAddress, overlaps, parseCidr } from './subnet.js';
 import { processExists, spawnDetached } from './sys.js';
 import { isSupervisorProcess, teardownLab } from './teardown.js';
+import { prepareKube, startKubeServices } from './kube/index.js';
 
 export interface UpOptions {
   stateDir?: string;
@@ -32,6 +34,10 @@ export interface UpOptions {
   controlPlanes?: number;
   workers?: number;
   readyTimeoutMs?: number;
+  /** Starting Kubernetes release (default the oldest the lab's repository carries); kept by later `up`s. */
+  kubeVersion?: string;
+  /** Validity in days of the leaf certificates issued when a host is first provisioned (default 365). */
+  certDays?: number;
   out: (line: string) => void;
 }
 
@@ -101,6 +107,10 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
   if (!subnet) throw new ConfigError('no free /24 in 10.213.0.0/16 for the lab; remove unused labs or interfaces');
 
   const names = labNames(id);
+  const kube = await prepareKube({
+    stateDir, cacheDir, labId: id, bridgeAddress: bridgeAddress(subnet.base),
+    version: options.kubeVersion, certDays: options.certDays, previous: existing?.kube, log: options.out,
+  });
   const labCgroup = join(machineCgroup2Root(), names.cgroup);
   await ensureCgroup(labCgroup);
   const hosts: HostRecord[] = planHosts(controlPlanes, workers).map((plan) => {
@@ -120,7 +130,7 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
   const record: LabRecord = {
     version: 1, id, createdAt: existing?.createdAt ?? new Date().toISOString(),
     rootfs: rootfs.dir, subnet: subnet.cidr, bridge: names.bridge, bridgeAddress: bridgeAddress(subnet.base),
-    cgroup: labCgroup, supervisorPid: null, paths, hosts,
+    cgroup: labCgroup, supervisorPid: null, paths, hosts, kube, kubeServicesPid: null,
   };
 
   try {
@@ -130,13 +140,16 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
       await mkdir(host.paths.merged, { recursive: true });
       await applyProvisioners(host.provision, {
         host, lowerDir: rootfs.dir, upperDir: host.paths.upper,
-        lab: { hosts: hosts.map((h) => ({ name: h.name, address: h.address })), clientKeyPub },
+        lab: { hosts: hosts.map((h) => ({ name: h.name, address: h.address, role: h.role })), clientKeyPub, kube },
       });
     }
     await createBridge(names.bridge, `${record.bridgeAddress}/24`);
     for (const host of hosts) {
       await createHostNetwork({ netns: host.netns, vethOuter: host.vethOuter, bridge: names.bridge, addressWithPrefix: `${host.address}/24` });
     }
+    await writeLabRecord(paths.labJson, record);
+    // The hosts install their packages from the repository at first boot: it must answer before they boot.
+    record.kubeServicesPid = await startKubeServices(paths.labJson, kube, labCgroup);
     await writeLabRecord(paths.labJson, record);
     const supervisorPid = startSupervisor(paths.labJson, paths.supervisorLog);
     options.out(`booting ${hosts.length} hosts on ${subnet.cidr} (supervisor pid ${supervisorPid})`);
@@ -168,7 +181,7 @@ export function startSupervisor(labJson: string, logFile: string): number {
   const here = import.meta.url;
   const extension = here.endsWith('.ts') ? '.ts' : '.js';
   const entry = fileURLToPath(new URL(`./supervisor-main${extension}`, here));
-  const loader = extension === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
+  const loader = tsxLoaderArgs(here);
   return spawnDetached(process.execPath, [...loader, entry, labJson], logFile);
 }
 

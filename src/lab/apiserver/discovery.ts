@@ -7,12 +7,12 @@ import { SIMULATED_KUBERNETES_VERSION } from './defaults.js';
 import { discoveryEntries, GROUPS } from './resources.js';
 import type { Json } from './types.js';
 
-export function versionInfo(): Json {
-  const [major, minor] = SIMULATED_KUBERNETES_VERSION.slice(1).split('.');
+export function versionInfo(gitVersion: string = SIMULATED_KUBERNETES_VERSION): Json {
+  const [major, minor] = gitVersion.slice(1).split('.');
   return {
     major,
     minor,
-    gitVersion: SIMULATED_KUBERNETES_VERSION,
+    gitVersion,
     gitCommit: '0000000000000000000000000000000000000000',
     gitTreeState: 'clean',
     buildDate: '2025-04-22T00:00:00Z',

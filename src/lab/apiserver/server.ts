@@ -13,6 +13,8 @@ import { handleResource } from './handlers.js';
 import { readBody, sendError, sendJson } from './http.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { route } from './router.js';
+import { servedVersion } from './served-version.js';
+import { SIMULATED_KUBERNETES_VERSION } from './defaults.js';
 import { applySeed, parseSeed } from './seed.js';
 import { Simulation } from './simulation.js';
 import { ApiError, statusBody } from './status.js';
@@ -33,6 +35,11 @@ export interface ApiServerOptions extends SimulationOptions {
   kubeconfigPath?: string;
   /** Keeps the PKI, token and objects across restarts. Without it everything lives in a temporary dir. */
   stateDir?: string;
+  /**
+   * Report in /version the release of the kube-apiserver mirror pods (the oldest), as a lab whose kubelets
+   * mirror real static pod manifests needs; otherwise the simulator's own version. Default false.
+   */
+  versionFromControlPlane?: boolean;
   /** Control-loop period. Default 100 ms. */
   tickMs?: number;
   clock?: Clock;
@@ -90,6 +97,7 @@ async function serve(options: ApiServerOptions, host: string, port: number, scra
     if (options.seed) applySeed(sim, parseSeed(await readFile(options.seed, 'utf8'), options.seed), options.seed);
   }
 
+  const reportedVersion = () => (options.versionFromControlPlane ? servedVersion(store) : SIMULATED_KUBERNETES_VERSION);
   const watchers = new Set<() => void>();
   const expected = Buffer.from(`Bearer ${token}`);
   const authenticated = (req: IncomingMessage): boolean => {
@@ -108,7 +116,7 @@ async function serve(options: ApiServerOptions, host: string, port: number, scra
     const body = await readBody(req);
     switch (target.kind) {
       case 'version':
-        return sendJson(res, 200, versionInfo());
+        return sendJson(res, 200, versionInfo(reportedVersion()));
       case 'health':
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end('ok');
@@ -127,7 +135,7 @@ async function serve(options: ApiServerOptions, host: string, port: number, scra
         return sendJson(res, 200, doc);
       }
       case 'openapi':
-        return serveOpenApi(req, res, target.version);
+        return serveOpenApi(req, res, target.version, reportedVersion());
       case 'resource': {
         await handleResource({ sim, req, res, route: target, query: url.searchParams, body, watchers });
         if (req.method !== 'GET') tick();
@@ -204,7 +212,7 @@ async function serve(options: ApiServerOptions, host: string, port: number, scra
  * No OpenAPI v3 (404 makes kubectl fall back to v2), and an empty v2 document: kubectl then finds no
  * schema for a kind and skips client-side validation, and apply falls back to its built-in patch metadata.
  */
-function serveOpenApi(req: IncomingMessage, res: ServerResponse, version: 'v2' | 'v3'): void {
+function serveOpenApi(req: IncomingMessage, res: ServerResponse, version: 'v2' | 'v3', gitVersion: string): void {
   if (version === 'v3') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const accept = req.headers.accept ?? '';
   if (accept.includes('protobuf')) {
@@ -212,5 +220,5 @@ function serveOpenApi(req: IncomingMessage, res: ServerResponse, version: 'v2' |
     res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': 0 });
     return void res.end();
   }
-  sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: versionInfo().gitVersion }, paths: {}, definitions: {} });
+  sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: gitVersion }, paths: {}, definitions: {} });
 }

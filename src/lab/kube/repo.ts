@@ -1,0 +1,195 @@
+/**
+ * The lab's Kubernetes apt repository, laid out like pkgs.k8s.io (one flat repository per minor under
+ * `core:/stable:/vX.Y/deb/`), holding kubeadm, kubelet and kubectl debs built with `dpkg-deb` from the
+ * stand-in scripts. Built once into the cache next to the Debian root; a changed recipe (releases, scripts,
+ * unit files) rebuilds it, in a temporary folder renamed into place.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../errors.js';
+import { run } from '../sys.js';
+import { debControl, packagesIndex, parseControl, releaseFile, type IndexedDeb } from './aptindex.js';
+import { KUBE_RELEASES, releaseInfo, releasesByMinor, type KubePackage, type KubeRelease } from './versions.js';
+
+/** Bump when the layout or packaging below changes. */
+const REPO_FORMAT = 1;
+const RECIPE_FILE = 'recipe.json';
+
+const KUBELET_UNIT = `[Unit]
+Description=kubelet: The Kubernetes Node Agent
+Documentation=https://kubernetes.io/docs/
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+const KUBEADM_DROPIN = `# Note: This dropin only works with kubeadm and kubelet v1.11+
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+# This is a file that "kubeadm init" and "kubeadm join" generates at runtime, populating the KUBELET_KUBEADM_ARGS variable dynamically
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+# This is a file that the user can use for overrides of the kubelet args as a last resort. Preferably, the user should use
+# the .NodeRegistration.KubeletExtraArgs object in the configuration files instead. KUBELET_EXTRA_ARGS should be sourced from this file.
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+`;
+
+export const KUBEADM_DROPIN_PATH = 'etc/systemd/system/kubelet.service.d/10-kubeadm.conf';
+
+interface DebFile {
+  path: string;
+  content: string;
+  mode: number;
+}
+
+interface DebRecipe {
+  name: KubePackage;
+  depends: string;
+  description: string;
+  files: DebFile[];
+  conffiles: string[];
+}
+
+/** The stand-in scripts are plain files next to this module; a build into dist/ must copy scripts/ along. */
+export function scriptPath(name: KubePackage): string {
+  const path = fileURLToPath(new URL(`./scripts/${name}.sh`, import.meta.url));
+  if (!existsSync(path)) throw new ConfigError(`${path} is missing: copy src/lab/kube/scripts/ next to the built lab/kube/ modules`);
+  return path;
+}
+
+/** The stand-in script of one package for one release, with its version and image tags filled in. */
+export function renderScript(name: KubePackage, release: KubeRelease): string {
+  return readFileSync(scriptPath(name), 'utf8')
+    .replaceAll('@KUBE_VERSION@', release.version)
+    .replaceAll('@ETCD_TAG@', release.etcdImageTag)
+    .replaceAll('@COREDNS_TAG@', release.corednsTag);
+}
+
+export function debRecipes(release: KubeRelease): DebRecipe[] {
+  return [
+    {
+      name: 'kubelet', depends: 'curl, jq, iproute2',
+      description: 'Node agent for Kubernetes clusters (drydock lab stand-in)',
+      files: [
+        { path: 'usr/bin/kubelet', content: renderScript('kubelet', release), mode: 0o755 },
+        { path: 'usr/lib/systemd/system/kubelet.service', content: KUBELET_UNIT, mode: 0o644 },
+      ],
+      conffiles: [],
+    },
+    {
+      name: 'kubectl', depends: 'curl, jq',
+      description: 'Command-line utility for interacting with a Kubernetes cluster (drydock lab stand-in)',
+      files: [{ path: 'usr/bin/kubectl', content: renderScript('kubectl', release), mode: 0o755 }],
+      conffiles: [],
+    },
+    {
+      name: 'kubeadm', depends: 'kubelet (>= 1.19.0), kubectl (>= 1.13.0), openssl, curl, jq',
+      description: 'Command-line utility for administering a Kubernetes cluster (drydock lab stand-in)',
+      files: [
+        { path: 'usr/bin/kubeadm', content: renderScript('kubeadm', release), mode: 0o755 },
+        { path: KUBEADM_DROPIN_PATH, content: KUBEADM_DROPIN, mode: 0o644 },
+      ],
+      conffiles: [`/${KUBEADM_DROPIN_PATH}`],
+    },
+  ];
+}
+
+/** What the cached repository must have been built from; any change rebuilds it. */
+export function repoRecipe(architecture: string): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ REPO_FORMAT, KUBE_RELEASES, architecture, KUBELET_UNIT, KUBEADM_DROPIN }));
+  for (const name of ['kubelet', 'kubectl', 'kubeadm'] as const) hash.update(readFileSync(scriptPath(name)));
+  return hash.digest('hex');
+}
+
+export async function machineArchitecture(): Promise<string> {
+  const result = await run('dpkg', ['--print-architecture']);
+  if (result.code !== 0) throw new ConfigError('dpkg --print-architecture failed; the lab needs a Debian-family controller');
+  return result.stdout.trim();
+}
+
+export function kubeRepoDir(cacheDir: string): string {
+  return join(cacheDir, 'kube-repo');
+}
+
+export interface RepoResult {
+  dir: string;
+  built: boolean;
+}
+
+/** Returns the cached repository folder, building it first when missing or built from another recipe. */
+export async function ensureKubeRepo(cacheDir: string, log: (line: string) => void): Promise<RepoResult> {
+  const dir = kubeRepoDir(cacheDir);
+  const architecture = await machineArchitecture();
+  const recipe = repoRecipe(architecture);
+  const stampFile = join(dir, RECIPE_FILE);
+  if (existsSync(stampFile) && JSON.parse(readFileSync(stampFile, 'utf8')).recipe === recipe) return { dir, built: false };
+  log(`building the lab's Kubernetes apt repository (${KUBE_RELEASES.join(', ')})`);
+  const temp = `${dir}.building-${process.pid}`;
+  await rm(temp, { recursive: true, force: true });
+  try {
+    for (const [minor, releases] of releasesByMinor()) {
+      const base = join(temp, releases[0]!.repoPath);
+      const debs: IndexedDeb[] = [];
+      for (const release of releases) {
+        for (const recipeOfDeb of debRecipes(release)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
+      }
+      const packages = packagesIndex(debs);
+      await writeFile(join(base, 'Packages'), packages);
+      const entry = { path: 'Packages', size: Buffer.byteLength(packages), md5: digest('md5', packages), sha256: digest('sha256', packages) };
+      await writeFile(join(base, 'Release'), releaseFile({ label: `drydock-lab-kubernetes-v${minor}`, architectures: [architecture], date: new Date(), files: [entry] }));
+    }
+    await rm(join(temp, '.work'), { recursive: true, force: true });
+    await writeFile(join(temp, RECIPE_FILE), `${JSON.stringify({ recipe, releases: KUBE_RELEASES, builtAt: new Date().toISOString() })}\n`);
+    await rm(dir, { recursive: true, force: true });
+    await rename(temp, dir);
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir, built: true };
+}
+
+function digest(algorithm: 'md5' | 'sha256', data: string | Buffer): string {
+  return createHash(algorithm).update(data).digest('hex');
+}
+
+async function buildDeb(base: string, recipe: DebRecipe, release: KubeRelease, architecture: string, workDir: string): Promise<IndexedDeb> {
+  const root = join(workDir, `${recipe.name}-${release.version}`);
+  let bytes = 0;
+  for (const file of recipe.files) {
+    const target = join(root, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, file.content);
+    await chmod(target, file.mode);
+    bytes += Buffer.byteLength(file.content);
+  }
+  await mkdir(join(root, 'DEBIAN'), { recursive: true });
+  const control = debControl({
+    name: recipe.name, version: release.debVersion, architecture, installedSizeKb: Math.max(1, Math.ceil(bytes / 1024)),
+    depends: recipe.depends, description: recipe.description,
+  });
+  await writeFile(join(root, 'DEBIAN/control'), control);
+  if (recipe.conffiles.length) await writeFile(join(root, 'DEBIAN/conffiles'), `${recipe.conffiles.join('\n')}\n`);
+  const filename = `${architecture}/${recipe.name}_${release.debVersion}_${architecture}.deb`;
+  const out = join(base, filename);
+  await mkdir(dirname(out), { recursive: true });
+  const result = await run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, out]);
+  if (result.code !== 0) throw new ConfigError(`dpkg-deb --build ${recipe.name} ${release.debVersion} failed: ${result.stderr.trim()}`);
+  const data = await readFile(out);
+  return { control: parseControl(control), filename, size: (await stat(out)).size, md5: digest('md5', data), sha256: digest('sha256', data) };
+}
+

@@ -1,0 +1,53 @@
+/**
+ * The workload the lab's cluster starts with, as a drydock rehearsal needs it: Deployments guarded by
+ * PodDisruptionBudgets, DaemonSets on every node, a pod with emptyDir data and one without a controller.
+ * Pods are left for the simulator's scheduler to place once the kubelets have registered their nodes. Pure.
+ */
+import { stringify } from 'yaml';
+
+function deployment(name: string, replicas: number, image: string, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', labels: { app: name } },
+    spec: {
+      replicas, selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }], ...extra } },
+    },
+  };
+}
+
+function pdb(name: string, selector: string, budget: { minAvailable?: number; maxUnavailable?: number }) {
+  return { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: 'default' }, spec: { ...budget, selector: { matchLabels: { app: selector } } } };
+}
+
+function daemonSet(name: string, namespace: string, image: string, tolerateControlPlane: boolean) {
+  return {
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace, labels: { 'k8s-app': name } },
+    spec: {
+      selector: { matchLabels: { 'k8s-app': name } },
+      template: {
+        metadata: { labels: { 'k8s-app': name } },
+        spec: {
+          containers: [{ name, image }],
+          ...(tolerateControlPlane ? { tolerations: [{ operator: 'Exists' }] } : {}),
+        },
+      },
+    },
+  };
+}
+
+export function labSeed(kubeTag: string): string {
+  const docs = [
+    daemonSet('kube-proxy', 'kube-system', `registry.k8s.io/kube-proxy:${kubeTag}`, true),
+    daemonSet('node-exporter', 'monitoring', 'quay.io/prometheus/node-exporter:v1.8.2', true),
+    deployment('web', 3, 'nginx:1.27'),
+    pdb('web', 'web', { minAvailable: 2 }),
+    deployment('api', 2, 'ghcr.io/example/api:2.4.1'),
+    pdb('api', 'api', { maxUnavailable: 1 }),
+    deployment('cache', 1, 'redis:7.2', { volumes: [{ name: 'data', emptyDir: {} }] }),
+    {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'scratch-job', namespace: 'default', labels: { app: 'scratch' } },
+      spec: { containers: [{ name: 'work', image: 'busybox:1.36', volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }], volumes: [{ name: 'scratch', emptyDir: {} }] },
+    },
+  ];
+  return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+}

@@ -3,7 +3,7 @@
  * the kubelet's configuration, etcd's settings for Debian's etcd service, the apt source of the lab's
  * repository, and the first-boot step that installs the starting release. Pure.
  */
-import { stringify } from 'yaml';
+import { stringify } from '../../util/yaml.js';
 import type { KubeRelease } from './versions.js';
 
 export const APT_SOURCE_FILE = 'etc/apt/sources.list.d/kubernetes.list';

@@ -3,7 +3,7 @@
  * PodDisruptionBudgets, DaemonSets on every node, a pod with emptyDir data and one without a controller.
  * Pods are left for the simulator's scheduler to place once the kubelets have registered their nodes. Pure.
  */
-import { stringify } from 'yaml';
+import { stringify } from '../../util/yaml.js';
 
 function deployment(name: string, replicas: number, image: string, extra: Record<string, unknown> = {}) {
   return {

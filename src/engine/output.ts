@@ -5,6 +5,7 @@
  */
 import type { HostResult, RunEvent } from '../events/events.js';
 import { ANSI, banner, formatRecap, paint } from '../events/recap.js';
+import { CordonTracker } from './cordon-summary.js';
 import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from '../events/tty.js';
 import { formatDiff } from './diff-text.js';
 
@@ -71,6 +72,7 @@ export function formatResultDiffs(result: HostResult): string {
 
 export class PlayRenderer {
   private readonly status: StatusLine;
+  private readonly cordons = new CordonTracker();
   constructor(private readonly options: PlayRendererOptions) {
     this.status = new StatusLine(options.out);
   }
@@ -94,6 +96,7 @@ export class PlayRenderer {
       case 'handler.start':
         return this.write(`\n${banner(`RUNNING HANDLER [${event.name}]`)}\n`);
       case 'task.result':
+        this.cordons.observe(event.result);
         this.write(formatTaskResult(event, color));
         return this.write(formatResultDiffs(event.result));
       case 'task.retry':
@@ -106,7 +109,8 @@ export class PlayRenderer {
         if (event.waitingOn.length === 0) return this.status.clear();
         return this.status.show(`[${Math.round(event.elapsedMs / 1000)}s] ${event.task}: ${formatStatusLine(event.waitingOn)}`);
       case 'recap':
-        return this.write(formatRecap(event.stats, color));
+        this.write(formatRecap(event.stats, color));
+        return this.write(paint(this.cordons.summary(), ANSI.yellow, color && this.cordons.summary() !== ''));
       case 'run.end':
         return this.status.clear();
       default:

@@ -82,6 +82,16 @@ describe('drydock play with kube_* tasks against the API simulator', function ()
     expect(result.stdout).to.match(/changed=\d+\s+unreachable=0\s+failed=0/);
   });
 
+  it('leaves a node cordoned before the run cordoned, and says so under the recap', async () => {
+    const [, b] = fleet.hosts;
+    const node = server.store.get('nodes', undefined, 'node-2');
+    server.store.update('nodes', { ...node, spec: { ...node.spec, unschedulable: true } });
+    const result = await drydock(['play', join(dir, 'rolling-drain.yaml'), '-i', fleet.inventoryFile, '-i', join(dir, 'nodes.yaml'), '--kubeconfig', server.kubeconfigPath, '--limit', b!.name]);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(server.store.get('nodes', undefined, 'node-2').spec.unschedulable).to.equal(true);
+    expect(result.stdout).to.contain('NODES LEFT CORDONED').and.contain('node-2: left cordoned: it was cordoned before this run');
+  });
+
   it('refuses kube tasks clearly when no cluster access works', async () => {
     const result = await drydock(['play', join(dir, 'rolling-drain.yaml'), '-i', fleet.inventoryFile, '-i', join(dir, 'nodes.yaml'), '--kubeconfig', join(dir, 'missing.conf')]);
     expect(result.code).to.not.equal(0);

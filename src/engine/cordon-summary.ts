@@ -1,0 +1,35 @@
+/**
+ * Which nodes a run leaves cordoned, and why, read from the kube_* results as they stream by. Printed under
+ * the PLAY RECAP so the admin sees at once which nodes still need attention: a node cordoned before the run
+ * (left as it was, the kubespray/Kured rule), or one cordoned by this run whose maintenance did not finish.
+ */
+import type { HostResult } from '../events/events.js';
+
+export class CordonTracker {
+  private readonly left = new Map<string, string>();
+
+  observe(result: HostResult): void {
+    const data = result.data;
+    if (!data || typeof data['node'] !== 'string' || result.status === 'skipped') return;
+    const node = data['node'];
+    if (data['left_cordoned'] === false) {
+      this.left.delete(node);
+      return;
+    }
+    if (data['left_cordoned'] === true) {
+      this.left.set(node, result.msg?.split('\n').pop() ?? 'left cordoned');
+      return;
+    }
+    // kube_cordon / kube_drain succeeded: cordoned until a later kube_uncordon says otherwise.
+    if ('cordoned_by_drydock' in data || 'was_cordoned' in data) {
+      this.left.set(node, data['was_cordoned'] === true ? 'was cordoned before this run' : 'cordoned by this run, not uncordoned');
+    }
+  }
+
+  /** The section under the recap, or '' when every node drydock touched is schedulable again. */
+  summary(): string {
+    if (this.left.size === 0) return '';
+    const lines = [...this.left].sort(([a], [b]) => a.localeCompare(b)).map(([node, why]) => `  ${node}: ${why}`);
+    return `NODES LEFT CORDONED\n${lines.join('\n')}\n\n`;
+  }
+}

@@ -99,7 +99,8 @@ export function registerLabHostCommands(lab: Command): void {
 
   lab
     .command('fault')
-    .description('inject a fault: down (halt, no reboot) | up (boot) | partition (cut its link) | heal')
+    .description('inject a fault: down (halt, no reboot) | up (boot) | partition (cut its link) | heal | ' +
+      'hang-kubelet (stops reporting Ready) | heal-kubelet | slow-apt (apt repository stalls its requests) | fast-apt')
     .argument('<host>', 'host name, e.g. worker2')
     .argument('<action>', FAULT_ACTIONS.join(' | '))
     .option(...stateDirOption)

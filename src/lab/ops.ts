@@ -1,9 +1,11 @@
 /**
  * `lab down`, `lab status`, `lab fault` and `lab ssh`: everything about a lab after `up`.
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { sendControl } from './control.js';
+import { readStalledAddresses, slowAptFile } from './kube/reposerver.js';
 import { labIdFor, labPaths } from './layout.js';
 import { linkIsUp, setLink } from './network.js';
 import { assertLabSupported } from './platform.js';
@@ -110,8 +112,34 @@ export async function labStatus(options: { stateDir?: string }): Promise<LabStat
   };
 }
 
-export type FaultAction = 'down' | 'up' | 'partition' | 'heal';
-export const FAULT_ACTIONS: readonly FaultAction[] = ['down', 'up', 'partition', 'heal'];
+export type FaultAction = 'down' | 'up' | 'partition' | 'heal' | 'hang-kubelet' | 'heal-kubelet' | 'slow-apt' | 'fast-apt';
+export const FAULT_ACTIONS: readonly FaultAction[] = ['down', 'up', 'partition', 'heal', 'hang-kubelet', 'heal-kubelet', 'slow-apt', 'fast-apt'];
+
+/** Inside a host: the flag the stand-in kubelet checks each loop (see kube/scripts/kubelet.sh). */
+export const KUBELET_HANG_FLAG = '/var/lib/kubelet/drydock-fault-hang';
+
+/** Writes or removes a file inside a running host, through its init's root (its mount namespace). */
+async function setHostFlag(host: HostRecord, pathInHost: string, present: boolean): Promise<void> {
+  if (!host.initPid || !processExists(host.initPid)) throw new ConfigError(`${host.name} is not running; boot it with "drydock lab fault ${host.name} up"`);
+  const full = join(`/proc/${host.initPid}/root`, pathInHost);
+  if (present) {
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(full, 'drydock lab fault\n');
+  } else {
+    await rm(full, { force: true });
+  }
+}
+
+/** Adds or removes a host address in the repository server's slow-apt list (re-read on every request). */
+async function setSlowApt(record: LabRecord, host: HostRecord, slow: boolean): Promise<void> {
+  if (!record.kube) throw new ConfigError('this lab has no Kubernetes services (apt repository)');
+  const file = slowAptFile(dirname(record.kube.servicesLog));
+  const listed = readStalledAddresses(file);
+  if (slow) listed.add(host.address);
+  else listed.delete(host.address);
+  await writeFile(`${file}.tmp`, [...listed].map((a) => `${a}\n`).join(''), { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+}
 
 function runningLab(stateDirOption: string | undefined): { record: LabRecord; paths: ReturnType<typeof labPaths> } {
   const { stateDir, paths, record } = locate(stateDirOption);
@@ -129,7 +157,9 @@ function findHost(record: LabRecord, name: string): HostRecord {
 
 /**
  * down: halt the host and keep it down · up: boot it and wait until it is reachable ·
- * partition: take its link down (it keeps running, cut off) · heal: bring the link back.
+ * partition: take its link down (it keeps running, cut off) · heal: bring the link back ·
+ * hang-kubelet: its kubelet keeps running but stops posting status (NotReady after the grace) · heal-kubelet ·
+ * slow-apt: the lab's apt repository holds this host's requests unanswered · fast-apt: answer them again.
  */
 export async function labFault(options: { stateDir?: string; host: string; action: string }): Promise<HostReadiness | null> {
   assertLabSupported();
@@ -144,6 +174,14 @@ export async function labFault(options: { stateDir?: string; host: string; actio
       return null;
     case 'heal':
       await setLink(host.vethOuter, true);
+      return null;
+    case 'hang-kubelet':
+    case 'heal-kubelet':
+      await setHostFlag(host, KUBELET_HANG_FLAG, options.action === 'hang-kubelet');
+      return null;
+    case 'slow-apt':
+    case 'fast-apt':
+      await setSlowApt(record, host, options.action === 'slow-apt');
       return null;
     case 'down': {
       const reply = await sendControl(paths.controlSocket, { op: 'host-down', host: host.name });

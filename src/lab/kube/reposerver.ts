@@ -2,10 +2,27 @@
  * A small read-only HTTP server for the lab's apt repositories: GET and HEAD of files under the repository
  * folder, with the path checked to stay inside it. apt asks for InRelease, Release, Packages and the debs.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
+
+/** The `slow-apt` fault's state in a lab's kube folder: one stalled host address per line. */
+export function slowAptFile(kubeDir: string): string {
+  return join(kubeDir, 'slow-apt');
+}
+
+/** The addresses in a slow-apt state file; none when it is missing or unreadable. */
+export function readStalledAddresses(file: string): Set<string> {
+  try {
+    return new Set(readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
+const STALL_POLL_MS = 500;
+
 
 /** The file a request path names inside `root`, or null when it would leave it. */
 export function resolveRepoPath(root: string, urlPath: string): string | null {
@@ -25,8 +42,26 @@ export interface RepoServer {
   stop(): Promise<void>;
 }
 
-export async function startRepoServer(root: string, host: string, port: number, log: (line: string) => void = () => undefined): Promise<RepoServer> {
+/**
+ * `stallFile` (optional) lists client addresses whose requests are held, unanswered, for as long as they
+ * stay listed — the lab's slow-apt fault; it is re-read on every request and while a request is held.
+ */
+export async function startRepoServer(
+  root: string, host: string, port: number, log: (line: string) => void = () => undefined, stallFile?: string,
+): Promise<RepoServer> {
   const server: Server = createServer((req, res) => {
+    const client = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (!stallFile || !readStalledAddresses(stallFile).has(client)) return serve(req, res);
+    log(`${client} ${req.method} ${req.url} held (slow-apt fault)`);
+    const timer = setInterval(() => {
+      if (readStalledAddresses(stallFile).has(client)) return;
+      clearInterval(timer);
+      serve(req, res);
+    }, STALL_POLL_MS);
+    req.socket.once('close', () => clearInterval(timer));
+  });
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    if (res.destroyed) return;
     const path = resolveRepoPath(root, req.url ?? '/');
     const done = (code: number) => log(`${req.socket.remoteAddress} ${req.method} ${req.url} ${code}`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -54,7 +89,7 @@ export async function startRepoServer(root: string, host: string, port: number, 
         done(404);
       },
     );
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

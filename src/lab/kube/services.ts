@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsxLoaderArgs } from '../../util/tsx-loader.js';
 import { ConfigError } from '../../errors.js';
@@ -15,7 +15,7 @@ import { readLabRecord } from '../state.js';
 import { spawnDetached, processExists } from '../sys.js';
 import { isSupervisorProcess } from '../teardown.js';
 import { startApiServer } from '../apiserver/index.js';
-import { startRepoServer } from './reposerver.js';
+import { slowAptFile, startRepoServer } from './reposerver.js';
 import { API_SERVER_PORT, REPO_PORT, type KubeLabSettings } from './settings.js';
 
 export const SERVICES_CGROUP = 'kube-services';
@@ -48,7 +48,7 @@ export async function runKubeServices(labJson: string, log: (line: string) => vo
   const record = readLabRecord(labJson);
   const kube = (record as { kube?: KubeLabSettings } | null)?.kube;
   if (!record || !kube) throw new ConfigError(`${labJson}: no Kubernetes settings (kube) in the lab record`);
-  const repo = await startRepoServer(kube.repoDir, record.bridgeAddress, REPO_PORT);
+  const repo = await startRepoServer(kube.repoDir, record.bridgeAddress, REPO_PORT, undefined, slowAptFile(dirname(kube.servicesLog)));
   log(`apt repository ${repo.url} serving ${kube.repoDir}`);
   const api = await startApiServer({
     listen: `${record.bridgeAddress}:${API_SERVER_PORT}`,

@@ -173,7 +173,15 @@ ready=false
 last_status=-1000
 last_sync=-1000
 synced_manifests=""
+# The lab's hang-kubelet fault: while this file exists the kubelet stays up but posts no node status.
+hang_flag=/var/lib/kubelet/drydock-fault-hang
+hung=false
 while :; do
+  if [ -e "$hang_flag" ]; then
+    $hung || log "hang fault ($hang_flag): no longer posting node status"
+    hung=true; sleep 2; continue
+  fi
+  if $hung; then log "hang fault removed: posting node status again"; hung=false; last_status=-1000; fi
   if ! $registered; then register && registered=true; fi
   if $registered && [ $((SECONDS - last_status)) -ge "$period" ]; then
     if post_status "$($ready && echo "$next_status" || echo "$first_status")"; then

@@ -4,8 +4,10 @@
  *   1. the inventory the lab wrote, as drydock reads it;
  *   2. an ad hoc command across every host;
  *   3. ad hoc work across a group: certificate expiry on the control planes;
- *   4. a playbook in controlled batches: a rolling kubelet restart (drain, restart, wait Ready, uncordon),
- *      one node at a time, against the lab's Kubernetes API.
+ *   4. a verified etcd snapshot, copied to the controller with its SHA-256;
+ *   5. the cluster upgrade 1.28 → 1.29.4 with the shipped playbooks: first control plane, the others, then the
+ *      workers in a canary-then-20% ramp, each drained, upgraded, waited Ready and uncordoned.
+ * A rerun finds the cluster at the target and drains nothing.
  * The lab stays up afterwards for exploring (`drydock lab ssh cp1`); `drydock lab down` removes it.
  */
 import { spawnSync } from 'node:child_process';
@@ -53,10 +55,21 @@ must(drydock(['run', 'all', '-i', inventory, '--', 'hostname; uname -r; systemct
 step('job: ad hoc work across a group: certificate expiry on the control planes');
 must(drydock(['run', 'control_plane', '-i', inventory, '-b', '--', 'kubeadm certs check-expiration']), 'certs check-expiration');
 
-if (status.kubeconfig) {
-  step('job: a playbook in batches: rolling kubelet restart, one node at a time');
-  must(drydock(['play', 'playbooks/rolling-kubelet-restart.yaml', '-i', inventory, '--kubeconfig', status.kubeconfig]), 'rolling kubelet restart');
+if (!status.kubeconfig) {
+  process.stderr.write('demo: the lab has no Kubernetes API (kubeconfig missing); see drydock lab status\n');
+  process.exit(1);
 }
+const kube = ['--kubeconfig', status.kubeconfig];
+
+step('job: verified etcd backup (snapshot, status check, copy to the controller with its SHA-256)');
+must(drydock(['play', 'playbooks/etcd-backup.yaml', '-i', inventory, '-e', 'backup_dir=backups/etcd']), 'etcd backup');
+
+step('job: upgrade the cluster to 1.29.4 (control planes one at a time, then workers in batches)');
+// The lab runs one unmanaged pod (default/scratch-job), which kubectl drain also refuses without --force.
+must(drydock(['play', 'playbooks/upgrade-cluster.yaml', '-i', inventory, ...kube, '-e', 'kube_target_version=1.29.4', '-e', 'drain_force=true']), 'upgrade');
+
+step('after: every node and its kubelet version');
+must(drydock(['run', 'all', '-i', inventory, '--', 'kubelet --version']), 'kubelet versions');
 
 step('done');
 process.stdout.write('The lab is still running: drydock lab status | drydock lab ssh cp1 | drydock lab down\n');

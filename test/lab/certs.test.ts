@@ -9,20 +9,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
+import { runDrydock, type CliResult } from '../helpers/cli.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
-function drydock(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const drydock = (args: string[]): Promise<CliResult> => runDrydock(args);
 
 describe('lab: drydock certs check on a cluster with 10-day certificates', function () {
   this.timeout(60_000);

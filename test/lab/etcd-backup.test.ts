@@ -14,6 +14,7 @@ import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
 import { readLabRecord } from '../../src/lab/state.js';
 import { latestVerifiedSnapshot } from '../../src/modules/etcd/index.js';
+import { runDrydock, type CliResult } from '../helpers/cli.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const PLAYBOOK = join(REPO, 'playbooks/etcd-backup.yaml');
@@ -26,17 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LAB_CLI = join(import.meta.dirname, 'helpers/lab-cli.ts');
 const labCli = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', LAB_CLI, ...args], { timeout: 600_000 });
 
-function drydock(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const drydock = (args: string[]): Promise<CliResult> => runDrydock(args, { env: { KUBECONFIG: '' } });
 
 describe('lab: etcd-backup playbook (etcd_snapshot) end to end', function () {
   this.timeout(60_000);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFleet, type Fleet } from '../../helpers/fleet.js';
 import { kubeconfigWith, makeCa, makeLeaf } from '../../unit/certs/helpers/openssl-certs.js';
+import { runDrydock } from '../../helpers/cli.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -19,17 +20,7 @@ interface CliResult {
   stderr: string;
 }
 
-function drydock(args: string[]): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const drydock = (args: string[]): Promise<CliResult> => runDrydock(args);
 
 describe('drydock certs check against a loopback fleet', function () {
   this.timeout(60_000);

@@ -10,20 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFleet, type Fleet } from '../../helpers/fleet.js';
 import { startApiServer, type ApiServer } from '../../../src/lab/apiserver/index.js';
+import { runDrydock, type CliResult } from '../../helpers/cli.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
-function drydock(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const drydock = (args: string[]): Promise<CliResult> => runDrydock(args, { env: { KUBECONFIG: '' } });
 
 describe('drydock play with kube_* tasks against the API simulator', function () {
   this.timeout(120_000);

@@ -138,7 +138,10 @@ export class LockHeldError extends DrydockError {
     readonly since: string,
     readonly command: string,
   ) {
-    super(`the cluster is locked by ${holder} (running "${command}") since ${since}`);
+    super(
+      `the cluster is locked by ${holder} (running "${command}") since ${since}: wait for that run to finish; ` +
+        'if its controller died the lock expires a minute after its last renewal; --break-lock takes it anyway (logged)',
+    );
     this.name = 'LockHeldError';
   }
 }

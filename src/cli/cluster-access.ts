@@ -56,6 +56,6 @@ export function createRunKube(options: RunKubeOptions): LazyKube {
         ...(options.context !== undefined ? { context: options.context } : {}),
         ...(fetchAdminConf ? { fetchAdminConf } : {}),
       }),
-    (access) => options.emit({ type: 'warning', message: `cluster: ${describeClusterAccess(access.info)}` }),
+    (access) => options.emit({ type: 'warning', message: describeClusterAccess(access.info) }),
   );
 }

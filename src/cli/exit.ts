@@ -11,6 +11,7 @@ export const EXIT = {
   UNREACHABLE_HOSTS: 4,
   BREAK_PLAY: 8,
   USAGE: 64,
+  TEMPFAIL: 75,
   INTERNAL: 255,
 } as const;
 

@@ -165,6 +165,11 @@ export const becomeOption = (): Option => new Option('-b, --become', 'run throug
 export const timeoutOption = (): Option => new Option('--timeout <seconds>', 'end a host\'s command after this long and count it failed').argParser(parseSeconds('--timeout'));
 export const jsonOption = (): Option => new Option('--json', 'one JSON object per host on stdout, nothing else there').default(false);
 export const logFileOption = (): Option => new Option('--log-file <file>', 'append every event as a JSON line to this file');
+export const breakLockOption = (): Option =>
+  new Option('--break-lock', 'take the cluster lock even from a run that still holds it (logged; only when you know that run is gone)').default(false);
+/** Set by `drydock resume`, not typed by people: continue the run with this id. */
+export const resumeOption = (): Option => new Option('--resume <runId>', 'continue this failed or interrupted run (use drydock resume)').hideHelp();
+export const yesOption = (): Option => new Option('-y, --yes', 'do not ask for confirmation (required without a terminal)').default(false);
 
 export function addTargetOptions(command: Command, defaultForks = DEFAULT_FORKS): Command {
   return command.addOption(inventoryOption()).addOption(limitOption()).addOption(forksOption(defaultForks)).addOption(extraVarsOption());

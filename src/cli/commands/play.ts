@@ -8,33 +8,34 @@
  * starts, running ones finish, the recap is printed; a second Ctrl-C ends running commands).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { EventBus } from '../../events/events.js';
 import { redactSecrets } from '../../events/json-log.js';
 import type { TextOutput } from '../../events/tty.js';
-import { startRunJournal } from '../../journal/journal.js';
-import { builtinTaskModules, extraTaskModuleSpecs } from '../../modules/index.js';
-import { kubeModuleSpecs, kubeTaskModules } from '../../modules/kube/index.js';
-import { etcdModuleSpecs, etcdTaskModules } from '../../modules/etcd/index.js';
+import { redactCommandLine, startRunJournal } from '../../journal/journal.js';
+import type { ClusterLock } from '../../lock/cluster-lock.js';
+import { extraTaskModuleSpecs } from '../../modules/index.js';
+import { kubeModuleSpecs } from '../../modules/kube/index.js';
+import { etcdModuleSpecs } from '../../modules/etcd/index.js';
 import { createRunKube } from '../cluster-access.js';
-import type { ControllerFiles, TaskModule } from '../../modules/types.js';
+import type { TaskModule } from '../../modules/types.js';
 import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { localExec } from '../../engine/local-exec.js';
 import { PlayRenderer } from '../../engine/output.js';
 import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../../engine/report.js';
-import { runPlaybook } from '../../engine/run-playbook.js';
-import type { EngineClock } from '../../engine/types.js';
+import { EXIT_INTERRUPTED, runPlaybook } from '../../engine/run-playbook.js';
 import type { RunPlanPorts } from '../../run/plan.js';
-import { abortableSleep } from '../../transport/abortable-sleep.js';
-import { FD_BASE_MARGIN, FDS_PER_HOST, fdsNeeded, readOpenFileLimit } from '../../transport/fd-budget.js';
 import type { ConnectionPool } from '../../transport/types.js';
+import { EXIT } from '../exit.js';
 import { watchInterrupts } from '../interrupt.js';
-import { addConnectionOptions, addTargetOptions, logFileOption, type SharedOptions } from '../options.js';
+import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
+import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, type SharedOptions } from '../options.js';
+import { allTaskModules, connectionBudget, loadPlaybooks, nodeControllerFiles, systemEngineClock } from '../play-setup.js';
 import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 
 export interface PlayOptions extends SharedOptions {
@@ -55,6 +56,11 @@ export interface PlayOptions extends SharedOptions {
   shuffleSeed?: string;
   kubeconfig?: string;
   context?: string;
+  /** Take the cluster lock: undefined = when the playbook cordons, drains or uncordons (and not --check). */
+  lock?: boolean;
+  breakLock?: boolean;
+  /** The run id of a failed or interrupted run this one continues (drydock resume). */
+  resume?: string;
 }
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
@@ -86,61 +92,39 @@ export function register(program: Command): void {
     .addOption(new Option('--continue-on-failed-batch', 'start the next batch even when every host of a batch failed (Ansible stops the run)').default(false))
     .addOption(new Option('--shuffle-seed <seed>', 'seed for order: shuffle, to repeat a run\'s host order'))
     .addOption(new Option('--kubeconfig <file>', 'cluster access for kube_* tasks (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
-    .addOption(new Option('--context <name>', 'kubeconfig context to use'));
+    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(new Option('--lock', 'take the cluster lock (default: when the playbook cordons, drains or uncordons nodes)'))
+    .addOption(new Option('--no-lock', 'do not take the cluster lock'))
+    .addOption(breakLockOption());
   command.action(async (playbook: string, options: PlayOptions) => {
     process.exitCode = await playCommand(playbook, options);
   });
 }
+
+/** Kept here for callers that import it from the play command. */
+export { allTaskModules, systemEngineClock };
 
 export interface PlayStreams {
   stdout: TextOutput;
   stderr: TextOutput;
 }
 
-const nodeControllerFiles: ControllerFiles = {
-  readFile: (path) => readFile(path),
-  async writeFile(path, data, mode) {
-    await writeFile(path, data, mode !== undefined ? { mode } : {});
-  },
-  async exists(path) {
-    return stat(path).then(
-      () => true,
-      () => false,
-    );
-  },
-  async mkdirp(path) {
-    await mkdir(path, { recursive: true });
-  },
-};
-
-export const systemEngineClock: EngineClock = {
-  now: () => Date.now(),
-  sleep: abortableSleep,
-  every(ms, tick) {
-    const timer = setInterval(tick, ms);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-};
-
-/** Every task module drydock ships: the built-in ones and the kube_* ones. */
-export function allTaskModules(): Map<string, TaskModule> {
-  return new Map([...builtinTaskModules(), ...kubeTaskModules(), ...etcdTaskModules()]);
-}
-
 export async function playCommand(
-  playbookPath: string,
+  playbookPaths: string | readonly string[],
   options: PlayOptions,
   streams: PlayStreams = { stdout: process.stdout, stderr: process.stderr },
   planPorts: RunPlanPorts = livePlanPorts,
   modules: ReadonlyMap<string, TaskModule> = allTaskModules(),
+  hooks: MaintenanceHooks = {},
+  input: ConfirmStreams['input'] = process.stdin,
 ): Promise<number> {
   const registry = builtinModuleRegistry();
   for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
-  const playbook = await loadPlaybook(playbookPath, { moduleRegistry: registry });
+  const paths = typeof playbookPaths === 'string' ? [playbookPaths] : playbookPaths;
+  const playbook = joinPlaybooks(await loadPlaybooks(paths, (path) => loadPlaybook(path, { moduleRegistry: registry })));
   const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
   if (options.syntaxCheck) {
-    streams.stdout.write(`\nplaybook: ${playbookPath}\n`);
+    for (const path of paths) streams.stdout.write(`\nplaybook: ${path}\n`);
     return 0;
   }
   if (options.listTasks) {
@@ -155,24 +139,52 @@ export async function playCommand(
   }
 
   const human = options.json ? streams.stderr : streams.stdout;
+  if (!(await confirmMaintenance(hooks, { input, output: human }))) {
+    human.write('not confirmed: nothing was changed\n');
+    return EXIT.ERROR;
+  }
   const color = wantsColor(human);
   const bus = new EventBus();
   const renderer = new PlayRenderer({ out: human, color });
   bus.on((event) => renderer.handle(event));
   const runId = randomUUID();
   const log = await openRunLog(bus, options.logFile, runId);
-  const journal = startRunJournal(bus, runId, { warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`) });
-  human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}\n`);
+  const journal = startRunJournal(bus, runId, {
+    warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
+  });
+  human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
   let journalExit = 1;
+  let journalError: string | undefined;
   for (const message of plan.warnings) bus.emit({ type: 'warning', message });
   const maxOpenConnections = connectionBudget(plan.specs.size, plan.bastions, (message) => bus.emit({ type: 'warning', message }));
 
-  const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {
+  const warn = (message: string): void => bus.emit({ type: 'warning', message });
+  const interrupts = watchInterrupts(warn, {
     stopping: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)',
     ending: 'ending the commands still running',
   });
+  const stop = stopSwitch(interrupts.stop, hooks.stopAt, warn);
   const pool = livePool(bus, interrupts.abort);
+  const kube = createRunKube({
+    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    inventory: plan.inventory,
+    specFor: plan.resolveSpec,
+    connect: (spec) => pool.connect(spec),
+    emit: (event) => bus.emit(event),
+  });
+  let lock: ClusterLock | undefined;
   try {
+    const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
+    if (wantsLock) {
+      lock = await takeClusterLock(kube, {
+        runId,
+        command: redactCommandLine(['drydock', ...process.argv.slice(2)]),
+        breakLock: hooks.lock?.breakLock ?? options.breakLock === true,
+        emit: (event) => bus.emit(event),
+        onLost: (reason) => stop.stopForLock(`the cluster lock was lost (${reason}): no new task or batch will start`),
+      });
+    }
     const outcome = await runPlaybook(
       {
         playbook,
@@ -209,18 +221,11 @@ export async function playCommand(
         },
         localExec: (command, opts) => localExec(command, opts),
         controller: nodeControllerFiles,
-        kube: createRunKube({
-          ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-          ...(options.context !== undefined ? { context: options.context } : {}),
-          inventory: plan.inventory,
-          specFor: plan.resolveSpec,
-          connect: (spec) => pool.connect(spec),
-          emit: (event) => bus.emit(event),
-        }),
+        kube,
         clock: systemEngineClock,
         emit: (event) => bus.emit(event),
       },
-      { stop: interrupts.stop, abort: interrupts.abort },
+      { stop: stop.signal, abort: interrupts.abort },
     );
     const retryPath = options.retryFile ?? (options.retryFiles ? defaultRetryPath(playbook.file) : undefined);
     const retryText = retryFileText(outcome.failedHosts, outcome.unreachableHosts);
@@ -232,27 +237,28 @@ export async function playCommand(
     const reportJson = `${JSON.stringify(redactSecrets(outcome.report), null, 2)}\n`;
     if (options.report) await writeFile(options.report, reportJson);
     if (options.json) streams.stdout.write(reportJson);
-    journalExit = outcome.exitCode;
-    return outcome.exitCode;
+    journalExit = stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
+    if (outcome.interrupted) human.write(`to continue this run later: drydock resume ${runId}\n`);
+    return journalExit;
+  } catch (err) {
+    journalError = err instanceof Error ? err.message : String(err);
+    throw err;
   } finally {
+    stop.dispose();
     interrupts.dispose();
+    await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
     await pool.closeAll();
-    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: interrupts.stop.aborted });
+    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.signal.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
     await closeRunLog(log, streams.stderr);
   }
 }
 
 /**
- * How many host connections fit in the open-file limit. The engine keeps one per host for the run while
- * they fit; past that it closes idle ones and reconnects when needed, which is slower, so say so.
+ * A run stopped by something other than Ctrl-C: the window closing is a planned stop (75, EX_TEMPFAIL: the
+ * rest waits for the next window), a lost lock is an error (1). Failures found before the stop still win.
  */
-function connectionBudget(hosts: number, bastions: number, warn: (message: string) => void): number | undefined {
-  const limit = readOpenFileLimit();
-  if (!limit || limit.soft === null) return undefined;
-  const fit = Math.max(1, Math.floor((limit.soft - FD_BASE_MARGIN - bastions) / FDS_PER_HOST));
-  if (fit < hosts) {
-    warn(`${hosts} hosts but the open-file limit (ulimit -n ${limit.soft}) allows about ${fit} connections at once: idle hosts will reconnect when needed; raise it with \`ulimit -n ${fdsNeeded({ concurrentHosts: hosts, bastions })}\` to keep one connection per host`);
-  }
-  return fit;
+export function stoppedExitCode(exitCode: number, interrupted: boolean, reason: 'window' | 'lock' | undefined): number {
+  if (exitCode !== EXIT_INTERRUPTED || interrupted || reason === undefined) return exitCode;
+  return reason === 'window' ? EXIT.TEMPFAIL : EXIT.ERROR;
 }

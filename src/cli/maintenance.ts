@@ -1,0 +1,143 @@
+/**
+ * What makes a playbook run a maintenance: asked for before it starts, alone on the cluster while it runs,
+ * and stopped from starting new work when it must (Ctrl-C, the maintenance window closing, the cluster lock
+ * lost). The changing commands (upgrade, reboot, certs renew) pass these hooks to playCommand; plain
+ * `drydock play` takes the lock when its playbook cordons or drains nodes.
+ */
+import { setMaxListeners } from 'node:events';
+import type { RunEvent } from '../events/events.js';
+import type { KubePort } from '../kube/port.js';
+import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/cluster-lock.js';
+import type { Playbook, TaskItem } from '../playbook/model.js';
+import { confirm } from './confirm.js';
+
+export interface MaintenanceHooks {
+  /** Take the cluster lock (Lease kube-system/drydock-maintenance) before the first host is contacted. */
+  lock?: { breakLock: boolean };
+  /** Show this plan text and confirm (TTY question; --yes skips; no TTY and no --yes refuses). */
+  confirm?: { summary: string; yes: boolean };
+  /** Stop starting new tasks and batches at this epoch ms, as the first Ctrl-C does, warning with `message`. */
+  stopAt?: { at: number; message: string };
+}
+
+/** Modules that change what the cluster schedules: a run using them must be the only maintenance. */
+const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'kube_drain', 'kube_uncordon']);
+
+function usesModule(items: readonly TaskItem[], wanted: ReadonlySet<string>): boolean {
+  return items.some((item) =>
+    item.kind === 'task' ? wanted.has(item.module) : [item.block, item.rescue, item.always].some((section) => usesModule(section, wanted)),
+  );
+}
+
+/** Whether any play (tasks, pre/post tasks, handlers) cordons, drains or uncordons nodes. */
+export function playbookChangesCluster(playbook: Playbook): boolean {
+  return playbook.plays.some((play) => [play.preTasks, play.tasks, play.postTasks, play.handlers].some((items) => usesModule(items, CLUSTER_CHANGING_MODULES)));
+}
+
+/** The plays of several playbooks as one run (one run id, one lock, one journal), in the order given. */
+export function joinPlaybooks(playbooks: readonly Playbook[]): Playbook {
+  const [first] = playbooks;
+  if (!first) throw new Error('joinPlaybooks needs at least one playbook');
+  if (playbooks.length === 1) return first;
+  return {
+    file: first.file,
+    plays: playbooks.flatMap((p) => p.plays),
+    files: [...new Set(playbooks.flatMap((p) => p.files))],
+  };
+}
+
+export interface ConfirmStreams {
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: { write(text: string): unknown; isTTY?: boolean };
+}
+
+/** True to go ahead. A run without a confirm hook goes ahead; no TTY and no --yes throws UsageError. */
+export async function confirmMaintenance(hooks: MaintenanceHooks, streams: ConfirmStreams): Promise<boolean> {
+  if (!hooks.confirm) return true;
+  return confirm({
+    summary: hooks.confirm.summary,
+    yes: hooks.confirm.yes,
+    input: streams.input,
+    output: streams.output,
+    isTTY: streams.input.isTTY === true && streams.output.isTTY === true,
+  });
+}
+
+export interface LockRequest {
+  runId: string;
+  /** The redacted command line, shown to whoever finds the cluster locked. */
+  command: string;
+  breakLock: boolean;
+  emit(event: RunEvent): void;
+  /** Called when the lease is lost mid-run: stop starting new work. */
+  onLost(reason: string): void;
+}
+
+/** Takes the cluster lock; a takeover (expired or broken) is logged as a warning, so the journal keeps it. */
+export async function takeClusterLock(kube: () => Promise<KubePort>, request: LockRequest): Promise<ClusterLock> {
+  const port = await kube();
+  const lock = await acquireClusterLock(port, {
+    runId: request.runId,
+    command: request.command,
+    breakLock: request.breakLock,
+    onLost: request.onLost,
+  });
+  const takeover = describeTakeover(lock.previous);
+  if (takeover) request.emit({ type: 'warning', message: `${takeover}${request.breakLock && lock.previous?.reason === 'broken' ? ' (--break-lock)' : ''}` });
+  request.emit({ type: 'warning', message: `cluster lock taken as ${lock.identity}` });
+  return lock;
+}
+
+export interface StopSwitch {
+  /** Aborted on the first Ctrl-C, at stopAt, or when stop() is called. */
+  signal: AbortSignal;
+  /** Why the run was stopped by something other than Ctrl-C, if it was. */
+  reason(): 'window' | 'lock' | undefined;
+  stopForLock(message: string): void;
+  dispose(): void;
+}
+
+/** One "start nothing new" signal for everything that can ask for it. */
+export function stopSwitch(
+  interrupt: AbortSignal,
+  stopAt: MaintenanceHooks['stopAt'],
+  warn: (message: string) => void,
+  now: () => number = Date.now,
+): StopSwitch {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  let why: 'window' | 'lock' | undefined;
+  const fromInterrupt = (): void => controller.abort();
+  if (interrupt.aborted) controller.abort();
+  else interrupt.addEventListener('abort', fromInterrupt, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  if (stopAt) {
+    const fire = (): void => {
+      if (controller.signal.aborted) return;
+      why = 'window';
+      warn(stopAt.message);
+      controller.abort();
+    };
+    const wait = stopAt.at - now();
+    if (wait <= 0) fire();
+    else {
+      // setTimeout holds at most ~24.8 days; a window that long never needs the timer.
+      if (wait < 2 ** 31 - 1) timer = setTimeout(fire, wait);
+      timer?.unref();
+    }
+  }
+  return {
+    signal: controller.signal,
+    reason: () => why,
+    stopForLock(message) {
+      if (controller.signal.aborted) return;
+      why = 'lock';
+      warn(message);
+      controller.abort();
+    },
+    dispose() {
+      if (timer) clearTimeout(timer);
+      interrupt.removeEventListener('abort', fromInterrupt);
+    },
+  };
+}

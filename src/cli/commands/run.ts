@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { EventBus, type RunEvent } from '../../events/events.js';
 import { formatHostResultJson } from '../../events/json-log.js';
 import { HumanRenderer, type TextOutput } from '../../events/tty.js';
+import { startRunJournal } from '../../journal/journal.js';
 import { runFanout, systemClock } from '../../run/fanout.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { watchInterrupts } from '../interrupt.js';
@@ -62,6 +63,9 @@ export async function runCommand(
     await closeRunLog(log, streams.stderr);
     return 0;
   }
+  // Ad hoc commands change hosts too (a restart, a file removed): `drydock runs` must show them.
+  const journal = startRunJournal(bus, runId, { warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`) });
+  let exitCode = 1;
 
   const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {
     stopping: 'interrupted: no new hosts will start; running ones finish (Ctrl-C again to abort them)',
@@ -88,10 +92,13 @@ export async function runCommand(
       },
       { stop: interrupts.stop, abort: interrupts.abort },
     );
+    exitCode = outcome.exitCode;
     return outcome.exitCode;
   } finally {
     interrupts.dispose();
     await pool.closeAll();
+    const journalFailure = journal?.close({ exitCode, interrupted: interrupts.stop.aborted });
+    if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
     await closeRunLog(log, streams.stderr);
   }
 }

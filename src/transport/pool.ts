@@ -11,13 +11,18 @@
  * - Only transient connect errors are retried (refused/reset TCP, a connection lost during key exchange);
  *   host key and authentication failures never are, and the pool never runs a command itself.
  * - `reconnect` (after a reboot) forgets the host's connection and failure and keeps dialling until a
- *   deadline: a rebooting host refuses, drops or ignores connections for minutes before sshd is back.
+ *   deadline (`reconnect.ts`): a rebooting host refuses, drops or ignores connections for minutes.
  */
 import type { Duplex } from 'node:stream';
 import { PQueue } from '../util/queue.js';
-import { DrydockError, HostKeyError, HostUnreachableError } from '../errors.js';
+import { HostUnreachableError } from '../errors.js';
 import type { Connection, ConnectionPool, ConnectionSpec } from './types.js';
 import { abortableSleep } from './abortable-sleep.js';
+import { asDrydockError, describeFailure, innerReason, isTransientConnectError } from './pool-failures.js';
+import { DEFAULT_RECONNECT_DELAYS_MS, DEFAULT_RECONNECT_TIMEOUT_MS, dialUntilBack } from './reconnect.js';
+
+export { isTransientConnectError } from './pool-failures.js';
+export { DEFAULT_RECONNECT_TIMEOUT_MS } from './reconnect.js';
 
 /** A connection that can also open direct-tcpip channels: what a bastion must offer. */
 export interface TunnelingConnection extends Connection {
@@ -58,33 +63,6 @@ interface Bastion {
 
 export const DEFAULT_MAX_HANDSHAKES = 32;
 export const DEFAULT_MAX_HANDSHAKES_PER_BASTION = 8;
-/** How long `reconnect` keeps trying by default: Ansible's reboot module waits 600 s too. */
-export const DEFAULT_RECONNECT_TIMEOUT_MS = 600_000;
-
-/** Phases a host coming back from a reboot goes through; host key, auth and bastion failures will not heal. */
-const RECONNECT_RETRY_PHASES: ReadonlySet<string> = new Set(['dns', 'tcp', 'kex', 'lost']);
-
-const TIMEOUT_PATTERN = /timed? ?out|timeout|ETIMEDOUT/i;
-const LOST_PATTERN = /lost|reset|closed|ECONNRESET|EPIPE|ECONNREFUSED/i;
-
-/**
- * Whether trying the same connect again a second later can help. Refused or reset TCP, and a connection
- * dropped during key exchange (sshd's MaxStartups does exactly that) are transient; timeouts already cost
- * the whole timeout, and DNS, host key, auth and bastion failures will fail the same way again.
- */
-export function isTransientConnectError(err: unknown): boolean {
-  if (!(err instanceof HostUnreachableError) || err instanceof HostKeyError) return false;
-  const detail = `${err.message} ${describeCause(err.cause)}`;
-  if (err.phase === 'tcp') return !TIMEOUT_PATTERN.test(detail);
-  if (err.phase === 'kex' || err.phase === 'lost') return LOST_PATTERN.test(detail) && !TIMEOUT_PATTERN.test(detail);
-  return false;
-}
-
-function describeCause(cause: unknown): string {
-  if (!cause || typeof cause !== 'object') return '';
-  const { code, message } = cause as { code?: unknown; message?: unknown };
-  return `${typeof code === 'string' ? code : ''} ${typeof message === 'string' ? message : ''}`;
-}
 
 /** How a bastion is named in messages and keyed in the pool: user@host:port. */
 export function endpointLabel(spec: ConnectionSpec): string {
@@ -178,32 +156,19 @@ export class SshConnectionPool implements ConnectionPool {
     }
   }
 
-  private async reopen(spec: ConnectionSpec, timeoutMs: number): Promise<TunnelingConnection> {
-    const now = this.options.now ?? Date.now;
-    const delays = this.options.reconnectDelaysMs ?? [1000, 2000];
-    const deadline = now() + timeoutMs;
-    for (let tries = 0; ; tries++) {
-      let err: unknown;
-      try {
-        if (spec.proxyJump.length === 0) return await this.queued(this.handshakeQueue, spec);
-        const bastion = await this.reachBastion(spec);
-        return await this.queuedVia(bastion, spec);
-      } catch (raw) {
-        err = asDrydockError(spec, raw);
-      }
-      if (!isReconnectRetryable(err) || this.options.signal?.aborted) throw err;
-      const delay = delays[Math.min(tries, delays.length - 1)] ?? 1000;
-      if (now() + delay >= deadline) {
-        const failure = err as HostUnreachableError;
-        throw new HostUnreachableError(
-          spec.name,
-          failure.phase,
-          `did not come back within ${Math.round(timeoutMs / 1000)} s (${tries + 1} attempts); last error: ${innerReason(failure)}`,
-          failure,
-        );
-      }
-      await this.sleep(delay, this.options.signal);
-    }
+  private reopen(spec: ConnectionSpec, timeoutMs: number): Promise<TunnelingConnection> {
+    const attempt = async (): Promise<TunnelingConnection> => {
+      if (spec.proxyJump.length === 0) return this.queued(this.handshakeQueue, spec);
+      const bastion = await this.reachBastion(spec);
+      return this.queuedVia(bastion, spec);
+    };
+    return dialUntilBack(spec, attempt, {
+      timeoutMs,
+      now: this.options.now ?? Date.now,
+      delaysMs: this.options.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS,
+      sleep: this.sleep,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
   }
 
   /** The shared connection for a jump chain (outermost first); each prefix of the chain is itself shared. */
@@ -279,31 +244,6 @@ export class SshConnectionPool implements ConnectionPool {
   private throwIfAborted(spec: ConnectionSpec): void {
     if (this.options.signal?.aborted) throw new HostUnreachableError(spec.name, 'tcp', 'not connected: the run was interrupted');
   }
-}
-
-function isReconnectRetryable(err: unknown): boolean {
-  return err instanceof HostUnreachableError && !(err instanceof HostKeyError) && RECONNECT_RETRY_PHASES.has(err.phase);
-}
-
-/** The reason inside an error, without the "host: unreachable (phase): " prefix ours carry. */
-function innerReason(err: unknown): string {
-  if (err instanceof HostUnreachableError) {
-    const prefix = `${err.host}: unreachable (${err.phase}): `;
-    return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** "(phase) reason" for a bastion's own failure, so the target's message reads as one sentence. */
-function describeFailure(err: unknown): string {
-  return err instanceof HostUnreachableError ? `(${err.phase}) ${innerReason(err)}` : innerReason(err);
-}
-
-/** Anything the opener throws that is not one of ours is a transport failure of this host. */
-function asDrydockError(spec: ConnectionSpec, err: unknown): unknown {
-  if (err instanceof DrydockError) return err;
-  const reason = err instanceof Error ? err.message : String(err);
-  return new HostUnreachableError(spec.name, 'lost', reason, err);
 }
 
 async function closeQuietly(pending: Promise<Connection>): Promise<void> {

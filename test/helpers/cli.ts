@@ -10,17 +10,53 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runDrydock(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
+export interface RunDrydockOptions {
+  env?: Record<string, string>;
+  /** DRYDOCK_STATE_DIR for the run, so its journal lands in the test's folder, not the user's. */
+  stateDir?: string;
+  /**
+   * Sends one SIGINT (a Ctrl-C) once this holds: text is looked for in stdout as it arrives; a function is
+   * polled every 100 ms (for conditions outside the CLI's output, such as processes running on the hosts).
+   */
+  interruptWhen?: string | (() => boolean);
+}
+
+const INTERRUPT_POLL_MS = 100;
+
+export function runDrydock(args: string[], options: RunDrydockOptions = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, NO_COLOR: '1', ...(options.stateDir ? { DRYDOCK_STATE_DIR: options.stateDir } : {}), ...options.env },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const { interruptWhen } = options;
+    let interrupted = false;
+    let poll: NodeJS.Timeout | undefined;
+    const interrupt = (): void => {
+      if (interrupted) return;
+      interrupted = true;
+      clearInterval(poll);
+      child.kill('SIGINT');
+    };
+    if (typeof interruptWhen === 'function') {
+      poll = setInterval(() => {
+        if (interruptWhen()) interrupt();
+      }, INTERRUPT_POLL_MS);
+    }
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (typeof interruptWhen === 'string' && stdout.includes(interruptWhen)) interrupt();
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.on('error', (err) => {
+      clearInterval(poll);
+      fail(err);
+    });
+    child.on('close', (code) => {
+      clearInterval(poll);
+      done({ code, stdout, stderr });
+    });
   });
 }

@@ -1,8 +1,8 @@
 /**
  * The lab's Kubernetes apt repository, laid out like pkgs.k8s.io (one flat repository per minor under
  * `core:/stable:/vX.Y/deb/`), holding kubeadm, kubelet and kubectl debs built with `dpkg-deb` from the
- * stand-in scripts. Built once into the cache next to the Debian root; a changed recipe (releases, scripts,
- * unit files) rebuilds it, in a temporary folder renamed into place.
+ * stand-in scripts. Built once per recipe (releases, scripts, unit files) into its own folder of the cache
+ * (`repo-cache.ts`), in a temporary folder renamed into place; another recipe gets another folder.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,11 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../errors.js';
 import { run } from '../sys.js';
 import { debControl, packagesIndex, parseControl, releaseFile, type IndexedDeb } from './aptindex.js';
-import { KUBE_RELEASES, releaseInfo, releasesByMinor, type KubePackage, type KubeRelease } from './versions.js';
+import { RECIPE_FILE, claimRecipeFolder, kubeReposRoot, lockKubeRepos, pruneKubeRepos, recipeFolder } from './repo-cache.js';
+import { KUBE_RELEASES, releasesByMinor, type KubePackage, type KubeRelease } from './versions.js';
 
 /** Bump when the layout or packaging below changes. */
 const REPO_FORMAT = 1;
-const RECIPE_FILE = 'recipe.json';
+/** The stand-in scripts are plain files next to this module; a build into dist/ must copy scripts/ along. */
+const DEFAULT_SCRIPTS_DIR = fileURLToPath(new URL('./scripts/', import.meta.url));
 
 const KUBELET_UNIT = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
@@ -63,28 +65,37 @@ interface DebRecipe {
   conffiles: string[];
 }
 
-/** The stand-in scripts are plain files next to this module; a build into dist/ must copy scripts/ along. */
-export function scriptPath(name: KubePackage): string {
-  const path = fileURLToPath(new URL(`./scripts/${name}.sh`, import.meta.url));
-  if (!existsSync(path)) throw new ConfigError(`${path} is missing: copy src/lab/kube/scripts/ next to the built lab/kube/ modules`);
-  return path;
+/** `scriptsDir` defaults to the scripts of this checkout; another folder stands for another checkout's. */
+export function scriptPath(name: KubePackage, scriptsDir = DEFAULT_SCRIPTS_DIR): string {
+  const path = join(scriptsDir, `${name}.sh`);
+  if (existsSync(path)) return path;
+  if (scriptsDir !== DEFAULT_SCRIPTS_DIR) throw new ConfigError(`${path} is missing`);
+  throw new ConfigError(`${path} is missing: copy src/lab/kube/scripts/ next to the built lab/kube/ modules`);
+}
+
+/** The stand-in scripts' text, read once: the recipe hash and the debs must come from the same bytes. */
+export type StandIns = Record<KubePackage, string>;
+
+export function readStandIns(scriptsDir?: string): StandIns {
+  const read = (name: KubePackage): string => readFileSync(scriptPath(name, scriptsDir), 'utf8');
+  return { kubelet: read('kubelet'), kubectl: read('kubectl'), kubeadm: read('kubeadm') };
 }
 
 /** The stand-in script of one package for one release, with its version and image tags filled in. */
-export function renderScript(name: KubePackage, release: KubeRelease): string {
-  return readFileSync(scriptPath(name), 'utf8')
+export function renderScript(name: KubePackage, release: KubeRelease, standIns: StandIns = readStandIns()): string {
+  return standIns[name]
     .replaceAll('@KUBE_VERSION@', release.version)
     .replaceAll('@ETCD_TAG@', release.etcdImageTag)
     .replaceAll('@COREDNS_TAG@', release.corednsTag);
 }
 
-export function debRecipes(release: KubeRelease): DebRecipe[] {
+export function debRecipes(release: KubeRelease, standIns: StandIns = readStandIns()): DebRecipe[] {
   return [
     {
       name: 'kubelet', depends: 'curl, jq, iproute2',
       description: 'Node agent for Kubernetes clusters (drydock lab stand-in)',
       files: [
-        { path: 'usr/bin/kubelet', content: renderScript('kubelet', release), mode: 0o755 },
+        { path: 'usr/bin/kubelet', content: renderScript('kubelet', release, standIns), mode: 0o755 },
         { path: 'usr/lib/systemd/system/kubelet.service', content: KUBELET_UNIT, mode: 0o644 },
       ],
       conffiles: [],
@@ -92,14 +103,14 @@ export function debRecipes(release: KubeRelease): DebRecipe[] {
     {
       name: 'kubectl', depends: 'curl, jq',
       description: 'Command-line utility for interacting with a Kubernetes cluster (drydock lab stand-in)',
-      files: [{ path: 'usr/bin/kubectl', content: renderScript('kubectl', release), mode: 0o755 }],
+      files: [{ path: 'usr/bin/kubectl', content: renderScript('kubectl', release, standIns), mode: 0o755 }],
       conffiles: [],
     },
     {
       name: 'kubeadm', depends: 'kubelet (>= 1.19.0), kubectl (>= 1.13.0), openssl, curl, jq',
       description: 'Command-line utility for administering a Kubernetes cluster (drydock lab stand-in)',
       files: [
-        { path: 'usr/bin/kubeadm', content: renderScript('kubeadm', release), mode: 0o755 },
+        { path: 'usr/bin/kubeadm', content: renderScript('kubeadm', release, standIns), mode: 0o755 },
         { path: KUBEADM_DROPIN_PATH, content: KUBEADM_DROPIN, mode: 0o644 },
       ],
       conffiles: [`/${KUBEADM_DROPIN_PATH}`],
@@ -107,11 +118,11 @@ export function debRecipes(release: KubeRelease): DebRecipe[] {
   ];
 }
 
-/** What the cached repository must have been built from; any change rebuilds it. */
-export function repoRecipe(architecture: string): string {
+/** What a cached repository was built from: any change means another repository (and cache folder). */
+export function repoRecipe(architecture: string, standIns: StandIns = readStandIns()): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ REPO_FORMAT, KUBE_RELEASES, architecture, KUBELET_UNIT, KUBEADM_DROPIN }));
-  for (const name of ['kubelet', 'kubectl', 'kubeadm'] as const) hash.update(readFileSync(scriptPath(name)));
+  for (const name of ['kubelet', 'kubectl', 'kubeadm'] as const) hash.update(standIns[name]);
   return hash.digest('hex');
 }
 
@@ -121,31 +132,58 @@ export async function machineArchitecture(): Promise<string> {
   return result.stdout.trim();
 }
 
-export function kubeRepoDir(cacheDir: string): string {
-  return join(cacheDir, 'kube-repo');
-}
-
 export interface RepoResult {
   dir: string;
   built: boolean;
+  /** Folders of other recipes removed as unused. */
+  pruned: string[];
 }
 
-/** Returns the cached repository folder, building it first when missing or built from another recipe. */
-export async function ensureKubeRepo(cacheDir: string, log: (line: string) => void): Promise<RepoResult> {
-  const dir = kubeRepoDir(cacheDir);
+export interface KubeRepoOptions {
+  /** Where the stand-in scripts are read from (default: this checkout's `scripts/`). */
+  scriptsDir?: string;
+}
+
+/**
+ * Returns the repository folder for the current recipe, building it first when missing, then prunes other
+ * recipes' folders no running lab uses.
+ */
+export async function ensureKubeRepo(cacheDir: string, log: (line: string) => void, options: KubeRepoOptions = {}): Promise<RepoResult> {
   const architecture = await machineArchitecture();
-  const recipe = repoRecipe(architecture);
-  const stampFile = join(dir, RECIPE_FILE);
-  if (existsSync(stampFile) && JSON.parse(readFileSync(stampFile, 'utf8')).recipe === recipe) return { dir, built: false };
-  log(`building the lab's Kubernetes apt repository (${KUBE_RELEASES.join(', ')})`);
-  const temp = `${dir}.building-${process.pid}`;
+  // Read once: other work may be editing the scripts while this builds.
+  const standIns = readStandIns(options.scriptsDir);
+  const recipe = repoRecipe(architecture, standIns);
+  const dir = recipeFolder(cacheDir, recipe);
+  await mkdir(kubeReposRoot(cacheDir), { recursive: true });
+  const unlock = await lockKubeRepos(cacheDir, log);
+  try {
+    const built = !(await claimRecipeFolder(dir, recipe));
+    if (built) await buildKubeRepo(dir, recipe, architecture, standIns, log);
+    let pruned: string[] = [];
+    try {
+      pruned = await pruneKubeRepos(cacheDir);
+      if (pruned.length > 0) log(`removed ${pruned.length} unused lab Kubernetes repositories of other recipes`);
+    } catch (err) {
+      // Housekeeping only: the lab has its repository either way.
+      log(`could not prune old lab Kubernetes repositories in ${kubeReposRoot(cacheDir)}: ${(err as Error).message}`);
+    }
+    return { dir, built, pruned };
+  } finally {
+    await unlock();
+  }
+}
+
+/** Builds into a temporary folder renamed into place; a half-made folder of the same name is replaced. */
+async function buildKubeRepo(dir: string, recipe: string, architecture: string, standIns: StandIns, log: (line: string) => void): Promise<void> {
+  log(`building the lab's Kubernetes apt repository (${KUBE_RELEASES.join(', ')}) in ${dir}`);
+  const temp = join(dirname(dir), `.building-${process.pid}`);
   await rm(temp, { recursive: true, force: true });
   try {
     for (const [minor, releases] of releasesByMinor()) {
       const base = join(temp, releases[0]!.repoPath);
       const debs: IndexedDeb[] = [];
       for (const release of releases) {
-        for (const recipeOfDeb of debRecipes(release)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
+        for (const recipeOfDeb of debRecipes(release, standIns)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
       }
       const packages = packagesIndex(debs);
       await writeFile(join(base, 'Packages'), packages);
@@ -154,13 +192,18 @@ export async function ensureKubeRepo(cacheDir: string, log: (line: string) => vo
     }
     await rm(join(temp, '.work'), { recursive: true, force: true });
     await writeFile(join(temp, RECIPE_FILE), `${JSON.stringify({ recipe, releases: KUBE_RELEASES, builtAt: new Date().toISOString() })}\n`);
-    await rm(dir, { recursive: true, force: true });
-    await rename(temp, dir);
+    if (existsSync(dir)) {
+      const old = join(dirname(dir), `.old-${process.pid}`);
+      await rename(dir, old);
+      await rename(temp, dir);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(temp, dir);
+    }
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
     throw err;
   }
-  return { dir, built: true };
 }
 
 function digest(algorithm: 'md5' | 'sha256', data: string | Buffer): string {

@@ -4,10 +4,11 @@
  * engine's own report.
  */
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runDrydock, type CliResult } from '../../helpers/cli.js';
 import { skipUnlessSudo, startFleet, type Fleet } from '../../helpers/fleet.js';
 import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../src/inventory/index.js';
 import { builtinTaskModules } from '../../../src/modules/index.js';
@@ -24,38 +25,13 @@ import { planPlaybook } from '../../../src/engine/plan.js';
 import { runPlaybook } from '../../../src/engine/run-playbook.js';
 import { FACT_SCRIPT } from '../../../src/engine/facts.js';
 
-const REPO = resolve(import.meta.dirname, '../../..');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI; `interruptWhen` sends one SIGINT (a Ctrl-C) once stdout contains that text. */
-function drydock(args: string[], interruptWhen?: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (interruptWhen && !interrupted && stdout.includes(interruptWhen)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
 describe('drydock play against a loopback fleet', function () {
   this.timeout(120_000);
   let fleet: Fleet;
   let dir: string;
+  /** The real CLI, journaling into this test's own state folder. */
+  const drydock = (args: string[], interruptWhen?: string): Promise<CliResult> =>
+    runDrydock(args, { stateDir: join(dir, 'state'), ...(interruptWhen ? { interruptWhen } : {}) });
 
   before(async () => {
     fleet = await startFleet({ hosts: 10 });

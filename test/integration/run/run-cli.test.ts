@@ -1,41 +1,12 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runDrydock, type CliResult } from '../../helpers/cli.js';
 import { startFleet, type Fleet } from '../../helpers/fleet.js';
 
-const REPO = resolve(import.meta.dirname, '../../..');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI; `interruptAfterMs` sends SIGINT once, like a Ctrl-C. */
-/** Runs the real CLI; `interruptWhen` is polled every 100 ms and one SIGINT (a Ctrl-C) is sent once it holds. */
-function drydock(args: string[], interruptWhen?: () => boolean): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const poll = interruptWhen
-      ? setInterval(() => {
-          if (!interruptWhen()) return;
-          clearInterval(poll);
-          child.kill('SIGINT');
-        }, 100)
-      : undefined;
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearInterval(poll);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const drydock = (args: string[]): Promise<CliResult> => runDrydock(args);
 
 describe('drydock run against a loopback fleet', function () {
   this.timeout(120_000);
@@ -129,7 +100,7 @@ describe('drydock run against a loopback fleet', function () {
     // loaded machine can outlast before drydock has even started).
     const marker = 'sleep 3.0271';
     const running = (): boolean => spawnSync('pgrep', ['-fc', `^${marker}$`], { encoding: 'utf8' }).stdout.trim() === '2';
-    const res = await drydock(['run', 'node01,node02,node03,node04,node05,node06', '-i', fleet.inventoryFile, ...knownHostsArgs, '-f', '2', '--', marker], running);
+    const res = await runDrydock(['run', 'node01,node02,node03,node04,node05,node06', '-i', fleet.inventoryFile, ...knownHostsArgs, '-f', '2', '--', marker], { interruptWhen: running });
     expect(res.code, res.stderr).to.equal(130);
     expect(res.stdout).to.contain('PLAY RECAP');
     expect(res.stdout.match(/ \| CHANGED \| rc=0 >>/g)).to.have.length(2);

@@ -1,26 +1,8 @@
 import { expect } from 'chai';
 import { HostKeyError, HostUnreachableError } from '../../../src/errors.js';
 import { SshConnectionPool, type SshOpener, type TunnelingConnection } from '../../../src/transport/pool.js';
-import type { ConnectionSpec, ExecResult } from '../../../src/transport/types.js';
-
-function spec(name: string): ConnectionSpec {
-  return {
-    name,
-    hostname: `${name}.example`,
-    port: 22,
-    user: 'admin',
-    identityFiles: [],
-    identitiesOnly: false,
-    proxyJump: [],
-    userKnownHostsFiles: [],
-    globalKnownHostsFiles: [],
-    hostKeyPolicy: 'strict',
-    connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 15_000,
-    keepaliveCountMax: 3,
-    become: { enabled: false, user: 'root', method: 'sudo' },
-  };
-}
+import type { ExecResult } from '../../../src/transport/types.js';
+import { spec } from './helpers.js';
 
 /** A host that can be told to fail its next handshakes; each connection it hands out is numbered. */
 class RebootingHost {

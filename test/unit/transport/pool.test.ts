@@ -3,26 +3,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { HostKeyError, HostUnreachableError } from '../../../src/errors.js';
 import { SshConnectionPool, isTransientConnectError, type SshOpener, type TunnelingConnection } from '../../../src/transport/pool.js';
 import type { ConnectionSpec, ExecResult } from '../../../src/transport/types.js';
-
-function spec(name: string, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {
-  return {
-    name,
-    hostname: `${name}.example`,
-    port: 22,
-    user: 'admin',
-    identityFiles: [],
-    identitiesOnly: false,
-    proxyJump: [],
-    userKnownHostsFiles: [],
-    globalKnownHostsFiles: [],
-    hostKeyPolicy: 'strict',
-    connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 15_000,
-    keepaliveCountMax: 3,
-    become: { enabled: false, user: 'root', method: 'sudo' },
-    ...extra,
-  };
-}
+import { spec } from './helpers.js';
 
 interface OpenCall {
   spec: ConnectionSpec;

@@ -66,7 +66,7 @@ describe('drydock play takes the cluster lock', function () {
   });
 
   it('refuses a second run while the first holds the lock, naming the holder and its command', async () => {
-    const first = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'play', playbook, '-i', fleet.inventoryFile, '-i', nodes, '--kubeconfig', server.kubeconfigPath, '-e', `release_file=${join(dir, 'release')}`], {
+    const first = spawn(process.execPath, ['bin/drydock.js', 'play', playbook, '-i', fleet.inventoryFile, '-i', nodes, '--kubeconfig', server.kubeconfigPath, '-e', `release_file=${join(dir, 'release')}`], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', ...env() },
     });

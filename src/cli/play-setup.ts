@@ -8,6 +8,7 @@ import type { EngineClock } from '../engine/types.js';
 import { builtinTaskModules } from '../modules/index.js';
 import { kubeTaskModules } from '../modules/kube/index.js';
 import { etcdTaskModules } from '../modules/etcd/index.js';
+import { certsTaskModules } from '../modules/certs/index.js';
 import type { ControllerFiles, TaskModule } from '../modules/types.js';
 import type { Playbook } from '../playbook/model.js';
 import { abortableSleep } from '../transport/abortable-sleep.js';
@@ -41,7 +42,7 @@ export const systemEngineClock: EngineClock = {
 
 /** Every task module drydock ships: the built-in ones and the kube_* ones. */
 export function allTaskModules(): Map<string, TaskModule> {
-  return new Map([...builtinTaskModules(), ...kubeTaskModules(), ...etcdTaskModules()]);
+  return new Map([...builtinTaskModules(), ...kubeTaskModules(), ...etcdTaskModules(), ...certsTaskModules()]);
 }
 
 export async function loadPlaybooks(paths: readonly string[], load: (path: string) => Promise<Playbook>): Promise<Playbook[]> {

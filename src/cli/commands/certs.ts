@@ -5,17 +5,32 @@
  *
  * Exit codes: 0 all certificates have more than --warn-days left; 2 one is under it or expired (or a host or
  * file could not be read); 4 a host was unreachable (wins); 1 bad input, before any host is contacted.
+ *
+ * `drydock certs renew [PATTERN] -i INVENTORY`: reads the expiries as `check` does, shows the plan with them
+ * and asks (--yes skips; without a terminal --yes is required, exit 64), then runs playbooks/renew-certs.yaml
+ * on exactly those control planes, one at a time, under the cluster lock, and prints the expiries after it.
+ * Exit code: the run's (0, 2 failed, 4 unreachable, 130 interrupted); the check's when a control plane
+ * cannot be read beforehand (nothing is changed then).
  */
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCertificates, certsExitCode, type CertsCheckOutcome } from '../../certs/check.js';
 import { DEFAULT_LOCATIONS, type CertificateLocations } from '../../certs/remote.js';
 import { renderJsonLines, renderTable } from '../../certs/render.js';
+import { renewSummary } from '../../certs/renew-plan.js';
 import { controlPlaneHosts } from '../../certs/targets.js';
+import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
 import { EventBus } from '../../events/events.js';
+import type { FanoutTarget } from '../../run/fanout.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
-import { addConnectionOptions, addTargetOptions, connectionOverrides, requireInventory, type SharedOptions } from '../options.js';
+import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
+import { EXIT } from '../exit.js';
+import {
+  addConnectionOptions, addTargetOptions, breakLockOption, connectionOverrides, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
+} from '../options.js';
 import { livePlanPorts, livePool } from '../run-setup.js';
+import { playCommand, type PlayOptions } from './play.js';
 
 export const DEFAULT_WARN_DAYS = 30;
 
@@ -48,6 +63,25 @@ export function register(program: Command): void {
   check.action(async (pattern: string | undefined, options: CertsCheckOptions) => {
     process.exitCode = await certsCheckCommand(pattern, options);
   });
+
+  const renew = certs
+    .command('renew')
+    .description('renew the kubeadm certificates and restart the static pods, one control plane at a time (asks first)')
+    .argument('[pattern]', 'control planes to renew (default: all of the control_plane, kube_control_plane and kube-master groups)');
+  addTargetOptions(renew);
+  addConnectionOptions(renew);
+  renew
+    .addOption(yesOption())
+    .addOption(new Option('--warn-days <days>', 'mark certificates with fewer days left than this in the tables').argParser(parseDays).default(DEFAULT_WARN_DAYS))
+    .addOption(new Option('--kubeconfig <file>', 'cluster access (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(new Option('--json', 'the certificates after the renewal as JSON lines on stdout (as certs check --json); progress on stderr').default(false))
+    .addOption(logFileOption())
+    .addOption(breakLockOption())
+    .addOption(resumeOption());
+  renew.action(async (pattern: string | undefined, options: CertsRenewOptions) => {
+    process.exitCode = await certsRenewCommand(pattern, options);
+  });
 }
 
 export interface CertsStreams {
@@ -62,6 +96,16 @@ export async function certsCheckCommand(
   planPorts: RunPlanPorts = livePlanPorts,
 ): Promise<number> {
   const ports: RunPlanPorts = pattern === undefined ? { ...planPorts, resolvePattern: (inventory) => controlPlaneHosts(inventory) } : planPorts;
+  const targets = await planTargets(pattern, options, streams, ports);
+  if (targets.length === 0) return 0;
+  const outcome = await readCertificates(targets, options, streams);
+  writeOutcome(outcome, options, streams);
+  return certsExitCode(outcome);
+}
+
+const warnTo = (streams: CertsStreams) => (message: string) => streams.stderr.write(`drydock: warning: ${message}\n`);
+
+async function planTargets(pattern: string | undefined, options: Omit<SharedOptions, 'logFile'>, streams: CertsStreams, ports: RunPlanPorts): Promise<FanoutTarget[]> {
   const plan = await planRun(
     {
       pattern: pattern ?? 'control planes',
@@ -74,20 +118,26 @@ export async function certsCheckCommand(
     },
     ports,
   );
-  const warn = (message: string) => streams.stderr.write(`drydock: warning: ${message}\n`);
-  plan.warnings.forEach(warn);
-  if (plan.targets.length === 0) return 0;
+  plan.warnings.forEach(warnTo(streams));
+  return plan.targets;
+}
 
+/** Every target's certificates, `forks` hosts at a time, over a pool of its own. */
+async function readCertificates(
+  targets: FanoutTarget[],
+  options: Omit<SharedOptions, 'logFile'> & { warnDays: number } & CertificateLocations,
+  streams: CertsStreams,
+): Promise<CertsCheckOutcome> {
   const locations: CertificateLocations = { pkiDir: options.pkiDir, kubeconfigDir: options.kubeconfigDir, kubeletCert: options.kubeletCert };
   const bus = new EventBus();
+  const warn = warnTo(streams);
   bus.on((event) => event.type === 'warning' && warn(event.message));
   const abort = new AbortController();
   const pool = livePool(bus, abort.signal);
-  let outcome: CertsCheckOutcome;
   try {
-    outcome = await checkCertificates(
+    return await checkCertificates(
       {
-        targets: plan.targets,
+        targets,
         forks: options.forks,
         locations,
         warnDays: options.warnDays,
@@ -99,11 +149,119 @@ export async function certsCheckCommand(
   } finally {
     await pool.closeAll();
   }
-  writeOutcome(outcome, options, streams);
-  return certsExitCode(outcome);
 }
 
-function writeOutcome(outcome: CertsCheckOutcome, options: CertsCheckOptions, streams: CertsStreams): void {
+export interface CertsRenewOptions extends SharedOptions {
+  warnDays: number;
+  yes: boolean;
+  kubeconfig?: string;
+  context?: string;
+  breakLock: boolean;
+  resume?: string;
+}
+
+/** The shipped playbook, found from this file whether it runs from src/ or from the compiled dist/. */
+export const RENEW_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/renew-certs.yaml', import.meta.url));
+
+export interface RenewSeams {
+  planPorts: RunPlanPorts;
+  /** Whether someone can answer the question: stdin and the stream the question goes to are terminals. */
+  interactive(json: boolean): boolean;
+  play: typeof playCommand;
+}
+
+const liveRenewSeams = (): RenewSeams => ({
+  planPorts: livePlanPorts,
+  interactive: (json) => process.stdin.isTTY === true && (json ? process.stderr : process.stdout).isTTY === true,
+  play: playCommand,
+});
+
+export async function certsRenewCommand(
+  pattern: string | undefined,
+  options: CertsRenewOptions,
+  streams: CertsStreams = { stdout: process.stdout, stderr: process.stderr },
+  seams: RenewSeams = liveRenewSeams(),
+): Promise<number> {
+  // Nobody can answer: refuse before contacting any host.
+  if (!options.yes && !seams.interactive(options.json)) throw new UsageError(NO_CONFIRMATION_MESSAGE);
+  const locations = DEFAULT_LOCATIONS;
+  const ports: RunPlanPorts = {
+    ...seams.planPorts,
+    resolvePattern: (inventory, given) => {
+      const controlPlanes = controlPlaneHosts(inventory);
+      if (pattern === undefined) return controlPlanes;
+      const named = new Set(seams.planPorts.resolvePattern(inventory, given));
+      return controlPlanes.filter((h) => named.has(h));
+    },
+  };
+  const targets = await planTargets(pattern, options, streams, ports);
+  if (targets.length === 0) throw new UsageError(`no control plane matches "${pattern ?? ''}"${options.limit ? ` with --limit ${options.limit}` : ''}: nothing to renew`);
+  const readOptions = { ...options, ...locations };
+  const before = await readCertificates(targets, readOptions, streams);
+  const human = options.json ? streams.stderr : streams.stdout;
+  if (before.failures.length > 0) {
+    writeOutcome(before, { ...readOptions, json: false }, { stdout: human, stderr: streams.stderr });
+    streams.stderr.write('drydock: not renewing: every control plane must be readable first (nothing was changed)\n');
+    return certsExitCode(before);
+  }
+  const hosts = targets.map((t) => t.name);
+  const summary = renewSummary({ hosts, rows: before.rows, warnDays: options.warnDays, kubeletCert: locations.kubeletCert });
+  const code = await seams.play(
+    RENEW_PLAYBOOK,
+    playOptions(options, hosts),
+    { stdout: human, stderr: streams.stderr },
+    seams.planPorts,
+    undefined,
+    { lock: { breakLock: options.breakLock }, confirm: { summary, yes: options.yes } },
+  );
+  // 1: the question was answered no (or the input was wrong); nothing ran, so there is nothing new to show.
+  if (code === EXIT.ERROR) return code;
+  const after = await readCertificates(targets, readOptions, streams);
+  human.write('\ncertificates after the run:\n');
+  writeOutcome(after, readOptions, streams, 'renew');
+  return code;
+}
+
+/** The run `certs renew` asks of the play engine: exactly the hosts shown in the summary, nothing optional. */
+export function playOptions(options: CertsRenewOptions, hosts: readonly string[]): PlayOptions {
+  return {
+    inventory: options.inventory,
+    limit: hosts.join(','),
+    forks: options.forks,
+    extraVars: options.extraVars ?? {},
+    ...(options.user !== undefined ? { user: options.user } : {}),
+    ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
+    ...(options.sshConfig !== undefined ? { sshConfig: options.sshConfig } : {}),
+    ...(options.hostKeyChecking !== undefined ? { hostKeyChecking: options.hostKeyChecking } : {}),
+    ...(options.knownHosts !== undefined ? { knownHosts: options.knownHosts } : {}),
+    become: options.become,
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    // --json here means the certificates on stdout; the play's progress goes to stderr as text.
+    json: false,
+    ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
+    check: false,
+    diff: false,
+    tags: [],
+    skipTags: [],
+    listHosts: false,
+    listTasks: false,
+    syntaxCheck: false,
+    yes: options.yes,
+    retryFiles: false,
+    countUnreachableInMaxFail: true,
+    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    breakLock: options.breakLock,
+    ...(options.resume !== undefined ? { resume: options.resume } : {}),
+  };
+}
+
+function writeOutcome(
+  outcome: CertsCheckOutcome,
+  options: Pick<CertsCheckOptions, 'json' | 'warnDays' | 'pkiDir' | 'kubeconfigDir' | 'kubeletCert'>,
+  streams: CertsStreams,
+  command: 'check' | 'renew' = 'check',
+): void {
   const err = (line: string) => streams.stderr.write(`${line}\n`);
   for (const f of outcome.failures) err(`drydock: ${f.host}: ${f.status === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${f.error}`);
   for (const p of outcome.problems) err(`drydock: ${p}`);
@@ -116,6 +274,11 @@ function writeOutcome(outcome: CertsCheckOutcome, options: CertsCheckOptions, st
   const flagged = outcome.rows.filter((r) => r.status !== 'ok');
   if (flagged.length > 0) {
     const what = flagged.length === 1 ? '1 certificate is expired or has' : `${flagged.length} certificates are expired or have`;
-    err(`drydock: ${what} fewer than ${options.warnDays} days left: renew with "kubeadm certs renew" on the host, then restart its static pods`);
+    const kubeletOnly = flagged.every((r) => r.path === options.kubeletCert);
+    if (command === 'renew' && kubeletOnly) {
+      err(`drydock: ${what} fewer than ${options.warnDays} days left, the kubelet's client certificate: kubeadm does not renew it; the kubelet rotates it when rotateCertificates is on (see kubeadm's certificate management docs)`);
+    } else {
+      err(`drydock: ${what} fewer than ${options.warnDays} days left: renew with "drydock certs renew" (or "kubeadm certs renew all" on the host, then restart its static pods)`);
+    }
   }
 }

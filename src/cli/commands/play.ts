@@ -20,6 +20,7 @@ import type { ClusterLock } from '../../lock/cluster-lock.js';
 import { extraTaskModuleSpecs } from '../../modules/index.js';
 import { kubeModuleSpecs } from '../../modules/kube/index.js';
 import { etcdModuleSpecs } from '../../modules/etcd/index.js';
+import { certsModuleSpecs } from '../../modules/certs/index.js';
 import { createRunKube } from '../cluster-access.js';
 import type { TaskModule } from '../../modules/types.js';
 import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
@@ -119,7 +120,7 @@ export async function playCommand(
   input: ConfirmStreams['input'] = process.stdin,
 ): Promise<number> {
   const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
+  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs(), ...certsModuleSpecs()]) registry.register(spec);
   const paths = typeof playbookPaths === 'string' ? [playbookPaths] : playbookPaths;
   const playbook = joinPlaybooks(await loadPlaybooks(paths, (path) => loadPlaybook(path, { moduleRegistry: registry })));
   const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };

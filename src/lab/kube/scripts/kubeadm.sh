@@ -386,13 +386,31 @@ renew_one() { # name file ca → 0 renewed, 1 failed
   rm -rf "$tmp"
 }
 
+# What kubeadm calls each certificate when it reports renewing it.
+renewed_line() {
+  case "$1" in
+    admin.conf) echo "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed" ;;
+    apiserver) echo "certificate for serving the Kubernetes API renewed" ;;
+    apiserver-etcd-client) echo "certificate the apiserver uses to access etcd renewed" ;;
+    apiserver-kubelet-client) echo "certificate for the API server to connect to kubelet renewed" ;;
+    controller-manager.conf) echo "certificate embedded in the kubeconfig file for the controller manager to use renewed" ;;
+    etcd-healthcheck-client) echo "certificate for liveness probes to healthcheck etcd renewed" ;;
+    etcd-peer) echo "certificate for etcd nodes to communicate with each other renewed" ;;
+    etcd-server) echo "certificate for serving etcd renewed" ;;
+    front-proxy-client) echo "certificate for the front proxy client renewed" ;;
+    scheduler.conf) echo "certificate embedded in the kubeconfig file for the scheduler manager to use renewed" ;;
+    super-admin.conf) echo "certificate embedded in the kubeconfig file for the super-admin renewed" ;;
+    *) echo "certificate for $1 renewed" ;;
+  esac
+}
+
 renew_all() {
   local quiet=${1:-} name file ca rc
   [ -z "$quiet" ] && { echo "[renew] Reading configuration from the cluster..."; echo "[renew] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'"; echo; }
   while IFS='|' read -r name file ca; do
     renew_one "$name" "$file" "$ca"; rc=$?
     [ $rc = 1 ] && fatal "error: failed to renew certificate $name"
-    [ $rc = 0 ] && [ -z "$quiet" ] && { [[ $name == *.conf ]] && echo "certificate embedded in the kubeconfig file $name renewed" || echo "certificate for $name renewed"; }
+    [ $rc = 0 ] && [ -z "$quiet" ] && renewed_line "$name"
   done <<< "$CERTS"
   if [ -z "$quiet" ]; then
     echo
@@ -407,7 +425,7 @@ cmd_certs_renew() {
   local line; line=$(grep "^$which|" <<< "$CERTS") || fatal "error: unknown command \"$which\" for \"kubeadm certs renew\""
   local name file ca; IFS='|' read -r name file ca <<< "$line"
   renew_one "$name" "$file" "$ca" || fatal "error: failed to renew certificate $name"
-  echo "certificate for $name renewed"
+  renewed_line "$name"
 }
 
 usage() {

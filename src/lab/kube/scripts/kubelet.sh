@@ -116,23 +116,64 @@ renew_lease() {
   api POST "$path" "$body" >/dev/null
 }
 
+# etcd is the one static pod the lab really runs (Debian's etcd unit stands in for its container): like the
+# kubelet with a container, it is stopped when etcd.yaml leaves the manifest folder and started when it is back.
+etcd_unit=false
+[ "$(systemctl is-enabled etcd 2>/dev/null)" = enabled ] && etcd_unit=true
+etcd_container() { # present|absent → 0 when etcd is in that state
+  $etcd_unit || return 0
+  if [ "$1" = present ]; then
+    # Not blocking on the start keeps node status flowing; the mirror pod follows once etcd is active.
+    case "$(systemctl is-active etcd 2>/dev/null)" in
+      active) return 0 ;;
+      activating) return 1 ;;
+    esac
+    log "starting the etcd container (etcd.yaml is in /etc/kubernetes/manifests)"
+    systemctl start --no-block etcd || log "etcd did not start"
+    return 1
+  else
+    systemctl is-active --quiet etcd || return 0
+    log "stopping the etcd container (etcd.yaml left /etc/kubernetes/manifests)"
+    systemctl stop etcd
+  fi
+}
+
 # One mirror pod per static pod manifest, named <name>-<node>; replaced when the manifest changes.
 sync_mirror_pods() {
-  local node_uid manifest name hash image component current wanted pods
-  node_uid=$(api GET "/api/v1/nodes/$node" | jq -r '.metadata.uid // empty' 2>/dev/null)
-  [ -n "$node_uid" ] || return 1
-  wanted=" "
-  local failed=0
+  local node_uid="" manifest name hash image component current wanted=" " listing mirrors failed=0
+  # One list of this node's mirror pods ("name hash" lines) serves every manifest, so a manifest moved out
+  # or back is acted on within a second or so.
+  listing=$(api GET "/api/v1/namespaces/kube-system/pods?fieldSelector=spec.nodeName%3D$node") || return 1
+  mirrors=$(jq -r '.items[]? | select(.metadata.annotations["kubernetes.io/config.mirror"] != null)
+    | "\(.metadata.name) \(.metadata.annotations["kubernetes.io/config.mirror"])"' <<< "$listing" 2>/dev/null) || return 1
+  local -a manifests=()
   for manifest in /etc/kubernetes/manifests/*.yaml; do
     [ -f "$manifest" ] || continue
     name=$(sed -n '/^metadata:/,/^[a-z]/s/^  name:[[:space:]]*//p' "$manifest" | head -n1)
+    [ -n "$name" ] || continue
+    wanted+="$name-$node "
+    manifests+=("$manifest")
+  done
+  # A pod whose manifest is gone is stopped, then its mirror pod deleted.
+  [[ "$wanted" == *" etcd-$node "* ]] || etcd_container absent
+  while read -r name current; do
+    [ -n "$name" ] || continue
+    [[ "$wanted" == *" $name "* ]] && continue
+    api DELETE "/api/v1/namespaces/kube-system/pods/$name?gracePeriodSeconds=0" >/dev/null && log "deleted mirror pod kube-system/$name"
+  done <<< "$mirrors"
+  for manifest in "${manifests[@]}"; do
+    name=$(sed -n '/^metadata:/,/^[a-z]/s/^  name:[[:space:]]*//p' "$manifest" | head -n1)
     component=$(sed -n 's/^[[:space:]]*component:[[:space:]]*//p' "$manifest" | head -n1)
     image=$(sed -n 's/^[[:space:]]*image:[[:space:]]*//p' "$manifest" | head -n1)
-    [ -n "$name" ] && [ -n "$image" ] || continue
+    [ -n "$image" ] || continue
     hash=$(md5sum "$manifest" | cut -c1-32)
-    wanted+="$name-$node "
-    current=$(api GET "/api/v1/namespaces/kube-system/pods/$name-$node" | jq -r '.metadata.annotations["kubernetes.io/config.mirror"] // empty' 2>/dev/null)
+    if [ "$name" = etcd ] && ! etcd_container present; then failed=1; continue; fi
+    current=$(awk -v n="$name-$node" '$1 == n { print $2 }' <<< "$mirrors")
     [ "$current" = "$hash" ] && continue
+    if [ -z "$node_uid" ]; then
+      node_uid=$(api GET "/api/v1/nodes/$node" | jq -r '.metadata.uid // empty' 2>/dev/null)
+      [ -n "$node_uid" ] || return 1
+    fi
     if [ -n "$current" ]; then
       api DELETE "/api/v1/namespaces/kube-system/pods/$name-$node?gracePeriodSeconds=0" >/dev/null
     fi
@@ -153,13 +194,6 @@ sync_mirror_pods() {
       log "creating mirror pod kube-system/$name-$node failed (HTTP $http_code)"
       failed=1
     fi
-  done
-  # Mirror pods whose manifest is gone go too.
-  pods=$(api GET "/api/v1/namespaces/kube-system/pods?fieldSelector=spec.nodeName%3D$node" |
-    jq -r '.items[]? | select(.metadata.annotations["kubernetes.io/config.mirror"] != null) | .metadata.name' 2>/dev/null)
-  for name in $pods; do
-    [[ "$wanted" == *" $name "* ]] && continue
-    api DELETE "/api/v1/namespaces/kube-system/pods/$name?gracePeriodSeconds=0" >/dev/null && log "deleted mirror pod kube-system/$name"
   done
   return $failed
 }
@@ -193,10 +227,11 @@ while :; do
       registered=false; ready=false
     fi
   fi
-  # Static pods are watched every 2 s, as the kubelet's file source does; a full resync runs every minute.
+  # The manifest folder is checked every second (a real kubelet's fileCheckFrequency is 20 s; the lab keeps
+  # static pod restarts short), and fully resynced every minute.
   manifests=$(cat /etc/kubernetes/manifests/*.yaml 2>/dev/null | md5sum)
   if $ready && { [ "$manifests" != "$synced_manifests" ] || [ $((SECONDS - last_sync)) -ge 60 ]; }; then
     sync_mirror_pods && synced_manifests=$manifests && last_sync=$SECONDS
   fi
-  sleep 2
+  sleep "${DRYDOCK_KUBELET_FILE_CHECK_SECONDS:-1}"
 done

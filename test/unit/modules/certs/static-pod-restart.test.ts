@@ -1,0 +1,193 @@
+import { expect } from 'chai';
+import { KubeApiError } from '../../../../src/errors.js';
+import type { KubePod, KubePort } from '../../../../src/kube/port.js';
+import { certsModuleSpecs, certsTaskModules } from '../../../../src/modules/certs/index.js';
+import type { ModuleResult } from '../../../../src/modules/types.js';
+import { checkModuleArgs } from '../../../../src/playbook/modules.js';
+import type { Connection, ExecOptions } from '../../../../src/transport/types.js';
+import { execResult, fakeContext, type ExecAnswer } from '../fake-context.js';
+
+const MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
+const PARKED = '/backup/parked/kube-apiserver.yaml';
+
+/**
+ * One control plane as the module sees it: where the manifest is, and a kubelet that removes the mirror pod
+ * `removeAfter` API reads after the manifest left, and brings a new one back `readyAfter` reads after it returned.
+ */
+class FakeControlPlane {
+  manifest: 'in' | 'parked' | 'missing' = 'in';
+  pod: KubePod | null = pod('uid-1', true);
+  readsSinceMove = 0;
+  removeAfter = 2;
+  readyAfter = 2;
+  /** A single control plane: its API server goes away with the manifest, and the old mirror pod stays. */
+  apiGoesWithManifest = false;
+  movedBack = false;
+  forbidWhileParked = false;
+  commands: string[] = [];
+  uids = 1;
+
+  exec = (command: string): ExecAnswer => {
+    this.commands.push(command);
+    if (command.startsWith('if [ -f /etc')) return { stdout: `${this.manifest}\n` };
+    if (command.startsWith('mkdir -p')) {
+      this.manifest = 'parked';
+      this.readsSinceMove = 0;
+      return {};
+    }
+    if (command.startsWith('if [ -f /backup')) {
+      if (this.manifest === 'parked') {
+        this.manifest = 'in';
+        this.movedBack = true;
+        this.readsSinceMove = 0;
+      }
+      return {};
+    }
+    if (command.includes('crictl')) return this.manifest === 'parked' ? { stdout: '' } : { stdout: 'abc123\n' };
+    return { code: 1, stderr: `unexpected command ${command}` };
+  };
+
+  port: KubePort = {
+    getPod: async (namespace: string, name: string) => {
+      expect(namespace).to.equal('kube-system');
+      expect(name).to.equal('kube-apiserver-cp1');
+      this.readsSinceMove++;
+      if (this.forbidWhileParked && this.manifest === 'parked') throw new KubeApiError('pods "kube-apiserver-cp1" is forbidden', 403);
+      if (this.apiGoesWithManifest) {
+        if (this.manifest === 'parked') throw new KubeApiError('connect ECONNREFUSED 10.0.0.1:6443');
+        if (this.movedBack && this.pod?.status.phase === 'Running' && !(this.pod.status as { startTime?: string }).startTime) {
+          this.pod = { ...pod('uid-1', true), status: { ...pod('uid-1', true).status, startTime: '2026-11-25T18:00:00Z' } as KubePod['status'] };
+        }
+        return this.pod;
+      }
+      if (this.manifest === 'parked' && this.pod && this.readsSinceMove >= this.removeAfter) this.pod = null;
+      if (this.movedBack && this.pod === null && this.readsSinceMove >= 1) this.pod = pod(`uid-${++this.uids}`, false);
+      if (this.manifest === 'in' && this.pod && !podIsReady(this.pod) && this.readsSinceMove >= this.readyAfter) this.pod = pod(this.pod.metadata.uid!, true);
+      return this.pod;
+    },
+  } as unknown as KubePort;
+}
+
+function pod(uid: string, ready: boolean): KubePod {
+  return {
+    metadata: { name: 'kube-apiserver-cp1', namespace: 'kube-system', uid },
+    spec: { nodeName: 'cp1' },
+    status: { phase: ready ? 'Running' : 'Pending', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
+}
+
+const podIsReady = (p: KubePod) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+async function restart(cp: FakeControlPlane, given: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ModuleResult> {
+  const spec = certsModuleSpecs().find((s) => s.name === 'kube_static_pod_restart')!;
+  const { args, problems } = checkModuleArgs(spec, { component: 'kube-apiserver', park_dir: '/backup/parked', node: 'cp1', poll: 0.5, ...given }, { applyDefaults: true });
+  expect(problems).to.deep.equal([]);
+  const connection = {
+    exec: async (command: string, _options?: ExecOptions) => {
+      const answer = cp.exec(command);
+      if (answer instanceof Error) throw answer;
+      return execResult(answer);
+    },
+  } as unknown as Connection;
+  const ctx = fakeContext(args, (command) => cp.exec(command), {
+    host: 'cp1',
+    kube: async () => cp.port,
+    connection: async () => connection,
+    ...(signal ? { signal } : {}),
+  });
+  return certsTaskModules().get('kube_static_pod_restart')!.run(ctx);
+}
+
+describe('modules: kube_static_pod_restart', () => {
+  it('moves the manifest out until the mirror pod is gone, back until a new one is Ready', async () => {
+    const cp = new FakeControlPlane();
+    const result = await restart(cp);
+    expect(result.failed, result.msg).to.equal(undefined);
+    expect(result).to.include({ changed: true, restarted: true, old_uid: 'uid-1', new_uid: 'uid-2', pod: 'kube-system/kube-apiserver-cp1' });
+    expect(cp.manifest).to.equal('in');
+    expect(cp.commands[1]).to.equal(`mkdir -p -- /backup/parked && mv -f -- ${MANIFEST} ${PARKED}`);
+    expect(cp.commands[2]).to.equal(`if [ -f ${PARKED} ]; then mv -f -- ${PARKED} ${MANIFEST}; fi`);
+  });
+
+  it('touches nothing when the kubelet reports no such mirror pod (wrong node name)', async () => {
+    const cp = new FakeControlPlane();
+    cp.pod = null;
+    const result = await restart(cp);
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.include('no mirror pod kube-system/kube-apiserver-cp1').and.include('not touching its manifest');
+    expect(cp.commands).to.have.length(1);
+    expect(cp.manifest).to.equal('in');
+  });
+
+  it('puts the manifest back and fails when the kubelet never removes the pod', async () => {
+    const cp = new FakeControlPlane();
+    cp.removeAfter = Infinity;
+    const result = await restart(cp, { gone_timeout: 5 });
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.include('did not remove kube-system/kube-apiserver-cp1 within 5 s').and.include('the manifest is back in place');
+    expect(cp.manifest).to.equal('in');
+  });
+
+  it('fails with what it saw when the pod comes back but never turns Ready, the manifest in place', async () => {
+    const cp = new FakeControlPlane();
+    cp.readyAfter = Infinity;
+    const result = await restart(cp, { ready_timeout: 4 });
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.include('waiting for kube-system/kube-apiserver-cp1: not back and Ready within 4 s (mirror pod Pending, Ready=False)');
+    expect(cp.manifest).to.equal('in');
+  });
+
+  it('stops waiting and puts the manifest back when the API refuses the check', async () => {
+    const cp = new FakeControlPlane();
+    cp.forbidWhileParked = true;
+    const result = await restart(cp);
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.equal('checking failed (pods "kube-apiserver-cp1" is forbidden); the manifest is back in place, kube-apiserver was not restarted');
+    expect(cp.manifest).to.equal('in');
+  });
+
+  it('still moves the manifest back when the task is interrupted while waiting', async () => {
+    const cp = new FakeControlPlane();
+    cp.removeAfter = Infinity;
+    const abort = new AbortController();
+    abort.abort();
+    const result = await restart(cp, {}, abort.signal);
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.include('interrupted');
+    expect(cp.manifest).to.equal('in');
+  });
+
+  it('with the API down (a single control plane restarting its API server), asks crictl, and takes the same mirror pod restarted', async () => {
+    const cp = new FakeControlPlane();
+    cp.apiGoesWithManifest = true;
+    const result = await restart(cp);
+    expect(result.failed, result.msg).to.equal(undefined);
+    expect(cp.commands.some((c) => c.includes("crictl ps -q --state running --name '^kube-apiserver$'"))).to.equal(true);
+    expect(result).to.include({ restarted: true, old_uid: 'uid-1', new_uid: 'uid-1' });
+  });
+
+  it('moves back a manifest an earlier run left parked, then waits for the pod', async () => {
+    const cp = new FakeControlPlane();
+    cp.manifest = 'parked';
+    cp.pod = null;
+    const result = await restart(cp);
+    expect(result.failed, result.msg).to.equal(undefined);
+    expect(cp.manifest).to.equal('in');
+    expect(cp.commands.filter((c) => c.startsWith('mkdir'))).to.have.length(0);
+  });
+
+  it('skips a component without a manifest with missing_ok (external etcd), fails without it', async () => {
+    const cp = new FakeControlPlane();
+    cp.manifest = 'missing';
+    expect(await restart(cp, { missing_ok: true })).to.include({ skipped: true, changed: false });
+    const result = await restart(cp);
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.include(`${MANIFEST} does not exist on cp1`);
+  });
+
+  it('refuses a component name that is not a manifest name', async () => {
+    const result = await restart(new FakeControlPlane(), { component: '../kube-apiserver' });
+    expect(result.failed).to.equal(true);
+    expect(result.msg).to.include('is not a manifest name');
+  });
+});

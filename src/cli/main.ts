@@ -14,9 +14,13 @@ type CommandModule = { register(program: Command): void };
 const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
   ['run', () => import('./commands/run.js')],
   ['play', () => import('./commands/play.js')],
-  ['inventory', () => import('./commands/inventory.js')],
+  ['plan', () => import('./commands/plan.js')],
+  ['upgrade', () => import('./commands/upgrade.js')],
   ['certs', () => import('./commands/certs.js')],
+  ['reboot', () => import('./commands/reboot.js')],
+  ['inventory', () => import('./commands/inventory.js')],
   ['runs', () => import('./commands/runs.js')],
+  ['resume', () => import('./commands/resume.js')],
   ['lab', () => import('./commands/lab.js')],
 ];
 

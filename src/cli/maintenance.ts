@@ -7,6 +7,8 @@
 import { setMaxListeners } from 'node:events';
 import type { RunEvent } from '../events/events.js';
 import type { KubePort } from '../kube/port.js';
+import { LockHeldError } from '../errors.js';
+import { lockHeldByDeadChainRun, type ResumeState } from '../journal/resume-state.js';
 import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/cluster-lock.js';
 import type { Playbook, TaskItem } from '../playbook/model.js';
 import { confirm } from './confirm.js';
@@ -68,6 +70,8 @@ export interface LockRequest {
   /** The redacted command line, shown to whoever finds the cluster locked. */
   command: string;
   breakLock: boolean;
+  /** The run this one resumes: a lock its killed controller left may be taken over at once. */
+  resumes?: { runId: string; chain: ResumeState['chain'] };
   emit(event: RunEvent): void;
   /** Called when the lease is lost mid-run: stop starting new work. */
   onLost(reason: string): void;
@@ -76,12 +80,19 @@ export interface LockRequest {
 /** Takes the cluster lock; a takeover (expired or broken) is logged as a warning, so the journal keeps it. */
 export async function takeClusterLock(kube: () => Promise<KubePort>, request: LockRequest): Promise<ClusterLock> {
   const port = await kube();
-  const lock = await acquireClusterLock(port, {
-    runId: request.runId,
-    command: request.command,
-    breakLock: request.breakLock,
-    onLost: request.onLost,
-  });
+  const acquire = (breakLock: boolean): Promise<ClusterLock> =>
+    acquireClusterLock(port, { runId: request.runId, command: request.command, breakLock, onLost: request.onLost });
+  let lock: ClusterLock;
+  try {
+    lock = await acquire(request.breakLock);
+  } catch (err) {
+    // A controller killed mid-run leaves its lease for a minute; the resume of that very run may take it
+    // at once, but only when that run's process is gone from this machine.
+    const resumes = request.resumes;
+    if (!(resumes && err instanceof LockHeldError && lockHeldByDeadChainRun(err.holder, resumes.chain))) throw err;
+    request.emit({ type: 'warning', message: `the cluster lock is held by run ${resumes.runId}'s dead controller (${err.holder}): this run resumes it and takes the lock over` });
+    lock = await acquire(true);
+  }
   const takeover = describeTakeover(lock.previous);
   if (takeover) request.emit({ type: 'warning', message: `${takeover}${request.breakLock && lock.previous?.reason === 'broken' ? ' (--break-lock)' : ''}` });
   request.emit({ type: 'warning', message: `cluster lock taken as ${lock.identity}` });
@@ -89,55 +100,65 @@ export async function takeClusterLock(kube: () => Promise<KubePort>, request: Lo
 }
 
 export interface StopSwitch {
-  /** Aborted on the first Ctrl-C, at stopAt, or when stop() is called. */
+  /** Start no new task (nor batch): the first Ctrl-C, or the cluster lock lost. */
   signal: AbortSignal;
+  /** Start no new batch, let the running one finish: all of the above, and the maintenance window closing. */
+  batches: AbortSignal;
   /** Why the run was stopped by something other than Ctrl-C, if it was. */
   reason(): 'window' | 'lock' | undefined;
   stopForLock(message: string): void;
   dispose(): void;
 }
 
-/** One "start nothing new" signal for everything that can ask for it. */
+/**
+ * The "start nothing new" signals for everything that can ask for it. The window closing stops only new
+ * batches: a node half-way through its maintenance (drained, rebooting) is finished, never left cordoned.
+ */
 export function stopSwitch(
   interrupt: AbortSignal,
   stopAt: MaintenanceHooks['stopAt'],
   warn: (message: string) => void,
   now: () => number = Date.now,
 ): StopSwitch {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
+  const tasks = new AbortController();
+  const batches = new AbortController();
+  setMaxListeners(0, tasks.signal, batches.signal);
   let why: 'window' | 'lock' | undefined;
-  const fromInterrupt = (): void => controller.abort();
-  if (interrupt.aborted) controller.abort();
-  else interrupt.addEventListener('abort', fromInterrupt, { once: true });
+  const stopAll = (): void => {
+    tasks.abort();
+    batches.abort();
+  };
+  if (interrupt.aborted) stopAll();
+  else interrupt.addEventListener('abort', stopAll, { once: true });
   let timer: NodeJS.Timeout | undefined;
   if (stopAt) {
     const fire = (): void => {
-      if (controller.signal.aborted) return;
+      if (batches.signal.aborted) return;
       why = 'window';
       warn(stopAt.message);
-      controller.abort();
+      batches.abort();
     };
     const wait = stopAt.at - now();
     if (wait <= 0) fire();
-    else {
+    else if (wait < 2 ** 31 - 1) {
       // setTimeout holds at most ~24.8 days; a window that long never needs the timer.
-      if (wait < 2 ** 31 - 1) timer = setTimeout(fire, wait);
-      timer?.unref();
+      timer = setTimeout(fire, wait);
+      timer.unref();
     }
   }
   return {
-    signal: controller.signal,
+    signal: tasks.signal,
+    batches: batches.signal,
     reason: () => why,
     stopForLock(message) {
-      if (controller.signal.aborted) return;
+      if (tasks.signal.aborted) return;
       why = 'lock';
       warn(message);
-      controller.abort();
+      stopAll();
     },
     dispose() {
       if (timer) clearTimeout(timer);
-      interrupt.removeEventListener('abort', fromInterrupt);
+      interrupt.removeEventListener('abort', stopAll);
     },
   };
 }

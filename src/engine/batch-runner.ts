@@ -18,6 +18,8 @@ import { isActive, mapLimit, newHostState, type HostState, type RunState } from 
 import { matchesStartAt, shouldRunByTags } from './tags.js';
 import { emitResult, runTaskOnHost, type HostTaskOutcome } from './task-runner.js';
 import { NO_LOG_MESSAGE, toHostResult } from './results.js';
+import { emitReplayed, replayedOutcomes } from './resume.js';
+import { gatherTaskId, handlerTaskId, sectionPath, SECTIONS } from './task-ids.js';
 
 export type BatchStop = { kind: 'verdict'; verdict: Extract<BatchVerdict, { stop: true }> } | { kind: 'end_batch' } | { kind: 'end_play' };
 
@@ -32,6 +34,7 @@ export class BatchRunner {
     readonly batch: readonly string[],
     private readonly batchIndex: number,
     private readonly report: PlayReport,
+    private readonly playIndex = 0,
   ) {
     for (const h of batch) this.states.set(h, newHostState());
     this.handlers = new HandlerQueue(play.handlers);
@@ -46,10 +49,11 @@ export class BatchRunner {
   }
 
   async runAll(gatherFacts?: Task): Promise<void> {
-    const scope: Scope = { play: this.play, blocks: [], rescuable: false, handler: false };
-    if (gatherFacts) await this.runTask(effectiveTask(gatherFacts, scope), this.active());
-    for (const section of [this.play.preTasks, this.play.tasks, this.play.postTasks]) {
-      await this.runSection(section, scope);
+    const base: Scope = { play: this.play, blocks: [], rescuable: false, handler: false };
+    if (gatherFacts) await this.runTask(effectiveTask(gatherFacts, base, gatherTaskId(this.playIndex)), this.active());
+    for (const [name, key] of SECTIONS) {
+      const scope: Scope = { ...base, path: sectionPath(this.playIndex, name) };
+      await this.runSection(this.play[key], scope);
       if (this.stop?.kind === 'end_play' || this.stop?.kind === 'verdict' || this.run.control.stop?.aborted) return;
       await this.flushHandlers();
     }
@@ -62,13 +66,14 @@ export class BatchRunner {
   }
 
   private async runItems(items: TaskItem[], hosts: string[], scope: Scope): Promise<void> {
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       if (this.stopped()) return;
       const live = hosts.filter((h) => isActive(this.states.get(h)));
       if (live.length === 0) return;
-      if (item.kind === 'block') await this.runBlock(item, live, scope);
+      const path = scope.path !== undefined ? `${scope.path}/${index}` : undefined;
+      if (item.kind === 'block') await this.runBlock(item, live, { ...scope, ...(path !== undefined ? { path } : {}) });
       else {
-        const et = effectiveTask(item, scope);
+        const et = effectiveTask(item, scope, path);
         // As Ansible, only the first batch skips to the task: hosts of later batches have not run the
         // earlier tasks yet, so they run the play from its start.
         if (!this.run.started) {
@@ -81,9 +86,11 @@ export class BatchRunner {
     }
   }
 
+  /** `scope.path` is the block's own id; its sections are `<id>/block`, `<id>/rescue`, `<id>/always`. */
   private async runBlock(block: Block, hosts: string[], scope: Scope): Promise<void> {
     const inner: Scope = { ...scope, blocks: [...scope.blocks, block] };
-    await this.runItems(block.block, hosts, { ...inner, rescuable: scope.rescuable || block.rescue.length > 0 });
+    const at = (section: string): Scope => (scope.path !== undefined ? { ...inner, path: `${scope.path}/${section}` } : inner);
+    await this.runItems(block.block, hosts, { ...at('block'), rescuable: scope.rescuable || block.rescue.length > 0 });
     if (block.rescue.length > 0) {
       const toRescue = hosts.filter((h) => this.states.get(h)!.blockFailed);
       for (const h of toRescue) {
@@ -95,13 +102,13 @@ export class BatchRunner {
           this.run.store.register(h, 'ansible_failed_result', state.lastFailure.result);
         }
       }
-      if (toRescue.length) await this.runItems(block.rescue, toRescue, inner);
+      if (toRescue.length) await this.runItems(block.rescue, toRescue, at('rescue'));
     }
     if (block.always.length > 0) {
       const reachable = hosts.filter((h) => !this.states.get(h)!.unreachable && !this.states.get(h)!.ended);
       const saved = reachable.map((h) => ({ h, failed: this.states.get(h)!.failed, blockFailed: this.states.get(h)!.blockFailed }));
       for (const h of reachable) Object.assign(this.states.get(h)!, { failed: false, blockFailed: false });
-      await this.runItems(block.always, reachable, inner);
+      await this.runItems(block.always, reachable, at('always'));
       for (const s of saved) {
         const state = this.states.get(s.h)!;
         state.failed ||= s.failed;
@@ -119,7 +126,7 @@ export class BatchRunner {
         return isActive(s) || (this.play.forceHandlers && !s.unreachable && !s.ended);
       };
       const hosts = this.handlers.take(index, this.batch, eligible);
-      if (hosts.length) await this.runTask(effectiveTask(handler, scope), hosts, true);
+      if (hosts.length) await this.runTask(effectiveTask(handler, scope, handlerTaskId(this.playIndex, index)), hosts, true);
     }
   }
 
@@ -140,16 +147,18 @@ export class BatchRunner {
       // The per-host run reports the same template problem as that host's failure.
     }
     const runners = runOnce ? [first] : targets;
-    ports.emit(et.handler ? { type: 'handler.start', name: et.name, hosts: runners } : { type: 'task.start', name: et.name, hosts: runners });
+    const taskId = et.id !== undefined ? { taskId: et.id } : {};
+    ports.emit(et.handler ? { type: 'handler.start', name: et.name, hosts: runners, ...taskId } : { type: 'task.start', name: et.name, hosts: runners, ...taskId });
+    const outcomes: HostTaskOutcome[] = this.run.replay ? replayedOutcomes(this.run.replay, this.playIndex, et, runners) : [];
+    const toRun = runners.filter((h) => !outcomes.some((o) => o.host === h));
     const started = ports.clock.now();
     const running = new Set<string>();
     const stopTicking = ports.clock.every(options.statusIntervalMs, () => {
       if (running.size) ports.emit({ type: 'status', waitingOn: [...running], task: et.name, elapsedMs: ports.clock.now() - started });
     });
     const limit = Math.min(options.forks, throttle > 0 ? throttle : Infinity);
-    const outcomes: HostTaskOutcome[] = [];
     try {
-      await mapLimit(runners, limit, async (host) => {
+      await mapLimit(toRun, limit, async (host) => {
         if (this.run.control.stop?.aborted) return; // Ctrl-C: hosts not started yet stay unstarted
         running.add(host);
         try {
@@ -177,18 +186,33 @@ export class BatchRunner {
     const order = new Map(runners.map((h, i) => [h, i]));
     outcomes.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
     for (const outcome of outcomes) {
-      this.apply(et, outcome, report);
+      this.apply(et, outcome, report, runOnce ? targets.slice(1) : []);
       if (runOnce) this.copyRunOnce(et, outcome, targets.slice(1));
     }
     this.checkBatchLimits(outcomes, et);
   }
 
-  private apply(et: EffectiveTask, o: HostTaskOutcome, report: TaskReport): void {
+  /** Hosts of the batch that got through the play (or left it by meta), unless Ctrl-C or a stop cut the batch short. */
+  finishedHosts(): string[] {
+    const cut = this.run.control.stop?.aborted === true || this.stop?.kind === 'verdict';
+    return this.batch.filter((h) => {
+      const s = this.states.get(h)!;
+      if (s.failed || s.unreachable) return false;
+      return s.ended || (!cut && !s.blockFailed);
+    });
+  }
+
+  private apply(et: EffectiveTask, o: HostTaskOutcome, report: TaskReport, runOnceHosts: string[] = []): void {
     const { store, stats } = this.run;
     const state = this.states.get(o.host)!;
     let status = o.status;
     if (o.raw === 'failed' && status === 'failed' && et.rescuable) status = 'rescued';
-    emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status);
+    if (o.replayedFrom !== undefined) {
+      status = emitReplayed(this.run.ports, et, o.host, o.replayedFrom, status);
+    } else {
+      const extra = { ...(o.facts && o.raw !== 'failed' && o.raw !== 'unreachable' ? { facts: o.facts } : {}), ...(runOnceHosts.length ? { runOnceHosts } : {}) };
+      emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status, extra);
+    }
     report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
     countResult(stats, o.host, status);
     if (et.task.register) store.register(o.host, et.task.register, o.result);
@@ -285,6 +309,7 @@ export class BatchRunner {
           s.failed = false;
           s.unreachable = false;
           this.run.unreachable.delete(h);
+          this.run.failed.delete(h);
         }
         return;
       case 'end_batch':

@@ -26,6 +26,7 @@ export interface ContextRequest {
   /** Clock time by which every command must have ended (the task's timeout). */
   deadline?: number;
   signal: AbortSignal;
+  runId?: string;
 }
 
 export function makeModuleContext(req: ContextRequest, ports: EnginePorts): ModuleContext {
@@ -69,5 +70,6 @@ export function makeModuleContext(req: ContextRequest, ports: EnginePorts): Modu
     clock: ports.clock,
     signal: req.signal,
     emit: (event: RunEvent) => ports.emit(event),
+    ...(req.runId !== undefined ? { runId: req.runId } : {}),
   };
 }

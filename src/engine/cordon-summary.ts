@@ -7,11 +7,13 @@ import type { HostResult } from '../events/events.js';
 
 export class CordonTracker {
   private readonly left = new Map<string, string>();
+  private readonly touched = new Set<string>();
 
   observe(result: HostResult): void {
     const data = result.data;
     if (!data || typeof data['node'] !== 'string' || result.status === 'skipped') return;
     const node = data['node'];
+    this.touched.add(node);
     if (data['left_cordoned'] === false) {
       this.left.delete(node);
       return;
@@ -24,6 +26,16 @@ export class CordonTracker {
     if ('cordoned_by_drydock' in data || 'was_cordoned' in data) {
       this.left.set(node, data['was_cordoned'] === true ? 'was cordoned before this run' : 'cordoned by this run, not uncordoned');
     }
+  }
+
+  /** Node → why it is still cordoned, for the nodes this run left cordoned. */
+  notes(): ReadonlyMap<string, string> {
+    return this.left;
+  }
+
+  /** Every node a kube_* task of this run reported on (cordoned, drained, waited for, uncordoned...). */
+  nodesTouched(): ReadonlySet<string> {
+    return this.touched;
   }
 
   /** The section under the recap, or '' when every node drydock touched is schedulable again. */

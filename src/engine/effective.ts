@@ -13,6 +13,8 @@ export interface Scope {
   /** Inside the `block:` section of a block that has a `rescue:`: a failure here is rescued, not counted failed. */
   rescuable: boolean;
   handler: boolean;
+  /** Task-id path of the items in this scope (see task-ids.ts); absent outside a playbook run. */
+  path?: string;
 }
 
 export interface EffectiveTask extends InheritedKeywords {
@@ -26,6 +28,8 @@ export interface EffectiveTask extends InheritedKeywords {
   environment: Templated<Record<string, unknown>>[];
   rescuable: boolean;
   handler: boolean;
+  /** Stable task id (task-ids.ts), carried on task events so a journal matches a later run's tasks. */
+  id?: string;
 }
 
 type Inheritable = keyof InheritedKeywords;
@@ -38,7 +42,7 @@ export function taskDisplayName(task: Task): string {
   return task.name ?? task.moduleWritten;
 }
 
-export function effectiveTask(task: Task, scope: Scope): EffectiveTask {
+export function effectiveTask(task: Task, scope: Scope, id?: string): EffectiveTask {
   const chain: TaskKeywords[] = [...scope.blocks, task];
   const pick = <K extends Inheritable>(key: K): TaskKeywords[K] => {
     for (let i = chain.length - 1; i >= 0; i--) {
@@ -58,6 +62,7 @@ export function effectiveTask(task: Task, scope: Scope): EffectiveTask {
     environment: [scope.play.environment, ...chain.map((k) => k.environment)].filter((e) => e !== undefined),
     rescuable: scope.rescuable,
     handler: scope.handler,
+    ...(id !== undefined ? { id } : {}),
   };
   for (const key of INHERITABLE) {
     const value = pick(key);

@@ -1,11 +1,13 @@
 /**
  * The human renderer for playbook runs, in ansible-playbook's default layout: `PLAY [name] ***`,
  * `TASK [name] ***`, `ok: [h]`, `changed: [h -> d]`, `fatal: [h]: FAILED! => {...}` (stderr tail below it),
- * `skipping: [h]`, `...ignoring`, the "still running on" status line and the PLAY RECAP (recap.ts).
+ * `skipping: [h]`, `...ignoring`, the "still running on" status line and the PLAY RECAP (recap.ts), then for a
+ * run that failed the FAILED section (failure-summary.ts) and the nodes left cordoned (cordon-summary.ts).
  */
 import type { HostResult, RunEvent } from '../events/events.js';
 import { ANSI, banner, formatRecap, paint } from '../events/recap.js';
 import { CordonTracker } from './cordon-summary.js';
+import { FailureTracker } from './failure-summary.js';
 import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from '../events/tty.js';
 import { formatDiff } from './diff-text.js';
 
@@ -73,6 +75,7 @@ export function formatResultDiffs(result: HostResult): string {
 export class PlayRenderer {
   private readonly status: StatusLine;
   private readonly cordons = new CordonTracker();
+  private readonly failures = new FailureTracker();
   constructor(private readonly options: PlayRendererOptions) {
     this.status = new StatusLine(options.out);
   }
@@ -83,8 +86,19 @@ export class PlayRenderer {
     this.options.out.write(text);
   }
 
+  /** Node → why this run left it cordoned; for `nodeStateRows` after the run. */
+  cordonNotes(): ReadonlyMap<string, string> {
+    return this.cordons.notes();
+  }
+
+  /** Nodes a kube_* task reported on: when empty, the run did not touch the cluster's nodes. */
+  nodesTouched(): ReadonlySet<string> {
+    return this.cordons.nodesTouched();
+  }
+
   handle(event: RunEvent): void {
     const { color } = this.options;
+    this.failures.observe(event);
     switch (event.type) {
       case 'batch.start':
         return this.write(`\n${banner(`PLAY [${event.play}]`)}\n`);
@@ -110,6 +124,7 @@ export class PlayRenderer {
         return this.status.show(`[${Math.round(event.elapsedMs / 1000)}s] ${event.task}: ${formatStatusLine(event.waitingOn)}`);
       case 'recap':
         this.write(formatRecap(event.stats, color));
+        this.write(this.failures.summary(color));
         return this.write(paint(this.cordons.summary(), ANSI.yellow, color && this.cordons.summary() !== ''));
       case 'run.end':
         return this.status.clear();

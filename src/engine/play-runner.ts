@@ -1,5 +1,5 @@
 /**
- * One play: its hosts (minus those unreachable earlier in the run) in `order:`, cut into `serial` batches;
+ * One play: its hosts (minus those that failed or were unreachable earlier in the run) in `order:`, cut into `serial` batches;
  * each batch runs the whole play (facts, sections, handlers) before the next starts. After every batch the
  * stop rules (max_fail_percentage strictly exceeded, any_errors_fatal, every host of the batch failed or
  * unreachable) decide whether the play, and with it the run, ends.
@@ -8,6 +8,7 @@ import type { Vars } from '../inventory/types.js';
 import { orderHosts, serialBatches, shouldStopAfterBatch, type SerialItem } from '../playbook/batches.js';
 import { renderBoolKeyword } from '../playbook/keywords.js';
 import type { Play, Task } from '../playbook/model.js';
+import { withRenderedMaxFailPercentage } from '../playbook/plays.js';
 import { renderString } from '../playbook/template.js';
 import { BatchRunner } from './batch-runner.js';
 import { GATHER_FACTS_MODULE } from './facts.js';
@@ -52,28 +53,53 @@ export function gatherFactsTask(play: Play): Task {
   };
 }
 
-/** The play's hosts that are still reachable, in the play's `order:`. */
-export function orderedPlayHosts(play: Play, targets: readonly string[], unreachable: ReadonlySet<string>, shuffleSeed?: number | string): string[] {
-  const reachable = targets.filter((h) => !unreachable.has(h));
+/** The play's hosts still in the run (not failed or unreachable earlier), in the play's `order:`. */
+export function orderedPlayHosts(play: Play, targets: readonly string[], gone: ReadonlySet<string>, shuffleSeed?: number | string): string[] {
+  const reachable = targets.filter((h) => !gone.has(h));
   return orderHosts(reachable, play.order, shuffleSeed);
 }
 
-export async function runPlay(play: Play, targets: readonly string[], run: RunState): Promise<PlayOutcome> {
+/**
+ * drydock resume: the play's hosts that finished it in an earlier run are left out, their registered results
+ * and facts restored so later tasks and plays see them. The batches are the original ones (same hosts, same
+ * serial) without those hosts, so the hosts of an interrupted batch carry on together, as they stopped.
+ */
+function leaveOutFinished(play: Play, hosts: string[], run: RunState, playIndex: number): { hosts: string[]; batches: string[][]; leftOut: number } {
+  const finished = run.replay?.finishedIn(playIndex) ?? new Map<string, string>();
+  const original = hosts.length ? planBatches(play, hosts, run.options.extraVars) : [];
+  if (finished.size === 0) return { hosts, batches: original, leftOut: 0 };
+  const done = hosts.filter((h) => finished.has(h));
+  for (const h of done) run.replay!.restoreFinished(playIndex, h, run.store);
+  if (done.length > 0) {
+    const runs = [...new Set(done.map((h) => finished.get(h)!))].join(', ');
+    run.ports.emit({ type: 'warning', message: `play "${play.name}": ${done.join(', ')} finished it in run ${runs}; not run again` });
+  }
+  return {
+    hosts: hosts.filter((h) => !finished.has(h)),
+    batches: original.map((batch) => batch.filter((h) => !finished.has(h))).filter((batch) => batch.length > 0),
+    leftOut: done.length,
+  };
+}
+
+export async function runPlay(written: Play, targets: readonly string[], run: RunState, playIndex = 0): Promise<PlayOutcome> {
   const { ports, options, store } = run;
-  const hosts = orderedPlayHosts(play, targets, run.unreachable, options.shuffleSeed);
-  const batches = hosts.length ? planBatches(play, hosts, options.extraVars) : [];
+  const play = withRenderedMaxFailPercentage(written, { ...playVars(written), ...options.extraVars });
+  // As Ansible: a host that failed or went unreachable in an earlier play is out of the rest of the run.
+  const gone = new Set([...run.unreachable, ...run.failed]);
+  const left = leaveOutFinished(play, orderedPlayHosts(play, targets, gone, options.shuffleSeed), run, playIndex);
+  const { hosts, batches } = left;
   const report: PlayReport = { name: play.name, hosts, batches, tasks: [] };
   run.plays.push(report);
-  ports.emit({ type: 'play.start', name: play.name, hosts });
+  ports.emit({ type: 'play.start', name: play.name, hosts, playIndex });
   if (hosts.length === 0) {
-    ports.emit({ type: 'warning', message: `play "${play.name}": no hosts left to run on (pattern "${play.hosts}")` });
+    if (left.leftOut === 0) ports.emit({ type: 'warning', message: `play "${play.name}": no hosts left to run on (pattern "${play.hosts}")` });
     return {};
   }
   const vars = playVars(play);
   const leftPlay = new Set<string>();
   for (const [index, batch] of batches.entries()) {
-    if (run.control.stop?.aborted) return {};
-    ports.emit({ type: 'batch.start', play: play.name, index, hosts: batch });
+    if (run.control.stop?.aborted || run.control.stopBatches?.aborted) return {};
+    ports.emit({ type: 'batch.start', play: play.name, index, hosts: batch, playIndex });
     let runner: BatchRunner | undefined;
     store.setPlay({
       vars,
@@ -82,7 +108,7 @@ export async function runPlay(play: Play, targets: readonly string[], run: RunSt
       active: () => hosts.filter((h) => !leftPlay.has(h) && (!runner?.states.has(h) || isActive(runner.states.get(h)))),
       check: options.check,
     });
-    runner = new BatchRunner(run, play, batch, index, report);
+    runner = new BatchRunner(run, play, batch, index, report, playIndex);
     let gather = false;
     try {
       gather = renderBoolKeyword(play.gatherFacts, 'gather_facts', store.forHost(batch[0]!), { ...store.renderOptions(batch[0]!), origin: play.pos }) ?? true;
@@ -91,6 +117,7 @@ export async function runPlay(play: Play, targets: readonly string[], run: RunSt
       gather = true;
     }
     await runner.runAll(gather ? gatherFactsTask(play) : undefined);
+    ports.emit({ type: 'batch.end', play: play.name, playIndex, index, finished: runner.finishedHosts() });
     for (const [h, s] of runner.states) if (s.failed || s.unreachable) leftPlay.add(h);
     if (runner.stop?.kind === 'end_play') return {};
     const verdict =

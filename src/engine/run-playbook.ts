@@ -1,5 +1,5 @@
 /**
- * A whole playbook run: plays in order (hosts unreachable in one play are left out of the later ones), the
+ * A whole playbook run: plays in order (hosts failed or unreachable in one play are left out of the later ones), the
  * PLAY RECAP, the exit code and the machine-readable report.
  *
  * Exit codes: 0 all ok; 2 some host failed; 4 some host unreachable (wins over 2); 130 interrupted (Ctrl-C).
@@ -8,7 +8,9 @@
  * used as the process status, as ansible-playbook itself exits 2 there. The reason is in the output
  * (play.stop event) and in the report's `stopped`.
  */
+import { UsageError } from '../errors.js';
 import type { RecapStats } from '../events/events.js';
+import { REDACTED } from '../events/json-log.js';
 import { builtinModuleRegistry } from '../playbook/builtin-modules.js';
 import type { ModuleRegistry } from '../playbook/modules.js';
 import type { Playbook } from '../playbook/model.js';
@@ -16,6 +18,8 @@ import { ConnectionBudget } from './connections.js';
 import { GATHER_FACTS_MODULE, gatherFactsModule } from './facts.js';
 import { runPlay } from './play-runner.js';
 import type { PlaybookReport } from './report.js';
+import { ResumeReplay } from './resume.js';
+import { playbookFingerprint } from './task-ids.js';
 import type { RunState } from './run-state.js';
 import type { EnginePorts, PlaybookRunOptions, RunControl } from './types.js';
 import { VarStore } from './vars.js';
@@ -45,6 +49,13 @@ export interface PlaybookRunRequest {
 
 export async function runPlaybook(request: PlaybookRunRequest, givenPorts: EnginePorts, control: RunControl = {}): Promise<PlaybookOutcome> {
   const { playbook, options } = request;
+  const fingerprint = playbookFingerprint(playbook);
+  if (options.resume && options.resume.fingerprint !== fingerprint) {
+    throw new UsageError(
+      `cannot resume run ${options.resume.runId}: ${playbook.file} no longer has the same plays and tasks (names, modules or order changed since that run); ` +
+        'undo the change to resume, or run the command again from the start',
+    );
+  }
   const modules = new Map(givenPorts.modules);
   modules.set(GATHER_FACTS_MODULE, gatherFactsModule);
   const connections = new ConnectionBudget(givenPorts, options.maxOpenConnections ?? Number.POSITIVE_INFINITY);
@@ -65,14 +76,21 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
     unreachable: new Set(),
     started: options.startAtTask === undefined,
     plays: [],
+    ...(options.resume
+      ? {
+          replay: new ResumeReplay(options.resume, playbook, (host, variable) =>
+            ports.emit({ type: 'warning', host, message: `${variable}, restored from run ${options.resume!.runId}'s journal, holds a secret the journal masked; tasks that read it see ${REDACTED}` }),
+          ),
+        }
+      : {}),
   };
   const allHosts = [...new Set(request.playHosts.flat())];
-  ports.emit({ type: 'run.start', runId: options.runId, command: `play ${playbook.file}`, hosts: allHosts, forks: options.forks, at: new Date(started).toISOString() });
+  ports.emit({ type: 'run.start', runId: options.runId, command: `play ${playbook.file}`, hosts: allHosts, forks: options.forks, at: new Date(started).toISOString(), playbookFingerprint: fingerprint });
 
   let stopped: PlaybookOutcome['stopped'];
   for (const [index, play] of playbook.plays.entries()) {
-    if (control.stop?.aborted) break;
-    const outcome = await runPlay(play, request.playHosts[index] ?? [], run);
+    if (control.stop?.aborted || control.stopBatches?.aborted) break;
+    const outcome = await runPlay(play, request.playHosts[index] ?? [], run, index);
     if (outcome.stopped) {
       stopped = { play: play.name, ...outcome.stopped };
       break;
@@ -82,7 +100,7 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
     ports.emit({ type: 'warning', message: `--start-at-task "${options.startAtTask}" matched no task; nothing ran after facts` });
   }
 
-  const interrupted = control.stop?.aborted === true;
+  const interrupted = control.stop?.aborted === true || control.stopBatches?.aborted === true;
   for (const h of run.unreachable) run.stats[h] ??= { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
   ports.emit({ type: 'recap', stats: run.stats });
   const exitCode = interrupted ? EXIT_INTERRUPTED : exitCodeOf(run.stats, run.failed, run.unreachable, stopped !== undefined);

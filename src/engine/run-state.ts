@@ -5,6 +5,7 @@
 import type { RecapStats } from '../events/events.js';
 import type { ModuleRegistry } from '../playbook/modules.js';
 import type { PlayReport } from './report.js';
+import type { ResumeReplay } from './resume.js';
 import type { TaskRunDeps } from './task-runner.js';
 import type { EnginePorts, PlaybookRunOptions, RunControl } from './types.js';
 import type { VarStore } from './vars.js';
@@ -24,6 +25,8 @@ export interface RunState {
   /** False until the --start-at-task task is reached. */
   started: boolean;
   plays: PlayReport[];
+  /** drydock resume: the earlier runs' results to replay instead of running again. */
+  replay?: ResumeReplay;
 }
 
 export interface HostState {

@@ -41,6 +41,8 @@ export interface HostTaskOutcome {
   /** no_log: the result is hidden in output and reports (the registered variable keeps it). */
   noLog: boolean;
   ms: number;
+  /** drydock resume: this result was recorded by that earlier run; the task did not run now. */
+  replayedFrom?: string;
 }
 
 interface Settings {
@@ -240,6 +242,7 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
       env: settings.env,
       ...(deadline !== undefined ? { deadline } : {}),
       signal,
+      runId: options.runId,
     },
     ports,
   );
@@ -295,7 +298,18 @@ async function withTimeout(run: Promise<ModuleResult>, seconds: number, controll
 }
 
 /** Emits a result line (item lines during a loop, the host's final line otherwise). */
-export function emitResult(et: EffectiveTask, host: string, raw: RawStatus, result: Record<string, unknown>, settings: { noLog: boolean; delegateTo?: string } | undefined, ms: number, deps: TaskRunDeps, item?: string, status: HostStatus = raw): void {
+export function emitResult(
+  et: EffectiveTask,
+  host: string,
+  raw: RawStatus,
+  result: Record<string, unknown>,
+  settings: { noLog: boolean; delegateTo?: string } | undefined,
+  ms: number,
+  deps: TaskRunDeps,
+  item?: string,
+  status: HostStatus = raw,
+  extra: { facts?: Record<string, unknown>; runOnceHosts?: string[] } = {},
+): void {
   const shown = settings?.noLog ? censored(result) : result;
   const show = shownFields(shown, raw, et.task.module);
   deps.ports.emit({
@@ -304,5 +318,8 @@ export function emitResult(et: EffectiveTask, host: string, raw: RawStatus, resu
     ...(settings?.delegateTo ? { delegatedTo: settings.delegateTo } : {}),
     ...(item !== undefined ? { item: settings?.noLog ? NO_LOG_MESSAGE : item } : {}),
     ...(show ? { show } : {}),
+    ...(et.id !== undefined ? { taskId: et.id } : {}),
+    ...(extra.facts && !settings?.noLog ? { facts: extra.facts } : {}),
+    ...(extra.runOnceHosts ? { runOnceHosts: extra.runOnceHosts } : {}),
   });
 }

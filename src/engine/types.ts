@@ -3,6 +3,7 @@
  * whole engine runs in unit tests against fake connections, fake modules and a fake clock.
  */
 import type { KubePort } from '../kube/port.js';
+import type { ResumeState } from '../journal/resume-state.js';
 import type { RunEvent } from '../events/events.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { ControllerFiles, ModuleClock, TaskModule } from '../modules/types.js';
@@ -40,6 +41,12 @@ export interface PlaybookRunOptions {
   taskTimeout?: number;
   /** Seed for `order: shuffle` (reproducible runs). */
   shuffleSeed?: number | string;
+  /**
+   * drydock resume: what earlier runs of this playbook got done (journal/resume-state.ts). Hosts that
+   * finished a play are left out of it; a host that stopped mid-play replays its completed tasks and
+   * restarts at the first one without a completed result.
+   */
+  resume?: ResumeState;
 }
 
 /** The hosts of one play, after its pattern and --limit (computed before any host is contacted). */
@@ -71,6 +78,11 @@ export interface RunControl {
   stop?: AbortSignal;
   /** Second Ctrl-C: end running commands. */
   abort?: AbortSignal;
+  /**
+   * Start no new play or batch; the running batch finishes all its tasks (a maintenance window closing:
+   * a node half-way through its reboot is brought back, the next one waits).
+   */
+  stopBatches?: AbortSignal;
 }
 
 /** Names the controller answers to when a task is delegated. */

@@ -26,10 +26,13 @@ export interface HostResult {
 }
 
 export type RunEvent =
-  | { type: 'run.start'; runId: string; command: string; hosts: string[]; forks: number; at: string }
-  | { type: 'play.start'; name: string; hosts: string[] }
-  | { type: 'batch.start'; play: string; index: number; hosts: string[] }
-  | { type: 'task.start'; name: string; hosts: string[] }
+  // `playbookFingerprint` (playbook runs): a digest of the plays' task ids, names and modules, so a resumed run
+  // can tell whether the playbook still has the tasks the journal's task ids point to.
+  | { type: 'run.start'; runId: string; command: string; hosts: string[]; forks: number; at: string; playbookFingerprint?: string }
+  | { type: 'play.start'; name: string; hosts: string[]; playIndex?: number }
+  | { type: 'batch.start'; play: string; index: number; hosts: string[]; playIndex?: number }
+  // `taskId`: the task's stable position in the playbook (see engine/task-ids.ts), the same on every run of it.
+  | { type: 'task.start'; name: string; hosts: string[]; taskId?: string }
   | { type: 'host.connecting'; host: string }
   | { type: 'host.output'; host: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'host.result'; result: HostResult }
@@ -38,10 +41,27 @@ export type RunEvent =
   | { type: 'recap'; stats: RecapStats }
   | { type: 'run.end'; exitCode: number; ms: number }
   // Playbook runs (drydock play). A task's per-host (and per-item) outcome; `show` is what follows "=>".
-  | { type: 'handler.start'; name: string; hosts: string[] }
-  | { type: 'task.result'; result: HostResult; delegatedTo?: string; item?: string; show?: Record<string, unknown> }
+  | { type: 'handler.start'; name: string; hosts: string[]; taskId?: string }
+  // `facts`: what the task set on the host (set_fact, kube_* cordon records), for a resumed run to restore.
+  // `runOnceHosts`: the other hosts a run_once result was copied to. `replayedFrom`: the run id whose result
+  // this one repeats (drydock resume: the task was done there and is not run again).
+  | {
+      type: 'task.result';
+      result: HostResult;
+      delegatedTo?: string;
+      item?: string;
+      show?: Record<string, unknown>;
+      taskId?: string;
+      facts?: Record<string, unknown>;
+      runOnceHosts?: string[];
+      replayedFrom?: string;
+    }
   | { type: 'task.retry'; host: string; task: string; attempt: number; retriesLeft: number }
-  | { type: 'play.stop'; play: string; reason: string; message: string };
+  | { type: 'play.stop'; play: string; reason: string; message: string }
+  // The end of a batch: `finished` are its hosts that completed the play (or left it by meta: end_host /
+  // end_batch / end_play), so a resumed run leaves them out. Absent when Ctrl-C or the controller's death
+  // cut the batch short.
+  | { type: 'batch.end'; play: string; playIndex: number; index: number; finished: string[] };
 
 export type RecapCounters = Record<HostStatus, number>;
 export type RecapStats = Record<string, RecapCounters>;

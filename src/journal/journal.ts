@@ -31,6 +31,10 @@ export interface JournalHeader {
   version: string;
   host: string;
   pid: number;
+  /** The arguments after `drydock`, each redacted as redactCommandLine does (drydock resume runs them again). */
+  argv?: string[];
+  /** The run this one resumes (drydock resume). */
+  resumes?: string;
 }
 
 export interface JournalEnd {
@@ -67,19 +71,22 @@ export function runsDir(stateDir: string): string {
  */
 const SECRET_ASSIGNMENT = new RegExp(`([\\w.-]*(?:${SECRET_KEY.source})[\\w.-]*)=\\S*`, 'gi');
 
+/** One argument with its secrets masked (the REDACTED marker replaces each secret value). */
+export function redactArgument(arg: string): string {
+  const trimmed = arg.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.stringify(redactSecrets(JSON.parse(trimmed) as unknown));
+    } catch {
+      // Not JSON after all: fall through to key=value masking.
+    }
+  }
+  return arg.replace(SECRET_ASSIGNMENT, (_whole, key: string) => `${key}=${REDACTED}`);
+}
+
 export function redactCommandLine(argv: readonly string[]): string {
   return argv
-    .map((arg) => {
-      const trimmed = arg.trim();
-      if (trimmed.startsWith('{')) {
-        try {
-          return JSON.stringify(redactSecrets(JSON.parse(trimmed) as unknown));
-        } catch {
-          // Not JSON after all: fall through to key=value masking.
-        }
-      }
-      return arg.replace(SECRET_ASSIGNMENT, (_whole, key: string) => `${key}=${REDACTED}`);
-    })
+    .map(redactArgument)
     .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
     .join(' ');
 }
@@ -88,6 +95,9 @@ export interface OpenJournalOptions {
   runId: string;
   /** The command line, already redacted (see redactCommandLine). */
   command: string;
+  /** The arguments after `drydock`, already redacted (see redactArgument). */
+  argv?: readonly string[];
+  resumes?: string;
   stateDir?: string;
   cwd?: string;
   version?: string;
@@ -136,6 +146,8 @@ export class Journal {
       version: options.version ?? 'unknown',
       host: hostname(),
       pid: process.pid,
+      ...(options.argv ? { argv: [...options.argv] } : {}),
+      ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),
     });
     if (journal.failure) throw journal.failure;
     return journal;
@@ -200,12 +212,15 @@ export function drydockVersion(): string {
 export function startRunJournal(
   bus: EventBus,
   runId: string,
-  options: { argv?: readonly string[]; stateDir?: string; warn: (message: string) => void },
+  options: { argv?: readonly string[]; stateDir?: string; warn: (message: string) => void; resumes?: string },
 ): Journal | undefined {
+  const argv = options.argv ?? process.argv.slice(2);
   try {
     const journal = Journal.open({
       runId,
-      command: redactCommandLine(['drydock', ...(options.argv ?? process.argv.slice(2))]),
+      command: redactCommandLine(['drydock', ...argv]),
+      argv: argv.map(redactArgument),
+      ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),
       version: drydockVersion(),
       ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
     });

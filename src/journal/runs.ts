@@ -20,6 +20,9 @@ export interface RunSummary {
   hostsDone: number | null;
   hostsFailed: number | null;
   journal: string;
+  /** The run this one resumed (drydock resume), and the later run that resumed this one. */
+  resumes: string | null;
+  resumedBy: string | null;
 }
 
 export interface RunsFs {
@@ -109,6 +112,8 @@ export function summarizeJournal(path: string, fs: RunsFs, isAlive: (pid: number
     hostsDone: finished?.hosts?.done ?? null,
     hostsFailed: finished?.hosts?.failed ?? null,
     journal: path,
+    resumes: header?.resumes ?? null,
+    resumedBy: null,
     sortKey: started ? Date.parse(started) : mtimeMs,
   };
 }
@@ -125,6 +130,11 @@ export function listRuns(options: ListRunsOptions): RunSummary[] {
     throw err;
   }
   const summaries = names.map((name) => summarizeJournal(join(dir, name), fs, options.isAlive ?? processAlive));
+  const byId = new Map(summaries.map((s) => [s.id, s]));
+  for (const s of summaries) {
+    const resumed = s.resumes !== null ? byId.get(s.resumes) : undefined;
+    if (resumed) resumed.resumedBy = s.id;
+  }
   summaries.sort((a, b) => b.sortKey - a.sortKey || b.id.localeCompare(a.id));
   return summaries.slice(0, options.limit ?? summaries.length).map(({ sortKey: _sortKey, ...summary }) => summary);
 }

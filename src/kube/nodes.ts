@@ -82,3 +82,46 @@ export async function waitNodeReady(port: KubePort, name: string, options: WaitN
     await clock.sleep(Math.min(pollMs, remaining));
   }
 }
+
+/**
+ * The cordon record that outlives the controller: drydock writes this annotation (value: its run id) in the
+ * same patch that cordons a schedulable node, and removes it in the patch that uncordons. A node found
+ * cordoned with it was cordoned by a drydock run — possibly one that died before it could uncordon — so a
+ * later kube_uncordon may uncordon it; a node cordoned without it belongs to a human and stays cordoned.
+ * (kured keeps the same record in its lock annotation.)
+ */
+export const CORDONED_BY_ANNOTATION = 'drydock.io/cordoned-by';
+
+export function cordonedBy(node: KubeNode): string | undefined {
+  return node.metadata.annotations?.[CORDONED_BY_ANNOTATION];
+}
+
+export interface MarkedCordon {
+  wasAlreadyCordoned: boolean;
+  /** The annotation's run id when the node was already cordoned by a drydock run. */
+  cordonedBy?: string;
+}
+
+/** Cordons a schedulable node and records `runId` on it, in one merge patch; an already cordoned node is left as it is. */
+export async function cordonMarked(port: KubePort, name: string, runId: string): Promise<MarkedCordon> {
+  const current = await port.getNode(name);
+  if (current.spec.unschedulable === true) {
+    const by = cordonedBy(current);
+    return { wasAlreadyCordoned: true, ...(by !== undefined ? { cordonedBy: by } : {}) };
+  }
+  await port.patchNode(name, { spec: { unschedulable: true }, metadata: { annotations: { [CORDONED_BY_ANNOTATION]: runId } } });
+  return { wasAlreadyCordoned: false };
+}
+
+/** Uncordons and drops the record in one merge patch; a schedulable node only loses a stale record. */
+export async function uncordonMarked(port: KubePort, name: string, current?: KubeNode): Promise<{ wasCordoned: boolean }> {
+  const node = current ?? (await port.getNode(name));
+  const marked = cordonedBy(node) !== undefined;
+  const cordoned = node.spec.unschedulable === true;
+  if (!cordoned && !marked) return { wasCordoned: false };
+  await port.patchNode(name, {
+    ...(cordoned ? { spec: { unschedulable: null } } : {}),
+    ...(marked ? { metadata: { annotations: { [CORDONED_BY_ANNOTATION]: null } } } : {}),
+  });
+  return { wasCordoned: cordoned };
+}

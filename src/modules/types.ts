@@ -61,6 +61,8 @@ export interface ModuleContext {
   signal: AbortSignal;
   /** Progress for the live renderer (e.g. "waiting for 3 pods"). */
   emit(event: RunEvent): void;
+  /** The run's id (its journal's name): recorded where a change must be traced back to a run, e.g. a cordon. */
+  runId?: string;
 }
 
 export interface ModuleDiff {

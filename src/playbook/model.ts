@@ -120,6 +120,8 @@ export interface Play {
   /** Batch sizes; empty means one batch with every host. See batches.ts. */
   serial: SerialItem[];
   maxFailPercentage?: number;
+  /** A templated max_fail_percentage as written; the engine renders it at batch planning (0 until then). */
+  maxFailPercentageTemplate?: string;
   anyErrorsFatal: boolean;
   order: HostOrder;
   strategy: Strategy;

@@ -8,7 +8,9 @@ import type { ModuleRegistry } from './modules.js';
 import { PLAY_KEYS, TASK_KEYS, UNSUPPORTED_PLAY_KEYS, type FieldReader } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { parseTaskList, type TaskContext } from './tasks.js';
-import { isTemplated } from './template.js';
+import { ConfigError } from '../errors.js';
+import type { Vars } from '../inventory/types.js';
+import { isTemplated, renderString } from './template.js';
 import { isSeq, seqItems, type MapEntry, type YamlNode } from './yaml-source.js';
 
 export interface PlayDeps {
@@ -66,7 +68,11 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
         break;
       case 'max_fail_percentage': {
         const pct = readPercentage(value, reader);
-        if (pct !== undefined) play.maxFailPercentage = pct;
+        if (typeof pct === 'string') {
+          play.maxFailPercentageTemplate = pct;
+          // Until the template renders at batch planning, the strictest threshold: any failure stops.
+          play.maxFailPercentage = 0;
+        } else if (pct !== undefined) play.maxFailPercentage = pct;
         break;
       }
       case 'any_errors_fatal':
@@ -163,12 +169,38 @@ function readSerial(value: YamlNode | null, reader: FieldReader): SerialItem[] {
   return out;
 }
 
-function readPercentage(value: YamlNode | null, reader: FieldReader): number | undefined {
-  const v = reader.scalar(value);
+const PERCENTAGE_PROBLEM = "'max_fail_percentage' must be a number from 0 to 100";
+
+/** 0..100 from a number or a string such as "25", "12.5" or "25%"; undefined for anything else. */
+export function percentageValue(v: unknown): number | undefined {
   const n = typeof v === 'string' && /^\s*\d+(\.\d+)?\s*%?\s*$/.test(v) ? Number.parseFloat(v) : v;
-  if (typeof n === 'number' && n >= 0 && n <= 100) return n;
-  reader.issue(value, "'max_fail_percentage' must be a number from 0 to 100");
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 100 ? n : undefined;
+}
+
+/** A percentage, or a `{{ … }}` template kept as written (rendered with play vars and -e at batch planning). */
+function readPercentage(value: YamlNode | null, reader: FieldReader): number | string | undefined {
+  const v = reader.scalar(value);
+  if (typeof v === 'string' && isTemplated(v)) return v;
+  const n = percentageValue(v);
+  if (n !== undefined) return n;
+  reader.issue(value, PERCENTAGE_PROBLEM);
   return undefined;
+}
+
+/**
+ * The play with a templated max_fail_percentage rendered against `vars` (the play's vars with -e on top,
+ * as serial renders). A value that does not render to 0..100 is a ConfigError at the play, so a typo never
+ * silently disables the stop rule.
+ */
+export function withRenderedMaxFailPercentage(play: Play, vars: Vars): Play {
+  const template = play.maxFailPercentageTemplate;
+  if (template === undefined) return play;
+  const rendered = renderString(template, vars, { origin: play.pos });
+  const pct = percentageValue(rendered);
+  if (pct === undefined) {
+    throw new ConfigError({ ...play.pos, message: `${PERCENTAGE_PROBLEM}; "${template}" rendered to ${JSON.stringify(rendered)}` });
+  }
+  return { ...play, maxFailPercentage: pct };
 }
 
 function plainBool(value: YamlNode | null, key: string, reader: FieldReader): boolean | undefined {

@@ -27,6 +27,7 @@ import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { localExec } from '../../engine/local-exec.js';
 import { PlayRenderer } from '../../engine/output.js';
+import { nodeStatesSection } from '../../engine/failure-summary.js';
 import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../../engine/report.js';
 import { EXIT_INTERRUPTED, runPlaybook } from '../../engine/run-playbook.js';
@@ -35,7 +36,8 @@ import type { ConnectionPool } from '../../transport/types.js';
 import { EXIT } from '../exit.js';
 import { watchInterrupts } from '../interrupt.js';
 import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
-import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, type SharedOptions } from '../options.js';
+import { loadResumeState } from '../../journal/resume-state.js';
+import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, resumeOption, type SharedOptions } from '../options.js';
 import { allTaskModules, connectionBudget, loadPlaybooks, nodeControllerFiles, systemEngineClock } from '../play-setup.js';
 import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 
@@ -96,7 +98,8 @@ export function register(program: Command): void {
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addOption(new Option('--lock', 'take the cluster lock (default: when the playbook cordons, drains or uncordons nodes)'))
     .addOption(new Option('--no-lock', 'do not take the cluster lock'))
-    .addOption(breakLockOption());
+    .addOption(breakLockOption())
+    .addOption(resumeOption());
   command.action(async (playbook: string, options: PlayOptions) => {
     process.exitCode = await playCommand(playbook, options);
   });
@@ -139,6 +142,8 @@ export async function playCommand(
     return 0;
   }
 
+  // A run that cannot be resumed is refused before anything is asked or changed.
+  const resume = options.resume !== undefined ? loadResumeState(options.resume) : undefined;
   const human = options.json ? streams.stderr : streams.stdout;
   if (!(await confirmMaintenance(hooks, { input, output: human }))) {
     human.write('not confirmed: nothing was changed\n');
@@ -152,6 +157,7 @@ export async function playCommand(
   const log = await openRunLog(bus, options.logFile, runId);
   const journal = startRunJournal(bus, runId, {
     warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
+    ...(options.resume !== undefined ? { resumes: options.resume } : {}),
   });
   human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
   let journalExit = 1;
@@ -182,6 +188,7 @@ export async function playCommand(
         runId,
         command: redactCommandLine(['drydock', ...process.argv.slice(2)]),
         breakLock: hooks.lock?.breakLock ?? options.breakLock === true,
+        ...(resume ? { resumes: { runId: resume.runId, chain: resume.chain } } : {}),
         emit: (event) => bus.emit(event),
         onLost: (reason) => stop.stopForLock(`the cluster lock was lost (${reason}): no new task or batch will start`),
       });
@@ -193,6 +200,7 @@ export async function playCommand(
         registry,
         options: {
           runId,
+          ...(resume ? { resume } : {}),
           check: options.check,
           diff: options.diff,
           yes: options.yes,
@@ -226,8 +234,11 @@ export async function playCommand(
         clock: systemEngineClock,
         emit: (event) => bus.emit(event),
       },
-      { stop: stop.signal, abort: interrupts.abort },
+      { stop: stop.signal, stopBatches: stop.batches, abort: interrupts.abort },
     );
+    // After a failed run the admin needs each touched node's state (Ready, cordoned, kubelet) from the API.
+    const nodeStates = outcome.exitCode !== 0 && renderer.nodesTouched().size > 0 ? await nodeStatesSection(kube, renderer.cordonNotes(), color) : undefined;
+    if (nodeStates) human.write(nodeStates.text);
     const retryPath = options.retryFile ?? (options.retryFiles ? defaultRetryPath(playbook.file) : undefined);
     const retryText = retryFileText(outcome.failedHosts, outcome.unreachableHosts);
     if (retryPath && retryText) {
@@ -235,7 +246,8 @@ export async function playCommand(
       await writeFile(retryPath, retryText);
       human.write(`\tto retry, use: --limit @${retryPath}\n\n`);
     }
-    const reportJson = `${JSON.stringify(redactSecrets(outcome.report), null, 2)}\n`;
+    const report = nodeStates ? { ...outcome.report, nodes: nodeStates.rows ?? null, ...(nodeStates.error ? { nodesError: nodeStates.error } : {}) } : outcome.report;
+    const reportJson = `${JSON.stringify(redactSecrets(report), null, 2)}\n`;
     if (options.report) await writeFile(options.report, reportJson);
     if (options.json) streams.stdout.write(reportJson);
     journalExit = stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
@@ -249,7 +261,7 @@ export async function playCommand(
     interrupts.dispose();
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
     await pool.closeAll();
-    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.signal.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
+    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
     await closeRunLog(log, streams.stderr);
   }

@@ -48,8 +48,14 @@ function hostsCell(run: RunSummary): string {
   return `${run.hostsDone} ok, ${run.hostsFailed} failed`;
 }
 
+/** The outcome, with the resume links: "interrupted, resumed by B" and "ok, resumes A". */
+function outcomeCell(run: RunSummary): string {
+  const links = [...(run.resumes ? [`resumes ${run.resumes}`] : []), ...(run.resumedBy ? [`resumed by ${run.resumedBy}`] : [])];
+  return [run.outcome, ...links].join(', ');
+}
+
 export function formatRunsTable(runs: readonly RunSummary[]): string {
-  const rows = [['RUN ID', 'STARTED', 'OUTCOME', 'HOSTS', 'COMMAND'], ...runs.map((r) => [r.id, r.started ?? '?', r.outcome, hostsCell(r), r.command])];
+  const rows = [['RUN ID', 'STARTED', 'OUTCOME', 'HOSTS', 'COMMAND'], ...runs.map((r) => [r.id, r.started ?? '?', outcomeCell(r), hostsCell(r), r.command])];
   const widths = [0, 1, 2, 3].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows.map((row) => row.map((cell, col) => (col < 4 ? cell.padEnd(widths[col]!) : cell)).join('  ').trimEnd()).join('\n') + '\n';
 }

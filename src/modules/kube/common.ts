@@ -5,6 +5,7 @@
  */
 import { ConfigError, KubeApiError } from '../../errors.js';
 import { describeNodeName, resolveNodeName } from '../../kube/node-names.js';
+import type { MarkedCordon } from '../../kube/nodes.js';
 import type { Clock, KubePort } from '../../kube/port.js';
 import { optString } from '../args.js';
 import { failed, ModuleFailure } from '../failure.js';
@@ -84,6 +85,21 @@ export function observeCordon(ctx: ModuleContext, node: string, wasAlreadyCordon
   const earlier = recordedCordon(ctx, node);
   if (earlier && wasAlreadyCordoned) return earlier;
   return { was_cordoned: wasAlreadyCordoned, cordoned_by_drydock: !wasAlreadyCordoned };
+}
+
+/** What a cordon records on the node (kube/nodes.ts CORDONED_BY_ANNOTATION): the run id. */
+export function cordonMark(ctx: ModuleContext): string {
+  return ctx.runId ?? 'drydock';
+}
+
+/**
+ * The record after kube_cordon/kube_drain found the node as `mark` says. A node already cordoned with
+ * drydock's annotation was cordoned by a drydock run (this one, or one that died before uncordoning): it
+ * counts as drydock's, so kube_uncordon gives it back.
+ */
+export function recordAfterCordon(ctx: ModuleContext, node: string, mark: MarkedCordon): CordonRecord {
+  if (mark.wasAlreadyCordoned && mark.cordonedBy !== undefined) return { was_cordoned: false, cordoned_by_drydock: true };
+  return observeCordon(ctx, node, mark.wasAlreadyCordoned);
 }
 
 /** Facts that store (or, with null, forget) the record of one node. */

@@ -14,12 +14,13 @@
 import { drainNode, type DrainOptions, type DrainProgress } from '../../kube/drain.js';
 import { pdbsCovering, planDrain } from '../../kube/drain-filters.js';
 import { DrainError, type PendingPod } from '../../kube/errors.js';
+import { cordonedBy, cordonMarked, type MarkedCordon } from '../../kube/nodes.js';
 import { controllerOf, podRef, type KubePdb, type KubePod, type KubePort } from '../../kube/port.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool, optInt, optString } from '../args.js';
 import { failed, guarded } from '../failure.js';
 import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
-import { apiFailure, cordonFacts, kubeClock, kubePort, moduleHints, observeCordon, targetNode, type TargetNode } from './common.js';
+import { apiFailure, cordonFacts, cordonMark, kubeClock, kubePort, moduleHints, recordAfterCordon, targetNode, type TargetNode } from './common.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
 
@@ -114,12 +115,15 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const options = drainOptions(ctx);
   const port = await kubePort(ctx, 'kube_drain');
   if (ctx.check) return checkDrain(ctx, port, node, options);
+  // Cordoned here, with drydock's annotation in the same patch, so the record survives this controller.
+  let mark: MarkedCordon | undefined;
   try {
+    mark = await cordonMarked(port, node.name, cordonMark(ctx));
     const result = await drainNode(port, node.name, { ...options, clock: kubeClock(ctx), onProgress: progressReporter(ctx, node.name) });
-    const record = observeCordon(ctx, node.name, result.wasAlreadyCordoned);
+    const record = recordAfterCordon(ctx, node.name, mark);
     const evicted = result.evicted.length;
     return {
-      changed: !result.wasAlreadyCordoned || evicted > 0,
+      changed: !mark.wasAlreadyCordoned || evicted > 0,
       msg: `drained node ${node.name}: ${evicted} pod(s) evicted${result.skipped.length > 0 ? `, ${result.skipped.length} left in place` : ''}`,
       node: node.name,
       evicted: result.evicted,
@@ -131,7 +135,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     };
   } catch (err) {
     if (!(err instanceof DrainError)) return apiFailure(err, node);
-    const record = observeCordon(ctx, node.name, err.wasAlreadyCordoned);
+    const record = recordAfterCordon(ctx, node.name, mark ?? { wasAlreadyCordoned: err.wasAlreadyCordoned });
     const extra = {
       node: node.name,
       failure: err.failure,
@@ -157,7 +161,8 @@ async function checkDrain(ctx: ModuleContext, port: KubePort, node: TargetNode, 
     const pods = await port.listPodsOnNode(node.name, options.podSelector);
     const daemonSets = await existingDaemonSets(port, pods);
     const plan = planDrain(pods, { ...options, now: ctx.clock.now() }, (ns, name) => daemonSets.has(`${ns}/${name}`));
-    const record = observeCordon(ctx, node.name, wasAlreadyCordoned);
+    const by = cordonedBy(current);
+    const record = recordAfterCordon(ctx, node.name, { wasAlreadyCordoned, ...(by !== undefined ? { cordonedBy: by } : {}) });
     const base = {
       node: node.name,
       would_evict: plan.toEvict.map(podRef),

@@ -1,9 +1,11 @@
 /**
- * kube_uncordon: makes the node schedulable again — but, by default, only a node drydock cordoned in this
- * run (kube_cordon or kube_drain recorded it). A node that was cordoned before the run, or that no drydock
- * task of this run cordoned, stays cordoned and the result says so (`left_cordoned: true`) for the recap.
+ * kube_uncordon: makes the node schedulable again — but, by default, only a node drydock cordoned: this run's
+ * kube_cordon or kube_drain recorded it, or the node carries drydock's cordoned-by annotation (an earlier
+ * drydock run cordoned it and died before uncordoning). A node that was cordoned before the run by someone
+ * else stays cordoned and the result says so (`left_cordoned: true`) for the recap. Uncordoning also removes
+ * the annotation, in the same patch.
  */
-import { uncordon } from '../../kube/drain.js';
+import { cordonedBy, uncordonMarked } from '../../kube/nodes.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool } from '../args.js';
 import { guarded } from '../failure.js';
@@ -28,24 +30,31 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   try {
     const current = await port.getNode(node.name);
     const cordoned = current.spec.unschedulable === true;
+    // drydock's annotation on the node: a drydock run cordoned it, maybe one that died before uncordoning.
+    const markedBy = cordonedBy(current);
     // In check mode nothing was cordoned for real; a record of "would cordon" still means "would uncordon".
     const wouldBeCordoned = cordoned || (ctx.check && record?.cordoned_by_drydock === true);
     const base = { node: node.name, was_cordoned: record?.was_cordoned ?? null, cordoned_by_drydock: record?.cordoned_by_drydock ?? false };
     if (!wouldBeCordoned) {
+      // Someone uncordoned it already; the record of drydock's cordon is stale and goes too.
+      if (markedBy !== undefined && !ctx.check) await uncordonMarked(port, node.name, current);
       return { changed: false, msg: `node ${node.name} is not cordoned`, ...base, left_cordoned: false, facts: cordonFacts(ctx, node.name, null) };
     }
-    if (onlyOurs && record?.was_cordoned === true) {
+    const ours = record?.cordoned_by_drydock === true || markedBy !== undefined;
+    if (onlyOurs && !ours && record?.was_cordoned === true) {
       return { changed: false, msg: LEFT_CORDONED_BEFORE_RUN, ...base, left_cordoned: true };
     }
-    if (onlyOurs && !record?.cordoned_by_drydock) {
+    if (onlyOurs && !ours) {
       const msg = 'left cordoned: no drydock task cordoned it in this run (set only_if_cordoned_by_drydock: false to uncordon it anyway)';
       return { changed: false, msg, ...base, left_cordoned: true };
     }
-    if (!ctx.check) await uncordon(port, node.name);
+    if (!ctx.check) await uncordonMarked(port, node.name, current);
+    const earlierRun = markedBy !== undefined && markedBy !== ctx.runId && record?.cordoned_by_drydock !== true ? ` (cordoned by drydock run ${markedBy})` : '';
     return {
       changed: true,
-      msg: `${ctx.check ? 'would uncordon' : 'uncordoned'} node ${node.name}`,
+      msg: `${ctx.check ? 'would uncordon' : 'uncordoned'} node ${node.name}${earlierRun}`,
       ...base,
+      cordoned_by_drydock: ours,
       left_cordoned: false,
       facts: cordonFacts(ctx, node.name, null),
     };

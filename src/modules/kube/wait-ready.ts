@@ -23,6 +23,14 @@ export const kubeWaitReadySpec: ModuleSpec = {
   },
 };
 
+/**
+ * The wait names Ready only when it is not True; a node stuck at the old kubelet version while Ready=True
+ * (a kubelet that did not restart into the new binary, or stopped posting status) says so too.
+ */
+function withReadyState(message: string): string {
+  return /: kubelet \S+ \(want [^)]+\)/.test(message) && !message.includes('Ready=') ? `${message}; the node still reports Ready=True` : message;
+}
+
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const node = targetNode(ctx);
   const timeoutSeconds = Math.max(0, optInt(ctx.args, 'timeout') ?? 300);
@@ -50,7 +58,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     };
   } catch (err) {
     if (ctx.signal.aborted) return failed(`wait for node ${node.name} interrupted (task timeout or Ctrl-C)`, { node: node.name, ready: false, interrupted: true });
-    if (err instanceof NodeWaitError) return failed(err.message, { node: node.name, ready: false, elapsed_ms: ctx.clock.now() - started });
+    if (err instanceof NodeWaitError) return failed(withReadyState(err.message), { node: node.name, ready: false, elapsed_ms: ctx.clock.now() - started });
     return apiFailure(err, node, { ready: false });
   }
 }

@@ -53,23 +53,25 @@ describe('maintenance hooks', () => {
       expect(stop.signal.aborted).to.equal(false);
       interrupt.abort();
       expect(stop.signal.aborted).to.equal(true);
+      expect(stop.batches.aborted).to.equal(true);
       expect(stop.reason()).to.equal(undefined);
       stop.dispose();
     });
 
-    it('stops at once when the window already closed, and warns with the message', () => {
+    it('a closed window stops new batches at once but lets running tasks go on, and warns with the message', () => {
       const warnings: string[] = [];
       const stop = stopSwitch(new AbortController().signal, { at: 1_000, message: 'the window closed' }, (m) => warnings.push(m), () => 2_000);
-      expect(stop.signal.aborted).to.equal(true);
+      expect(stop.batches.aborted).to.equal(true);
+      expect(stop.signal.aborted, 'the node in progress is finished').to.equal(false);
       expect(stop.reason()).to.equal('window');
       expect(warnings).to.deep.equal(['the window closed']);
     });
 
     it('stops when the closing time arrives, not before', async () => {
       const stop = stopSwitch(new AbortController().signal, { at: Date.now() + 40, message: 'closed' }, () => undefined);
-      expect(stop.signal.aborted).to.equal(false);
+      expect(stop.batches.aborted).to.equal(false);
       await new Promise((r) => setTimeout(r, 80));
-      expect(stop.signal.aborted).to.equal(true);
+      expect(stop.batches.aborted).to.equal(true);
       stop.dispose();
     });
 
@@ -79,6 +81,7 @@ describe('maintenance hooks', () => {
       stop.stopForLock('lock lost');
       stop.stopForLock('lock lost again');
       expect(stop.signal.aborted).to.equal(true);
+      expect(stop.batches.aborted).to.equal(true);
       expect(stop.reason()).to.equal('lock');
       expect(warnings).to.deep.equal(['lock lost']);
     });
@@ -87,7 +90,7 @@ describe('maintenance hooks', () => {
       const stop = stopSwitch(new AbortController().signal, { at: Date.now() + 30, message: 'closed' }, () => undefined);
       stop.dispose();
       await new Promise((r) => setTimeout(r, 60));
-      expect(stop.signal.aborted).to.equal(false);
+      expect(stop.batches.aborted).to.equal(false);
     });
   });
 

@@ -126,7 +126,7 @@ describe('engine: serial batches and stop rules', () => {
     expect(h.outcome.exitCode).to.equal(4);
   });
 
-  it('drops a failed host from the rest of the play and an unreachable one from later plays', async () => {
+  it('drops a failed host from the rest of the play, and failed and unreachable ones from later plays (as Ansible)', async () => {
     const h = await play(
       `
 - hosts: nodes
@@ -141,11 +141,40 @@ describe('engine: serial batches and stop rules', () => {
 `,
       { inventory: inventory({ nodes: ['a', 'b', 'c'] }), respond: (host, cmd) => ({ code: host === 'a' && cmd === 'one' ? 1 : 0 }), unreachable: ['b'] },
     );
-    expect(h.log).to.deep.equal(['a: one', 'c: one', 'c: two', 'a: three', 'c: three']);
+    expect(h.log).to.deep.equal(['a: one', 'c: one', 'c: two', 'c: three']);
     expect(h.outcome.failedHosts).to.deep.equal(['a']);
     expect(h.outcome.unreachableHosts).to.deep.equal(['b']);
     expect(h.outcome.stats['b']?.unreachable).to.equal(1);
     expect(h.outcome.exitCode).to.equal(4);
+  });
+
+  it('a stop of new batches lets the running batch finish every task and starts no later batch or play', async () => {
+    const stopBatches = new AbortController();
+    const h = await play(
+      `
+- hosts: nodes
+  gather_facts: false
+  serial: 1
+  tasks:
+    - command: drain
+    - command: reboot
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - command: later
+`,
+      {
+        inventory: inventory({ nodes: ['a', 'b', 'c'] }),
+        respond: (host, cmd) => {
+          if (host === 'a' && cmd === 'drain') stopBatches.abort(); // the window closes while a is drained
+          return { code: 0 };
+        },
+        stopBatches: stopBatches.signal,
+      },
+    );
+    expect(h.log).to.deep.equal(['a: drain', 'a: reboot']);
+    expect(h.outcome.interrupted).to.equal(true);
+    expect(h.outcome.exitCode).to.equal(130);
   });
 
   it('runs at most `forks` hosts at once, lowered by throttle', async () => {

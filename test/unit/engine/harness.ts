@@ -121,6 +121,8 @@ export interface HarnessOptions {
   options?: Partial<PlaybookRunOptions>;
   modules?: Map<string, TaskModule>;
   stop?: AbortSignal;
+  /** Start no new batch or play (a maintenance window closing). */
+  stopBatches?: AbortSignal;
   /** Called with every event as it is emitted. */
   onEvent?: (event: RunEvent, events: RunEvent[]) => void;
   /** Other files the playbook reads (vars_files), by absolute path under /pb. */
@@ -225,7 +227,7 @@ export async function play(text: string, opts: HarnessOptions, playHosts?: strin
         opts.onEvent?.(event, events);
       },
     },
-    { ...(opts.stop ? { stop: opts.stop } : {}) },
+    { ...(opts.stop ? { stop: opts.stop } : {}), ...(opts.stopBatches ? { stopBatches: opts.stopBatches } : {}) },
   );
   const finals = events.filter((e): e is Extract<RunEvent, { type: 'task.result' }> => e.type === 'task.result' && e.item === undefined);
   return {

@@ -88,6 +88,12 @@ export class FakePort implements KubePort {
       if (spec.unschedulable === null) delete node.spec.unschedulable;
       else node.spec.unschedulable = spec.unschedulable;
     }
+    const annotations = ((patch.metadata ?? {}) as { annotations?: Record<string, string | null> }).annotations;
+    for (const [key, value] of Object.entries(annotations ?? {})) {
+      node.metadata.annotations ??= {};
+      if (value === null) delete node.metadata.annotations[key];
+      else node.metadata.annotations[key] = value;
+    }
     return structuredClone(node);
   }
   async listPodsOnNode(node: string, labelSelector?: string): Promise<KubePod[]> {

@@ -25,7 +25,7 @@ export interface Harness {
   run(module: string, args?: Record<string, unknown>, options?: { check?: boolean; signal?: AbortSignal }): Promise<ModuleResult>;
 }
 
-export function harness(options: { host?: string; vars?: Record<string, unknown>; kube?: () => Promise<KubePort>; clock?: ModuleClock }): Harness {
+export function harness(options: { host?: string; vars?: Record<string, unknown>; kube?: () => Promise<KubePort>; clock?: ModuleClock; runId?: string }): Harness {
   const modules = kubeTaskModules();
   const specs = new Map(kubeModuleSpecs().map((s) => [s.name, s]));
   const events: RunEvent[] = [];
@@ -53,6 +53,7 @@ export function harness(options: { host?: string; vars?: Record<string, unknown>
         clock: options.clock ?? realClock,
         signal: runOptions.signal ?? new AbortController().signal,
         emit: (event) => events.push(event),
+        ...(options.runId !== undefined ? { runId: options.runId } : {}),
       };
       const module = modules.get(name);
       if (!module) throw new Error(`no module ${name}`);

@@ -1,0 +1,163 @@
+/**
+ * `drydock resume RUN_ID [-e key=value ...] [--yes]`: continues a failed or interrupted run. The run's
+ * journal (and those of the runs that already resumed it) say what was done; the recorded command runs
+ * again, as a child drydock process, with `--resume RUN_ID`, so hosts that finished are left out and a host that stopped
+ * restarts at the task it stopped in. The new run gets its own run id and journal, which names RUN_ID.
+ *
+ * Secrets were masked when the command was recorded: a recorded `-e` value that was masked must be given
+ * again here (`-e db_password=...`), or resume refuses and names the key.
+ */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { REDACTED } from '../../events/json-log.js';
+import type { TextOutput } from '../../events/tty.js';
+import type { Vars } from '../../inventory/types.js';
+import { defaultStateDir } from '../../journal/journal.js';
+import { describeResume, loadResumeState, type ResumeState } from '../../journal/resume-state.js';
+import { parseExtraVars } from '../options.js';
+
+export interface ResumeOptions {
+  /** `-e` values as typed, passed on to the resumed command verbatim. */
+  extraVars: string[];
+  yes: boolean;
+  /** Passed on: take the cluster lock even from a run that still holds it. */
+  breakLock?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('resume')
+    .description('continue a failed or interrupted run where it stopped (see drydock runs): finished hosts are left out, a stopped host restarts at its task')
+    .argument('<runId>', 'the run to continue (drydock runs lists them)')
+    .addOption(new Option('-e, --extra-vars <vars>', 'give again a secret the journal masked, or override a variable (key=value, JSON or @file; repeatable)').argParser(collect).default([]))
+    .addOption(new Option('-y, --yes', 'do not ask for confirmation (passed on to the resumed command)').default(false))
+    .addOption(new Option('--break-lock', 'passed on: take the cluster lock even from a run that still holds it').default(false))
+    .action(async (runId: string, options: ResumeOptions) => {
+      process.exitCode = await resumeCommand(runId, options);
+    });
+}
+
+const EXTRA_VARS_FLAGS = new Set(['-e', '--extra-vars']);
+const RESUME_FLAG = '--resume';
+const YES_FLAGS = new Set(['-y', '--yes']);
+
+function containsRedacted(value: unknown): boolean {
+  if (value === REDACTED) return true;
+  if (Array.isArray(value)) return value.some(containsRedacted);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsRedacted);
+  return false;
+}
+
+/** Top-level keys of one recorded `-e` value that hold a masked secret. */
+function maskedKeys(value: string): string[] {
+  if (!value.includes(REDACTED)) return [];
+  let vars: Vars;
+  try {
+    vars = parseExtraVars(value);
+  } catch {
+    throw new UsageError(`a recorded -e value has a masked secret and cannot be read back (${value}); run the command again instead of resuming`);
+  }
+  return Object.entries(vars).filter(([, v]) => containsRedacted(v)).map(([k]) => k);
+}
+
+export interface ResumePlan {
+  /** The arguments after `drydock` to run: the recorded ones, the new -e values, --yes, then --resume RUN_ID. */
+  argv: string[];
+  /** Keys whose masked values the new -e values give again. */
+  resupplied: string[];
+}
+
+/** Pure: the command line that continues `state`'s run, or a UsageError saying what is missing. */
+export function planResume(state: ResumeState, options: ResumeOptions): ResumePlan {
+  const recorded = state.argv;
+  if (!recorded || recorded.length === 0) {
+    throw new UsageError(`run ${state.runId} was recorded without its arguments (an older drydock wrote its journal); run the command again: ${state.command}`);
+  }
+  const given = new Set<string>();
+  for (const value of options.extraVars) for (const key of Object.keys(parseExtraVars(value))) given.add(key);
+  const kept: string[] = [];
+  const masked: string[] = [];
+  for (let i = 0; i < recorded.length; i++) {
+    const arg = recorded[i]!;
+    if (arg === RESUME_FLAG) {
+      i++; // the run this one resumed; the new --resume goes at the end
+      continue;
+    }
+    if (arg.startsWith(`${RESUME_FLAG}=`)) continue;
+    let value: string | undefined;
+    if (EXTRA_VARS_FLAGS.has(arg) && i + 1 < recorded.length) {
+      value = recorded[i + 1]!;
+      kept.push(arg, value);
+      i++;
+    } else if (arg.startsWith('--extra-vars=') || (arg.startsWith('-e') && arg.length > 2 && !arg.startsWith('--'))) {
+      value = arg.startsWith('--') ? arg.slice('--extra-vars='.length) : arg.slice(2);
+      kept.push(arg);
+    } else {
+      if (arg.includes(REDACTED)) {
+        throw new UsageError(`the recorded argument "${arg}" has a secret masked, and drydock resume can only take masked values back through -e; run the command again instead`);
+      }
+      kept.push(arg);
+    }
+    if (value !== undefined) masked.push(...maskedKeys(value));
+  }
+  const missing = [...new Set(masked)].filter((k) => !given.has(k));
+  if (missing.length > 0) {
+    const list = missing.map((k) => `-e ${k}=...`).join(' ');
+    throw new UsageError(`run ${state.runId} was started with ${missing.join(', ')} in -e, which the journal masks; give ${missing.length > 1 ? 'them' : 'it'} again: drydock resume ${state.runId} ${list}`);
+  }
+  const yes = options.yes && !kept.some((a) => YES_FLAGS.has(a)) ? ['--yes'] : [];
+  const breakLock = options.breakLock && !kept.includes('--break-lock') ? ['--break-lock'] : [];
+  return {
+    argv: [...kept, ...options.extraVars.flatMap((v) => ['-e', v]), ...yes, ...breakLock, RESUME_FLAG, state.runId],
+    resupplied: [...new Set(masked)],
+  };
+}
+
+export interface ResumeDeps {
+  stateDir?: string;
+  out?: TextOutput;
+  /** Runs a drydock command line and returns its exit code (default: a child drydock process). */
+  run?: (argv: string[]) => Promise<number>;
+  chdir?: (dir: string) => void;
+  cwd?: () => string;
+}
+
+export async function resumeCommand(runId: string, options: ResumeOptions, deps: ResumeDeps = {}): Promise<number> {
+  const out = deps.out ?? process.stdout;
+  const state = loadResumeState(runId, deps.stateDir ?? defaultStateDir());
+  const plan = planResume(state, options);
+  out.write(`resuming run ${state.runId}${state.chain.length > 1 ? ` (which continued ${state.chain.slice(0, -1).join(' → ')})` : ''}: ${state.command}\n`);
+  for (const line of describeResume(state)) out.write(`  ${line}\n`);
+  const cwd = deps.cwd ?? (() => process.cwd());
+  if (state.cwd && state.cwd !== cwd()) {
+    out.write(`  in ${state.cwd}, where the run was started\n`);
+    (deps.chdir ?? process.chdir)(state.cwd);
+  }
+  return (deps.run ?? runAsChild)(plan.argv);
+}
+
+/**
+ * The resumed command as a drydock process of its own, started the way this one was (same node, same loader
+ * flags, same entry script), sharing the terminal. Not in this process: the CLI's entry module is still
+ * evaluating (`drydock resume` runs inside its top-level await), so importing it again would wait on itself.
+ * Ctrl-C reaches the child directly (same process group); this process only waits for its verdict.
+ */
+async function runAsChild(argv: string[]): Promise<number> {
+  const entry = process.argv[1];
+  if (!entry) throw new UsageError('cannot tell how drydock was started (no entry script in process.argv)');
+  const ignoreInterrupt = (): void => undefined;
+  process.on('SIGINT', ignoreInterrupt);
+  try {
+    return await new Promise<number>((done, fail) => {
+      const child = spawn(process.execPath, [...process.execArgv, entry, ...argv], { stdio: 'inherit' });
+      child.on('error', fail);
+      child.on('close', (code, signal) => done(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
+    });
+  } finally {
+    process.off('SIGINT', ignoreInterrupt);
+  }
+}

@@ -5,8 +5,9 @@
  *   2. an ad hoc command across every host;
  *   3. ad hoc work across a group: certificate expiry on the control planes;
  *   4. a verified etcd snapshot, copied to the controller with its SHA-256;
- *   5. the cluster upgrade 1.28 → 1.29.4 with the shipped playbooks: first control plane, the others, then the
- *      workers in a canary-then-20% ramp, each drained, upgraded, waited Ready and uncordoned.
+ *   5. the upgrade plan for 1.29.4 (`drydock plan upgrade`: hops, backup, each control plane, worker batches);
+ *   6. `drydock upgrade --to 1.29.4 --yes`: a verified etcd snapshot, then the first control plane, the others,
+ *      then the workers in a canary-then-20% ramp, each drained, upgraded, waited Ready and uncordoned, as one run.
  * A rerun finds the cluster at the target and drains nothing.
  * The lab stays up afterwards for exploring (`drydock lab ssh cp1`); `drydock lab down` removes it.
  */
@@ -64,9 +65,12 @@ const kube = ['--kubeconfig', status.kubeconfig];
 step('job: verified etcd backup (snapshot, status check, copy to the controller with its SHA-256)');
 must(drydock(['play', 'playbooks/etcd-backup.yaml', '-i', inventory, '-e', 'backup_dir=backups/etcd']), 'etcd backup');
 
-step('job: upgrade the cluster to 1.29.4 (control planes one at a time, then workers in batches)');
+step('plan: what the upgrade to 1.29.4 would do (reads the cluster and every host, changes nothing)');
+must(drydock(['plan', 'upgrade', '--to', '1.29.4', '-i', inventory, ...kube, '-e', 'backup_dir=backups/etcd']), 'plan upgrade');
+
+step('job: upgrade the cluster to 1.29.4 (etcd snapshot, control planes one at a time, then workers in batches)');
 // The lab runs one unmanaged pod (default/scratch-job), which kubectl drain also refuses without --force.
-must(drydock(['play', 'playbooks/upgrade-cluster.yaml', '-i', inventory, ...kube, '-e', 'kube_target_version=1.29.4', '-e', 'drain_force=true']), 'upgrade');
+must(drydock(['upgrade', '--to', '1.29.4', '--yes', '-i', inventory, ...kube, '-e', 'drain_force=true', '-e', 'backup_dir=backups/etcd']), 'upgrade');
 
 step('after: every node and its kubelet version');
 must(drydock(['run', 'all', '-i', inventory, '--', 'kubelet --version']), 'kubelet versions');

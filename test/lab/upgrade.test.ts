@@ -1,13 +1,15 @@
 /**
  * The shipped upgrade playbooks, proven on a lab cluster (2 control planes, 2 workers) at 1.28.14: refusals
- * before any change (a skipped minor, a version the repository lacks), the full upgrade to 1.29.4 through the
- * real CLI while the API is sampled every 100 ms for the order of operations and the skew policy, then a
- * rerun that drains nothing.
+ * before any change (a skipped minor, a version the repository lacks), `drydock plan upgrade` (reads the
+ * cluster and every host, changes nothing), the full upgrade to 1.29.4 through `drydock upgrade --yes` (a
+ * verified etcd snapshot first, then the playbooks as one run) while the API is sampled every 100 ms for the
+ * order of operations and the skew policy, then a rerun that drains nothing. (The backup rule's refusal is
+ * proven without a lab: test/integration/upgrade/backup-guard.test.ts.)
  */
 import { expect } from 'chai';
 import semver from 'semver';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
@@ -67,6 +69,11 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
   const play = (version: string, extra: string[] = []) =>
     runNode(['src/cli/main.ts', 'play', 'playbooks/upgrade-cluster.yaml', '-i', join(stateDir, 'inventory.yaml'), '--kubeconfig', join(stateDir, 'kubeconfig'),
       '-e', `kube_target_version=${version}`, '-e', 'drain_force=true', '-e', 'drain_timeout=120', ...extra]);
+  const backupDir = () => join(stateDir, 'etcd-backups');
+  /** `drydock <command> upgrade --to VERSION` against the lab, its snapshots kept in the lab's state folder. */
+  const upgradeCli = (command: 'upgrade' | 'plan', version: string, extra: string[] = []) =>
+    runNode(['src/cli/main.ts', ...(command === 'plan' ? ['plan', 'upgrade'] : ['upgrade']), '--to', version, '-i', join(stateDir, 'inventory.yaml'),
+      '--kubeconfig', join(stateDir, 'kubeconfig'), '-e', 'drain_force=true', '-e', `backup_dir=${backupDir()}`, ...extra]);
 
   async function sample(): Promise<Sample> {
     const client = api();
@@ -85,7 +92,11 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
   }
 
   /** Runs the play while sampling the cluster every 100 ms. */
-  async function playWatched(version: string, extra: string[] = []): Promise<{ run: PlayRun; samples: Sample[] }> {
+  function playWatched(version: string, extra: string[] = []): Promise<{ run: PlayRun; samples: Sample[] }> {
+    return watched(() => play(version, extra));
+  }
+
+  async function watched(start: () => Promise<PlayRun>): Promise<{ run: PlayRun; samples: Sample[] }> {
     const samples: Sample[] = [await sample()];
     let running = true;
     const sampler = (async () => {
@@ -94,7 +105,7 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const run = await play(version, extra);
+    const run = await start();
     running = false;
     await sampler;
     samples.push(await sample());
@@ -158,9 +169,48 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
     await expectUntouched();
   });
 
+  it('plan upgrade: reads the cluster and every host, prints hops, backup, each control plane, worker batches; changes nothing', async () => {
+    const marker = '/tmp/drydock-plan-marker';
+    await Promise.all([...CONTROL_PLANES, ...WORKERS].map((host) => on(host, `touch ${marker}`)));
+    const run = await upgradeCli('plan', '1.29.4');
+    expect(run.code, run.output).to.equal(0);
+    const lines = run.output.split('\n');
+    const at = (text: string): number => lines.findIndex((l) => l.includes(text));
+    expect(run.output).to.include('hops: 1.28.14 → 1.29.4 (one step)');
+    for (const host of [...CONTROL_PLANES, ...WORKERS]) {
+      expect(run.output).to.match(new RegExp(`\\n  ${host} +(control plane|worker) +kubeadm 1\\.28\\.14-1\\.1 \\(held\\) → 1\\.29\\.4-1\\.1, kubelet 1\\.28\\.14-1\\.1 \\(held\\) → 1\\.29\\.4-1\\.1`));
+    }
+    // The steps in kubeadm order, with the batches the run will use.
+    const order = [
+      at(`1. etcd backup on cp1: a verified snapshot copied to ${backupDir()}`),
+      at('2. first control plane: kubeadm upgrade apply'),
+      at('cp1: repository v1.28 → v1.29, kubeadm 1.28.14-1.1 → 1.29.4-1.1, kubeadm upgrade plan, kubeadm upgrade apply v1.29.4'),
+      at('3. other control planes, one at a time: kubeadm upgrade node'),
+      at('cp2: repository v1.28 → v1.29, kubeadm 1.28.14-1.1 → 1.29.4-1.1, kubeadm upgrade node'),
+      at("4. each control plane's kubelet, one at a time"),
+      at('5. workers in 2 batch(es): a canary of 1, then 20% at a time'),
+      at('batch 1 (1): worker1'),
+      at('batch 2 (1): worker2'),
+      at('nothing has changed yet'),
+    ];
+    expect(order.every((i) => i >= 0), run.output).to.equal(true);
+    expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
+    await expectUntouched();
+    // apt read the next minor's repository in a temporary folder it removed; nothing of the host's apt or dpkg state changed.
+    const changed = await Promise.all([...CONTROL_PLANES, ...WORKERS].map((host) =>
+      on(host, `find /etc/apt /var/lib/apt /var/cache/apt /var/lib/dpkg -newer ${marker}; ls -d /tmp/tmp.* 2>/dev/null || true`)));
+    expect(changed).to.deep.equal(['', '', '', '']);
+  });
+
   it('upgrades the whole cluster in kubeadm order, within the skew policy, one node out at a time', async () => {
-    const { run, samples } = await playWatched('1.29.4');
+    const { run, samples } = await watched(() => upgradeCli('upgrade', '1.29.4', ['--yes', '--drain-timeout', '120']));
     expect(run.code, run.output.slice(-3000)).to.equal(0);
+    // drydock upgrade: the plan was shown, then one run that took a verified snapshot before anything else.
+    expect(run.output).to.include('upgrade plan: 1.28.14 → 1.29.4 (control plane, then workers)');
+    expect(run.output.indexOf('PLAY [etcd backup]')).to.be.greaterThan(run.output.indexOf('nothing has changed yet'));
+    expect(run.output.indexOf('PLAY [etcd backup]')).to.be.lessThan(run.output.indexOf('PLAY [upgrade preflight'));
+    expect(run.output.match(/^run id: /gm)).to.have.length(1);
+    expect(readdirSync(backupDir()).filter((n) => /^kubernetes-cp1-\d{8}T\d{6}Z\.db$/.test(n))).to.have.length(1);
     console.log(`      ${samples.length} samples over ${((samples.at(-1)!.at - samples[0]!.at) / 1000).toFixed(1)} s`);
 
     // At every sample: only the known releases, no kubelet past the oldest API server, no minor skipped.

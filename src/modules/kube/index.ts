@@ -4,6 +4,7 @@
  */
 import type { ModuleSpec } from '../../playbook/modules.js';
 import type { TaskModule } from '../types.js';
+import { kubeBlockingPods, kubeBlockingPodsSpec } from './blocking-pods.js';
 import { kubeCordon, kubeCordonSpec } from './cordon.js';
 import { kubeDrain, kubeDrainSpec } from './drain.js';
 import { skewCheck, skewCheckSpec } from './skew-check.js';
@@ -22,6 +23,7 @@ const MODULES: ReadonlyArray<readonly [TaskModule, ModuleSpec]> = [
   [kubeWaitReady, kubeWaitReadySpec],
   [kubeVersions, kubeVersionsSpec],
   [skewCheck, skewCheckSpec],
+  [kubeBlockingPods, kubeBlockingPodsSpec],
 ];
 
 export function kubeTaskModules(): Map<string, TaskModule> {

@@ -117,7 +117,7 @@ describe('modules/kube: registry', () => {
   it('every module has a spec, runs on the controller, and the specs fit beside the built-ins', () => {
     const modules = kubeTaskModules();
     const specs = kubeModuleSpecs();
-    expect([...modules.keys()]).to.deep.equal(['kube_cordon', 'kube_uncordon', 'kube_drain', 'kube_wait_ready', 'kube_versions', 'skew_check']);
+    expect([...modules.keys()]).to.deep.equal(['kube_cordon', 'kube_uncordon', 'kube_drain', 'kube_wait_ready', 'kube_versions', 'skew_check', 'kube_blocking_pods']);
     expect(specs.map((s) => s.name)).to.deep.equal([...modules.keys()]);
     for (const module of modules.values()) expect(module).to.include({ controllerOnly: true, supportsCheck: true });
     const registry = new ModuleRegistry();

@@ -1,0 +1,266 @@
+/**
+ * `drydock reboot -i INVENTORY [PATTERN]`: rolling OS-patch reboots through playbooks/os-patch-reboot.yaml —
+ * per node drain, reboot, new boot id, Ready, uncordon; control planes one at a time, then workers
+ * (--concurrency at a time); the first failure stops the run.
+ *
+ * Order of business: flags (window, time zone, selector) → inventory, playbook and every host's connection
+ * settings (no host contacted) → the maintenance window (closed: say when it opens, exit 0) → with
+ * --only-if-required, each host's /var/run/reboot-required over SSH (read-only) → the plan, confirmed →
+ * the run, under the cluster lock, stopping new nodes when the window closes.
+ */
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { EventBus } from '../../events/events.js';
+import { planPlaybook, type PlaybookPlan } from '../../engine/plan.js';
+import { nodeNameFor } from '../../kube/node-names.js';
+import { parseSelector } from '../../kube/label-selector.js';
+import { extraTaskModuleSpecs } from '../../modules/index.js';
+import { kubeModuleSpecs } from '../../modules/kube/index.js';
+import { etcdModuleSpecs } from '../../modules/etcd/index.js';
+import type { TaskModule } from '../../modules/types.js';
+import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
+import { loadPlaybook } from '../../playbook/load.js';
+import { parseWindow, type MaintenanceWindow } from '../../policy/window.js';
+import {
+  closedWindowMessage,
+  DEFAULT_DRAIN_TIMEOUT_S,
+  DEFAULT_REBOOT_TIMEOUT_S,
+  hostsToReboot,
+  orderCandidates,
+  parseWholeSeconds,
+  REBOOT_SENTINEL,
+  rebootSummary,
+  rebootVars,
+  windowClosedStopMessage,
+  windowVerdict,
+  type RebootCandidate,
+  type RebootFlags,
+} from '../../reboot/plan.js';
+import { readSentinels, type SentinelState } from '../../reboot/sentinel.js';
+import type { RunPlanPorts } from '../../run/plan.js';
+import type { Connection } from '../../transport/types.js';
+import { EXIT } from '../exit.js';
+import type { MaintenanceHooks } from '../maintenance.js';
+import { allTaskModules } from '../play-setup.js';
+import {
+  addConnectionOptions,
+  addTargetOptions,
+  breakLockOption,
+  logFileOption,
+  parsePositiveInt,
+  resumeOption,
+  yesOption,
+  type SharedOptions,
+} from '../options.js';
+import { hostPlanRequest, livePlanPorts, livePool } from '../run-setup.js';
+import type { PlayOptions, PlayStreams } from './play.js';
+
+export const OS_PATCH_REBOOT_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/os-patch-reboot.yaml', import.meta.url));
+
+export interface RebootOptions extends SharedOptions {
+  onlyIfRequired: boolean;
+  concurrency: number;
+  window?: string;
+  timeZone?: string;
+  blockingPodSelector?: string;
+  drainTimeout: number;
+  drainForce?: boolean;
+  rebootTimeout: number;
+  yes: boolean;
+  breakLock: boolean;
+  resume?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+const HELP_AFTER = `
+Exit codes: 0 done, or nothing to do: outside the maintenance window (nothing starts and no host is
+contacted; the message says when the window opens — 0 so that an hourly cron job stays quiet until it can
+act), or no host has ${REBOOT_SENTINEL} with --only-if-required. 75 the window closed during the run
+(the remaining nodes wait for the next window). 2 a node failed (the run stopped there; that node stays
+cordoned). 4 a host unreachable (also when --only-if-required cannot read its sentinel; nothing is changed
+then). 64 bad flags, or no terminal and no --yes. 130 interrupted (Ctrl-C).
+
+Windows: "Mon-Fri 02:00-05:00", "sat-sun", "mon,wed,fri 22:00-04:00" (an overnight window belongs to the
+day it starts on), "01:00-03:00" (every day). Times are in --time-zone (an IANA name; default UTC).
+Blocking pods: a node running a pod that matches --blocking-pod-selector (and has not finished) is
+postponed, as kured does: left alone, reported, not a failure.`;
+
+export function register(program: Command): void {
+  const command = program
+    .command('reboot')
+    .description('rolling OS-patch reboots: drain, reboot, wait for a new boot id and Ready, uncordon — one node at a time')
+    .argument('[pattern]', 'only these hosts (an Ansible host pattern; default all control planes and workers)', 'all');
+  addTargetOptions(command);
+  addConnectionOptions(command);
+  command
+    .addOption(new Option('--only-if-required', `reboot only hosts where ${REBOOT_SENTINEL} exists`).default(false))
+    .addOption(new Option('--concurrency <n>', 'workers rebooted at the same time (control planes: always one)').argParser(parsePositiveInt('--concurrency')).default(1))
+    .addOption(new Option('--window <window>', 'maintenance window, e.g. "Mon-Fri 02:00-05:00" (default: always)'))
+    .addOption(new Option('--time-zone <tz>', 'IANA time zone of --window (default UTC)'))
+    .addOption(new Option('--blocking-pod-selector <selector>', 'postpone nodes running pods that match this label selector (e.g. app=batch)'))
+    .addOption(new Option('--drain-timeout <seconds>', 'give up a drain after this long; 0 waits forever').argParser(wholeSeconds('--drain-timeout')).default(DEFAULT_DRAIN_TIMEOUT_S))
+    .addOption(new Option('--drain-force', 'also delete pods that no controller manages (they are lost), as kubectl drain --force and kured do').default(false))
+    .addOption(new Option('--reboot-timeout <seconds>', 'wait this long for a host to come back with a new boot id').argParser(wholeSeconds('--reboot-timeout')).default(DEFAULT_REBOOT_TIMEOUT_S))
+    .addOption(yesOption())
+    .addOption(breakLockOption())
+    .addOption(resumeOption())
+    .addOption(new Option('--json', 'print the JSON report on stdout; progress goes to stderr').default(false))
+    .addOption(logFileOption())
+    .addOption(new Option('--kubeconfig <file>', 'cluster access (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addHelpText('after', HELP_AFTER);
+  command.action(async (pattern: string, options: RebootOptions) => {
+    process.exitCode = await rebootCommand(pattern, options);
+  });
+}
+
+function wholeSeconds(flag: string): (value: string) => number {
+  return (value) => {
+    try {
+      return parseWholeSeconds(flag, value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
+
+/** Everything the command touches, injectable so the unit tests run without hosts, clock or engine. */
+export interface RebootDeps {
+  now(): number;
+  streams: PlayStreams;
+  planPorts: RunPlanPorts;
+  modules: ReadonlyMap<string, TaskModule>;
+  /** Reads the sentinel on the hosts (read-only, over SSH). */
+  readSentinels(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions): Promise<SentinelState[]>;
+  play(playbook: string, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
+}
+
+export const liveRebootDeps = (): RebootDeps => ({
+  now: () => Date.now(),
+  streams: { stdout: process.stdout, stderr: process.stderr },
+  planPorts: livePlanPorts,
+  modules: allTaskModules(),
+  readSentinels: liveSentinelReader,
+  // Loaded when a run starts: a closed window or a plain refusal need not pay for the engine and the Kubernetes client.
+  play: async (playbook, options, hooks) => (await import('./play.js')).playCommand(playbook, options, undefined, undefined, undefined, hooks),
+});
+
+/** The flags, checked before anything is read: a bad window or selector never reaches a host. */
+export function rebootFlags(options: RebootOptions): RebootFlags {
+  if (options.timeZone !== undefined && options.window === undefined) {
+    throw new UsageError('--time-zone is the time zone of --window; give --window too (e.g. --window "Mon-Fri 02:00-05:00")');
+  }
+  const window: MaintenanceWindow | undefined = options.window !== undefined ? parseWindow(options.window, options.timeZone ?? 'UTC') : undefined;
+  const selector = options.blockingPodSelector?.trim();
+  if (options.blockingPodSelector !== undefined) {
+    if (!selector) throw new UsageError('--blocking-pod-selector needs a label selector such as app=batch (an empty one would match every pod)');
+    try {
+      parseSelector(selector);
+    } catch (err) {
+      throw new UsageError(`--blocking-pod-selector: ${(err as Error).message}`);
+    }
+  }
+  return {
+    onlyIfRequired: options.onlyIfRequired === true,
+    concurrency: options.concurrency ?? 1,
+    ...(window ? { window } : {}),
+    ...(selector ? { blockingPodSelector: selector } : {}),
+    ...(options.drainForce === true ? { drainForce: true } : {}),
+    drainTimeoutS: options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_S,
+    rebootTimeoutS: options.rebootTimeout ?? DEFAULT_REBOOT_TIMEOUT_S,
+  };
+}
+
+export async function rebootCommand(pattern: string, options: RebootOptions, deps: RebootDeps = liveRebootDeps()): Promise<number> {
+  const flags = rebootFlags(options);
+  const human = options.json ? deps.streams.stderr : deps.streams.stdout;
+  const extraVars = { ...(options.extraVars ?? {}), ...rebootVars(flags) };
+
+  const registry = builtinModuleRegistry();
+  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
+  const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: registry });
+  const plan = await planPlaybook(playbook, deps.modules, { ...hostPlanRequest(options), extraVars }, deps.planPorts);
+  const inPattern = new Set(deps.planPorts.resolvePattern(plan.inventory, pattern));
+  const candidates = orderCandidates(
+    [plan.playHosts[0] ?? [], plan.playHosts[1] ?? []],
+    (host) => inPattern.has(host),
+    (host) => nodeNameFor(deps.planPorts.hostVars(plan.inventory, host, extraVars), host),
+  );
+  if (candidates.length === 0) {
+    throw new UsageError(
+      `"${pattern}"${options.limit !== undefined ? ` with --limit ${options.limit}` : ''} names no control plane or worker of the inventory (groups control_plane or kube_control_plane, workers or kube_node)`,
+    );
+  }
+
+  const now = deps.now();
+  const verdict = windowVerdict(flags.window, now);
+  if (!verdict.open) {
+    human.write(`${closedWindowMessage(flags.window!, verdict.opens, now)}\n`);
+    if (options.json) deps.streams.stdout.write(`${JSON.stringify({ started: false, reason: 'outside-window', window: flags.window!.text, timeZone: flags.window!.timeZone, opensAt: new Date(verdict.opens).toISOString() })}\n`);
+    return EXIT.OK;
+  }
+
+  if (flags.onlyIfRequired) {
+    const states = await deps.readSentinels(candidates.map((c) => c.host), plan, options);
+    const failures = states.filter((s): s is Extract<SentinelState, { error: string }> => 'error' in s);
+    if (failures.length > 0) {
+      human.write(`cannot tell whether these hosts need a reboot, so nothing was started:\n${failures.map((f) => `  ${f.host}: ${f.error}`).join('\n')}\n`);
+      human.write(`leave them out with --limit '!${failures.map((f) => f.host).join(':!')}' to reboot the others\n`);
+      return EXIT.UNREACHABLE_HOSTS;
+    }
+    const present = new Map(states.map((s) => [s.host, 'present' in s && s.present]));
+    for (const candidate of candidates) candidate.sentinel = present.get(candidate.host) === true;
+  }
+  const chosen: RebootCandidate[] = hostsToReboot(candidates, flags.onlyIfRequired);
+  if (chosen.length === 0) {
+    human.write(`no host has ${REBOOT_SENTINEL} (checked ${candidates.map((c) => c.host).join(', ')}): nothing to reboot\n`);
+    if (options.json) deps.streams.stdout.write(`${JSON.stringify({ started: false, reason: 'no-reboot-required', checked: candidates.map((c) => c.host) })}\n`);
+    return EXIT.OK;
+  }
+
+  const hooks: MaintenanceHooks = {
+    lock: { breakLock: options.breakLock === true },
+    confirm: { summary: rebootSummary({ candidates, flags, verdict, now }), yes: options.yes === true },
+    ...(flags.window && verdict.closes !== undefined ? { stopAt: { at: verdict.closes, message: windowClosedStopMessage(flags.window, verdict.closes) } } : {}),
+  };
+  return deps.play(OS_PATCH_REBOOT_PLAYBOOK, playOptions(options, extraVars, chosen), hooks);
+}
+
+/** `drydock play` options for the run: exactly the hosts in the confirmed plan, the flags as variables. */
+export function playOptions(options: RebootOptions, extraVars: PlayOptions['extraVars'], chosen: readonly RebootCandidate[]): PlayOptions {
+  return {
+    ...options,
+    extraVars,
+    limit: chosen.map((c) => c.host).join(','),
+    check: false,
+    diff: false,
+    tags: [],
+    skipTags: [],
+    listHosts: false,
+    listTasks: false,
+    syntaxCheck: false,
+    retryFiles: false,
+    countUnreachableInMaxFail: true,
+    continueOnFailedBatch: false,
+    yes: options.yes === true,
+    breakLock: options.breakLock === true,
+    ...(options.resume !== undefined ? { resume: options.resume } : {}),
+  };
+}
+
+/** Over SSH with the run's own connection settings; the pool is closed before the run opens its own. */
+async function liveSentinelReader(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions): Promise<SentinelState[]> {
+  const bus = new EventBus();
+  bus.on((event) => {
+    if (event.type === 'warning') process.stderr.write(`drydock: warning: ${event.message}\n`);
+  });
+  const pool = livePool(bus, new AbortController().signal);
+  try {
+    const connect = (host: string): Promise<Connection> => pool.connect(plan.resolveSpec(host));
+    return await readSentinels(hosts, connect, options.forks);
+  } finally {
+    await pool.closeAll();
+  }
+}

@@ -47,7 +47,11 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
     options.output.write(summary);
     return true;
   }
-  if (!options.isTTY) throw new UsageError(NO_CONFIRMATION_MESSAGE);
+  if (!options.isTTY) {
+    // Show what would have happened, so the refusal in a cron mail or CI log says what was not done.
+    options.output.write(summary);
+    throw new UsageError(NO_CONFIRMATION_MESSAGE);
+  }
   options.output.write(`${summary}Proceed? [y/N] `);
   const answer = await readAnswer(options.input);
   if (answer === null) options.output.write('\n');

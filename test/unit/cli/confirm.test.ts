@@ -49,11 +49,11 @@ describe('confirm', () => {
     expect(s.written()).to.equal('renew certs on cp-1\n');
   });
 
-  it('without a terminal and without --yes it refuses instead of guessing', async () => {
+  it('without a terminal and without --yes it refuses instead of guessing, after showing the plan', async () => {
     const s = streams();
-    const err = await confirm({ summary: 'x', yes: false, isTTY: false, input: s.input, output: s.output }).catch((e: unknown) => e);
+    const err = await confirm({ summary: 'reboot worker1', yes: false, isTTY: false, input: s.input, output: s.output }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(UsageError);
     expect((err as Error).message).to.equal('refusing to make changes without confirmation: pass --yes');
-    expect(s.written()).to.equal('');
+    expect(s.written()).to.equal('reboot worker1\n');
   });
 });

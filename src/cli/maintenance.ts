@@ -13,6 +13,23 @@ import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/
 import type { Playbook, TaskItem } from '../playbook/model.js';
 import { confirm } from './confirm.js';
 
+/**
+ * The playbook-only flags a maintenance command leaves at their plain value: it runs its own playbook whole,
+ * with Ansible-compatible stop rules, and never writes a retry file.
+ */
+export const MAINTENANCE_PLAY_DEFAULTS = {
+  check: false,
+  diff: false,
+  tags: [] as string[],
+  skipTags: [] as string[],
+  listHosts: false,
+  listTasks: false,
+  syntaxCheck: false,
+  retryFiles: false,
+  countUnreachableInMaxFail: true,
+  continueOnFailedBatch: false,
+} as const;
+
 export interface MaintenanceHooks {
   /** Take the cluster lock (Lease kube-system/drydock-maintenance) before the first host is contacted. */
   lock?: { breakLock: boolean };

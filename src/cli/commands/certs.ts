@@ -31,6 +31,7 @@ import {
 } from '../options.js';
 import { livePlanPorts, livePool } from '../run-setup.js';
 import { playCommand, type PlayOptions } from './play.js';
+import { MAINTENANCE_PLAY_DEFAULTS } from '../maintenance.js';
 
 export const DEFAULT_WARN_DAYS = 30;
 
@@ -239,16 +240,8 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     // --json here means the certificates on stdout; the play's progress goes to stderr as text.
     json: false,
     ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
-    check: false,
-    diff: false,
-    tags: [],
-    skipTags: [],
-    listHosts: false,
-    listTasks: false,
-    syntaxCheck: false,
+    ...MAINTENANCE_PLAY_DEFAULTS,
     yes: options.yes,
-    retryFiles: false,
-    countUnreachableInMaxFail: true,
     ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context !== undefined ? { context: options.context } : {}),
     breakLock: options.breakLock,

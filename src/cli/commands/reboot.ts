@@ -41,7 +41,7 @@ import { readSentinels, type SentinelState } from '../../reboot/sentinel.js';
 import type { RunPlanPorts } from '../../run/plan.js';
 import type { Connection } from '../../transport/types.js';
 import { EXIT } from '../exit.js';
-import type { MaintenanceHooks } from '../maintenance.js';
+import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
 import { allTaskModules } from '../play-setup.js';
 import {
   addConnectionOptions,
@@ -232,18 +232,9 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
 export function playOptions(options: RebootOptions, extraVars: PlayOptions['extraVars'], chosen: readonly RebootCandidate[]): PlayOptions {
   return {
     ...options,
+    ...MAINTENANCE_PLAY_DEFAULTS,
     extraVars,
     limit: chosen.map((c) => c.host).join(','),
-    check: false,
-    diff: false,
-    tags: [],
-    skipTags: [],
-    listHosts: false,
-    listTasks: false,
-    syntaxCheck: false,
-    retryFiles: false,
-    countUnreachableInMaxFail: true,
-    continueOnFailedBatch: false,
     yes: options.yes === true,
     breakLock: options.breakLock === true,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),

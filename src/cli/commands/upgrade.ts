@@ -30,6 +30,7 @@ import { EXIT } from '../exit.js';
 import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, parseSeconds, resumeOption, yesOption, type SharedOptions } from '../options.js';
 import { hostPlanRequest, livePlanPorts, livePool } from '../run-setup.js';
 import { playCommand, type PlayOptions, type PlayStreams } from './play.js';
+import { MAINTENANCE_PLAY_DEFAULTS } from '../maintenance.js';
 
 /** The options `plan upgrade` and `upgrade` share: what to plan. */
 export interface UpgradePlanOptions extends SharedOptions {
@@ -164,18 +165,10 @@ export function refusalExitCode(plan: UpgradePlan): number | undefined {
 export function playOptionsFor(options: UpgradeOptions, prepared: PreparedUpgrade): PlayOptions {
   return {
     ...options,
+    ...MAINTENANCE_PLAY_DEFAULTS,
     extraVars: prepared.extraVars,
     check: options.check === true,
-    diff: false,
-    tags: [],
-    skipTags: [],
-    listHosts: false,
-    listTasks: false,
-    syntaxCheck: false,
     yes: options.yes === true,
-    retryFiles: false,
-    countUnreachableInMaxFail: true,
-    continueOnFailedBatch: false,
     breakLock: options.breakLock === true,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
   };

@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeConfig } from '../../src/kube/client.js';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
-import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
-import { readLabRecord } from '../../src/lab/state.js';
 import { runDrydock, type CliResult } from '../helpers/cli.js';
+import { labHosts } from './helpers/lab-hosts.js';
 
 const CONTROL_PLANES = ['cp1', 'cp2'];
 const COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
@@ -47,15 +46,7 @@ describe('lab: drydock certs renew, one control plane at a time (2 control plane
 
   const inventory = () => join(stateDir, 'inventory.yaml');
   const drydock = (args: string[]): Promise<CliResult> => runDrydock(args, { env: { DRYDOCK_STATE_DIR: runsDir } });
-  const target = (name: string): SshTarget => {
-    const record = readLabRecord(join(stateDir, 'lab.json'))!;
-    return { address: record.hosts.find((h) => h.name === name)!.address, clientKey: record.paths.clientKey, knownHosts: record.paths.knownHosts };
-  };
-  const on = async (host: string, command: string): Promise<string> => {
-    const result = await sshRun(target(host), command, 30_000);
-    if (result.code !== 0) throw new Error(`${host}: ${command}: exit ${result.code}: ${result.stdout}${result.stderr}`);
-    return result.stdout.trim();
-  };
+  const { target, on } = labHosts(() => stateDir, 30_000);
   const renewable = (records: CertRecord[], host: string) => records.filter((r) => r.host === host && !r.isCa && r.path !== KUBELET_CERT);
   const days = (r: CertRecord) => Math.floor(r.residualSeconds / 86_400);
 

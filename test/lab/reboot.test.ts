@@ -5,7 +5,6 @@
  * (new boot id), the blocked one is postponed, the others are untouched — while the API, sampled every
  * 150 ms, never shows two nodes cordoned at once.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,42 +12,25 @@ import { expect } from 'chai';
 import { loadKubeConfig } from '../../src/kube/client.js';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { labDown } from '../../src/lab/ops.js';
-import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
-import { readLabRecord, type LabRecord } from '../../src/lab/state.js';
+import { sshRun } from '../../src/lab/sshcmd.js';
 import { describeAt, nextOpening, parseWindow } from '../../src/policy/window.js';
 import { runDrydock, type CliResult } from '../helpers/cli.js';
 import { findKubectl, Kubectl } from '../integration/apiserver/kubectl-harness.js';
+import { labHosts, runTsx, type NodeRun } from './helpers/lab-hosts.js';
 
 const REPO = resolve('.');
 const HOSTS = ['cp1', 'worker1', 'worker2', 'worker3'];
 const SENTINEL = '/var/run/reboot-required';
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-function runNode(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => done({ code, output }));
-  });
-}
+const runNode = (args: string[]): Promise<NodeRun> => runTsx(args);
 
 describe('drydock reboot on a lab cluster (1 control plane, 3 workers)', function () {
   this.timeout(120_000);
   let stateDir = '';
   let runsDir = '';
 
-  const record = (): LabRecord => readLabRecord(join(stateDir, 'lab.json'))!;
-  const target = (name: string): SshTarget => {
-    const r = record();
-    return { address: r.hosts.find((h) => h.name === name)!.address, clientKey: r.paths.clientKey, knownHosts: r.paths.knownHosts };
-  };
-  const on = async (host: string, command: string): Promise<string> => {
-    const result = await sshRun(target(host), command, 30_000);
-    if (result.code !== 0) throw new Error(`${host}: ${command}: exit ${result.code}: ${result.stdout}${result.stderr}`);
-    return result.stdout.trim();
-  };
+  const { target, on } = labHosts(() => stateDir, 30_000);
   const bootIds = async (): Promise<Record<string, string>> =>
     Object.fromEntries(await Promise.all(HOSTS.map(async (h) => [h, await on(h, 'cat /proc/sys/kernel/random/boot_id')] as const)));
   const hasSentinel = async (host: string): Promise<boolean> => (await sshRun(target(host), `test -e ${SENTINEL}`, 30_000)).code === 0;

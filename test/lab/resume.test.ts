@@ -17,6 +17,7 @@ import { CORDONED_BY_ANNOTATION } from '../../src/kube/nodes.js';
 import { labDown } from '../../src/lab/ops.js';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { runDrydock } from '../helpers/cli.js';
+import { runTsx, type NodeRun } from './helpers/lab-hosts.js';
 
 const REPO = resolve('.');
 const TARGET = 'v1.29.4';
@@ -30,15 +31,7 @@ interface JournalEvent {
   resumes?: string;
 }
 
-function runNode(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => done({ code, output }));
-  });
-}
+const runNode = (args: string[]): Promise<NodeRun> => runTsx(args);
 
 describe('drydock resume on a lab cluster: the controller killed mid-batch (1 control plane, 3 workers)', function () {
   this.timeout(300_000);

@@ -20,9 +20,8 @@ import { loadKubeConfig } from '../../src/kube/client.js';
 import type { KubeNode } from '../../src/kube/port.js';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { labDown, labFault } from '../../src/lab/ops.js';
-import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
-import { readLabRecord, type LabRecord } from '../../src/lab/state.js';
 import { REPO_ROOT, type CliResult } from '../helpers/cli.js';
+import { labHosts } from './helpers/lab-hosts.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,16 +85,7 @@ describe('upgrade-workers failure behaviour on a lab cluster (1 control plane, 3
   let stateDir = '';
   let drydockState = '';
 
-  const record = (): LabRecord => readLabRecord(join(stateDir, 'lab.json'))!;
-  const target = (name: string): SshTarget => {
-    const r = record();
-    return { address: r.hosts.find((h) => h.name === name)!.address, clientKey: r.paths.clientKey, knownHosts: r.paths.knownHosts };
-  };
-  const on = async (host: string, command: string): Promise<string> => {
-    const result = await sshRun(target(host), command, 30_000);
-    if (result.code !== 0) throw new Error(`${host}: ${command}: exit ${result.code}: ${result.stdout}${result.stderr}`);
-    return result.stdout.trim();
-  };
+  const { target, on } = labHosts(() => stateDir, 30_000);
   const kubeconfig = () => join(stateDir, 'kubeconfig');
   const api = () => loadKubeConfig({ kubeconfigPath: kubeconfig() });
   const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', kubeconfig(), ...args], { timeout: 30_000 });

@@ -8,15 +8,13 @@
  */
 import { expect } from 'chai';
 import semver from 'semver';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { labDown } from '../../src/lab/ops.js';
-import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
-import { readLabRecord, type LabRecord } from '../../src/lab/state.js';
 import { loadKubeConfig } from '../../src/kube/client.js';
+import { labHosts, runTsx, type NodeRun } from './helpers/lab-hosts.js';
 
 // mocha runs from the repository root (.mocharc.json); the CLI is started from there.
 const REPO = resolve('.');
@@ -33,20 +31,7 @@ interface Sample {
   apiservers: Record<string, string>;
 }
 
-interface PlayRun {
-  code: number | null;
-  output: string;
-}
-
-function runNode(args: string[]): Promise<PlayRun> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => done({ code, output }));
-  });
-}
+const runNode = (args: string[]): Promise<NodeRun> => runTsx(args);
 
 const minorOf = (v: string): number => Number(/^v?1\.(\d+)\./.exec(v)?.[1] ?? NaN);
 const plain = (v: string): string => v.replace(/^v/, '');
@@ -55,16 +40,7 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
   this.timeout(300000);
   let stateDir = '';
 
-  const record = (): LabRecord => readLabRecord(join(stateDir, 'lab.json'))!;
-  const target = (name: string): SshTarget => {
-    const r = record();
-    return { address: r.hosts.find((h) => h.name === name)!.address, clientKey: r.paths.clientKey, knownHosts: r.paths.knownHosts };
-  };
-  const on = async (host: string, command: string): Promise<string> => {
-    const result = await sshRun(target(host), command, 60000);
-    if (result.code !== 0) throw new Error(`${host}: ${command}: exit ${result.code}: ${result.stdout}${result.stderr}`);
-    return result.stdout.trim();
-  };
+  const { target, on } = labHosts(() => stateDir, 60000);
   const api = () => loadKubeConfig({ kubeconfigPath: join(stateDir, 'kubeconfig') });
   const play = (version: string, extra: string[] = []) =>
     runNode(['src/cli/main.ts', 'play', 'playbooks/upgrade-cluster.yaml', '-i', join(stateDir, 'inventory.yaml'), '--kubeconfig', join(stateDir, 'kubeconfig'),
@@ -92,11 +68,11 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
   }
 
   /** Runs the play while sampling the cluster every 100 ms. */
-  function playWatched(version: string, extra: string[] = []): Promise<{ run: PlayRun; samples: Sample[] }> {
+  function playWatched(version: string, extra: string[] = []): Promise<{ run: NodeRun; samples: Sample[] }> {
     return watched(() => play(version, extra));
   }
 
-  async function watched(start: () => Promise<PlayRun>): Promise<{ run: PlayRun; samples: Sample[] }> {
+  async function watched(start: () => Promise<NodeRun>): Promise<{ run: NodeRun; samples: Sample[] }> {
     const samples: Sample[] = [await sample()];
     let running = true;
     const sampler = (async () => {

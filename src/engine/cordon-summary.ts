@@ -14,6 +14,8 @@ export class CordonTracker {
     if (!data || typeof data['node'] !== 'string' || result.status === 'skipped') return;
     const node = data['node'];
     this.touched.add(node);
+    // --check: kube_cordon/kube_drain only said what they would do; the node was never cordoned.
+    if (data['simulated'] === true) return;
     if (data['left_cordoned'] === false) {
       this.left.delete(node);
       return;

@@ -178,6 +178,17 @@ describe('upgrade playbooks on a lab cluster (2 control planes, 2 workers, 1.28.
     expect(changed).to.deep.equal(['', '', '', '']);
   });
 
+  it('upgrade --check: walks every stage (backup, control planes, workers) and changes nothing', async () => {
+    const { run, samples } = await watched(() => upgradeCli('upgrade', '1.29.4', ['--yes', '--check']));
+    expect(run.code, run.output).to.equal(0);
+    expect(run.output).to.include('would install kubeadm 1.29.4-1.1 from the v1.29 repository');
+    expect(run.output).to.include('TASK [drain the node]');
+    expect(run.output).to.not.match(/failed=[1-9]/);
+    expect(run.output).to.not.include('NODES LEFT CORDONED');
+    expect(samples.every((s) => s.cordoned.length === 0), 'nothing cordoned under --check').to.equal(true);
+    await expectUntouched();
+  });
+
   it('upgrades the whole cluster in kubeadm order, within the skew policy, one node out at a time', async () => {
     const { run, samples } = await watched(() => upgradeCli('upgrade', '1.29.4', ['--yes', '--drain-timeout', '120']));
     expect(run.code, run.output.slice(-3000)).to.equal(0);

@@ -28,7 +28,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
         : record.cordoned_by_drydock
         ? `node ${node.name} already cordoned (by drydock, earlier in this run)`
         : `node ${node.name} already cordoned (before this run; kube_uncordon will leave it cordoned)`;
-    return { changed: !wasAlreadyCordoned, msg, node: node.name, ...record, facts: cordonFacts(ctx, node.name, record) };
+    return { changed: !wasAlreadyCordoned, msg, node: node.name, ...(ctx.check ? { simulated: true } : {}), ...record, facts: cordonFacts(ctx, node.name, record) };
   } catch (err) {
     return apiFailure(err, node);
   }

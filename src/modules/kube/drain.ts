@@ -165,6 +165,7 @@ async function checkDrain(ctx: ModuleContext, port: KubePort, node: TargetNode, 
     const record = recordAfterCordon(ctx, node.name, { wasAlreadyCordoned, ...(by !== undefined ? { cordonedBy: by } : {}) });
     const base = {
       node: node.name,
+      simulated: true,
       would_evict: plan.toEvict.map(podRef),
       skipped_pods: plan.skipped.map((s) => ({ pod: podRef(s.pod), reason: s.reason })),
       warnings: plan.warnings,

@@ -35,6 +35,12 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const node = targetNode(ctx);
   const timeoutSeconds = Math.max(0, optInt(ctx.args, 'timeout') ?? 300);
   const expectKubeletVersion = optString(ctx.args, 'kubelet_version') || undefined;
+  if (ctx.check) {
+    // Nothing was restarted or rebooted under --check: waiting for a version the node cannot reach would only
+    // run into the timeout.
+    const what = expectKubeletVersion ? ` at kubelet ${expectKubeletVersion}` : '';
+    return { changed: false, skipped: true, skipped_reason: `check mode: would wait until node ${node.name} is Ready${what}`, node: node.name };
+  }
   const port = await kubePort(ctx, 'kube_wait_ready');
   const started = ctx.clock.now();
   try {

@@ -25,4 +25,11 @@ describe('engine/cordon-summary', () => {
     tracker.observe(result('changed', { node: 'w1', left_cordoned: false }));
     expect(tracker.summary()).to.equal('');
   });
+
+  it('a --check run cordoned nothing: simulated cordons and drains are not listed', () => {
+    const tracker = new CordonTracker();
+    tracker.observe(result('changed', { node: 'w1', simulated: true, cordoned_by_drydock: true, was_cordoned: false }, 'would cordon and drain node w1'));
+    expect(tracker.summary()).to.equal('');
+    expect([...tracker.nodesTouched()]).to.deep.equal(['w1']);
+  });
 });

@@ -51,6 +51,14 @@ describe('modules/kube: kube_wait_ready', () => {
     expect(clock.elapsed()).to.equal(30_000);
   });
 
+  it('under --check it does not wait for a version nothing was restarted into', async () => {
+    const { clock, h } = cluster();
+    const result = await h.run('kube_wait_ready', { kubelet_version: '1.30.2', timeout: 300 }, { check: true });
+    expect(result).to.include({ changed: false, skipped: true, node: 'w1' });
+    expect(result['skipped_reason']).to.equal('check mode: would wait until node w1 is Ready at kubelet 1.30.2');
+    expect(clock.elapsed()).to.equal(0);
+  });
+
   it('with pods_ready, also waits for the pods on the node', async () => {
     const { port, h } = cluster();
     port.pods.push(pod('cni', { node: 'w1', ready: false }));

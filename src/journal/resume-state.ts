@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { HostStatus, RunEvent } from '../events/events.js';
 import { defaultStateDir, runsDir, type JournalEnd, type JournalHeader, type JournalLine } from './journal.js';
-import { listRuns } from './runs.js';
+import { listRuns, processAlive } from './runs.js';
 
 /** Statuses of a task that is done: the resumed run replays these instead of running the task. */
 export const COMPLETED_STATUSES: ReadonlySet<HostStatus> = new Set(['ok', 'changed', 'skipped', 'ignored', 'rescued']);
@@ -210,14 +210,6 @@ export interface LoadResumeOptions {
 
 const RUN_ID = /^[A-Za-z0-9][\w.-]*$/;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Reads the run's journal and, following `resumes`, the journals of the runs before it. Refuses (UsageError)

@@ -52,7 +52,8 @@ export function outcomeOf(end: Pick<JournalEnd, 'exitCode' | 'interrupted'>): Ru
   return 'failed';
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (a run's controller still going). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -13,6 +13,11 @@ export interface BootSpec {
   paths: HostPaths;
   netnsPath: string;
   cgroup: string;
+  /**
+   * The lab's image store (the build cache of the real Kubernetes programs), bound read-only at
+   * /var/lib/drydock-images: what a container runtime's image store is to a real node.
+   */
+  imagesDir?: string;
 }
 
 export function shellQuote(word: string): string {
@@ -63,6 +68,10 @@ export function bootScript(spec: BootSpec): string {
     `mount --bind /dev/null ${r}/dev/console`,
     `mount -t tmpfs -o mode=755,nosuid,nodev tmpfs ${r}/run`,
     `mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs ${r}/tmp`,
+    ...(spec.imagesDir
+      ? [`mkdir -p ${r}/var/lib/drydock-images`, `mount --bind ${q(spec.imagesDir)} ${r}/var/lib/drydock-images`,
+        `mount -o remount,bind,ro ${r}/var/lib/drydock-images`]
+      : []),
     `hostname ${q(spec.hostname)}`,
     `cd ${r}`,
     'mkdir -p .drydock-oldroot',

@@ -45,6 +45,8 @@ export function bootScript(spec: BootSpec): string {
     `mount --bind ${r}/proc/sys ${r}/proc/sys`,
     `mount -o remount,bind,ro ${r}/proc/sys`,
     `mount --bind ${r}/proc/sys/net ${r}/proc/sys/net`,
+    // A bind inside a read-only bind starts read-only: the network namespace's knobs are the host's own.
+    `mount -o remount,bind,rw ${r}/proc/sys/net`,
     // Kernels built without magic SysRq have no such file.
     `if [ -e ${r}/proc/sysrq-trigger ]; then mount --bind ${r}/proc/sysrq-trigger ${r}/proc/sysrq-trigger; ` +
       `mount -o remount,bind,ro ${r}/proc/sysrq-trigger; fi`,

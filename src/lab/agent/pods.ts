@@ -110,7 +110,9 @@ export async function playPods(api: Api, node: { name: string; podCIDR?: string;
     const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
     try {
       if (action.kind === 'run') {
-        const ip = pod.spec.hostNetwork ? node.address : pod.status?.podIP ?? nextPodIp(node.podCIDR, used) ?? node.address;
+        // Like a kubelet whose network plugin has no pod range yet: pod-network pods wait for the node's podCIDR.
+        const ip = pod.spec.hostNetwork ? node.address : pod.status?.podIP ?? nextPodIp(node.podCIDR, used);
+        if (!ip) continue;
         used.add(ip);
         await api.patch(`${path}/status`, { status: runningStatus(pod, ip, node.address, action.ready, now) });
       } else if (action.kind === 'ready') {

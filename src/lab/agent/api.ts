@@ -89,7 +89,7 @@ export class Api {
           timeout: options.timeoutMs ?? 10000,
           headers: {
             Accept: 'application/json',
-            ...(body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json' }),
+            ...(body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }),
             ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}),
             'User-Agent': 'kubelet (drydock-lab node agent)',
           },
@@ -135,6 +135,19 @@ export class Api {
 
   delete<T = unknown>(path: string, body?: unknown): Promise<T> {
     return this.call<T>('DELETE', path, { body });
+  }
+}
+
+/**
+ * Removes a pod bound to a node at once, as the kubelet does once its containers are gone: DELETE with
+ * grace 0. On a pod already being deleted the first call only shortens the grace period to 0 (the API
+ * answers with the pod); a second call then removes it.
+ */
+export async function removePod(api: Api, path: string, uid: string): Promise<void> {
+  const options = { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const answer = await api.delete<{ kind?: string }>(path, options);
+    if (answer.kind !== 'Pod') return;
   }
 }
 

@@ -7,7 +7,7 @@
  * with grace 0, as the kubelet does once its containers are gone. `lab.drydock.io/ready: "false"` keeps a
  * pod not Ready, for budgets that count unhealthy pods.
  */
-import { Api, isStatus } from './api.js';
+import { Api, isStatus, removePod } from './api.js';
 
 export const READY_ANNOTATION = 'lab.drydock.io/ready';
 export const RUN_SECONDS_ANNOTATION = 'lab.drydock.io/run-seconds';
@@ -120,7 +120,7 @@ export async function playPods(api: Api, node: { name: string; podCIDR?: string;
       } else if (action.kind === 'succeed') {
         await api.patch(`${path}/status`, { status: succeededStatus(pod, now) });
       } else if (action.kind === 'remove') {
-        await api.delete(path, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        await removePod(api, path, pod.metadata.uid);
         log(`pod ${pod.metadata.namespace}/${pod.metadata.name} terminated`);
       }
     } catch (err) {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../../util/yaml.js';
-import { Api, isStatus } from './api.js';
+import { Api, isStatus, removePod } from './api.js';
 import { probe, type Probe } from './probes.js';
 import { imageBinary, listUnits, restartUnit, startUnit, stopUnit, unitName, type UnitState } from './runtime.js';
 
@@ -144,7 +144,7 @@ export class StaticPods {
     for (const [name, pod] of existing) {
       const m = wanted.get(name);
       if (m && pod.metadata.annotations?.['kubernetes.io/config.mirror'] === m.hash && !pod.metadata.deletionTimestamp) continue;
-      await api.delete(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${name}`, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
+      await removePod(api, `/api/v1/namespaces/${pod.metadata.namespace}/pods/${name}`, pod.metadata.uid)
         .catch((err) => { if (!isStatus(err, 404)) throw err; });
       existing.delete(name);
     }

@@ -22,11 +22,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeKubeconfig } from '../../src/lab/apiserver/index.js';
 import { parse } from '../../src/util/yaml.js';
-import { Rest, waitFor, type Credentials } from '../contract/rest.js';
+import { Rest, type Credentials } from '../contract/rest.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const REAL_KUBE_VERSION = '1.36.3';
 export const REAL_ETCD_VERSION = '3.6.16';
+/** TEST-NET-2 (RFC 5737): never routed, so never mistaken for a real endpoint. */
+const ADVERTISED = '198.51.100.1';
 
 export interface RealApiServer extends Credentials {
   version: string;
@@ -131,12 +133,13 @@ class Process {
 
 /** Waits for `check`, failing at once (with the log's tail) when the process died meanwhile. */
 async function ready(proc: Process, what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  await waitFor(what, timeoutMs, async () => {
-    if (!proc.running) throw new Error(`${proc.name} exited during start-up:\n${proc.tail()}`);
-    return check();
-  }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${proc.name} log (${proc.logFile}):\n${proc.tail()}`);
-  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!proc.running) throw new Error(`${proc.name} exited during start-up; its log (${proc.logFile}) ends:\n${proc.tail()}`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${proc.name}'s log (${proc.logFile}) ends:\n${proc.tail()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export async function startRealApiServer(options: { version?: string; etcdVersion?: string } = {}): Promise<RealApiServer> {
@@ -157,10 +160,13 @@ export async function startRealApiServer(options: { version?: string; etcdVersio
     const [etcdClient, etcdPeer, apiPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const pki = join(dir, 'pki');
     const kubeadm = join(bin.kube, 'kubeadm');
-    const common = ['--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(apiPort)];
-    await run(kubeadm, ['init', 'phase', 'certs', 'all', '--cert-dir', pki, '--apiserver-advertise-address', '127.0.0.1', '--kubernetes-version', `v${version}`], join(dir, 'kubeadm-certs.log'));
+    // kubeadm will not advertise a loopback address (it then looks for a host interface, and may find none),
+    // so it advertises a documentation address nobody dials; the certificate also names 127.0.0.1, the
+    // only address anything here listens on or connects to.
+    const common = ['--apiserver-advertise-address', ADVERTISED, '--kubernetes-version', `v${version}`];
+    await run(kubeadm, ['init', 'phase', 'certs', 'all', '--cert-dir', pki, '--apiserver-cert-extra-sans', '127.0.0.1,localhost', ...common], join(dir, 'kubeadm-certs.log'));
     // super-admin.conf: O=system:masters, which needs no RBAC binding (admin.conf's group needs kubeadm's).
-    await run(kubeadm, ['init', 'phase', 'kubeconfig', 'super-admin', '--cert-dir', pki, '--kubeconfig-dir', dir, ...common, '--kubernetes-version', `v${version}`], join(dir, 'kubeadm-kubeconfig.log'));
+    await run(kubeadm, ['init', 'phase', 'kubeconfig', 'super-admin', '--cert-dir', pki, '--kubeconfig-dir', dir, '--apiserver-bind-port', String(apiPort), ...common], join(dir, 'kubeadm-kubeconfig.log'));
     const superAdmin = join(dir, 'super-admin.conf');
     const user = (parse(readFileSync(superAdmin, 'utf8')) as any).users[0].user;
     const creds: Credentials = {
@@ -202,7 +208,7 @@ export async function startRealApiServer(options: { version?: string; etcdVersio
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfigPath, creds.server, creds.caPem, { clientCertPem: creds.clientCertPem, clientKeyPem: creds.clientKeyPem });
     const kcm = new Process('kube-controller-manager', join(bin.kube, 'kube-controller-manager'), [
-      `--kubeconfig=${superAdmin}`, `--authentication-kubeconfig=${superAdmin}`, `--authorization-kubeconfig=${superAdmin}`,
+      `--kubeconfig=${kubeconfigPath}`, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
       '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`, '--leader-elect=false',
       '--controllers=*,-node-lifecycle-controller,-taint-eviction-controller',
       `--root-ca-file=${pki}/ca.crt`, `--service-account-private-key-file=${pki}/sa.key`,

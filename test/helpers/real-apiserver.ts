@@ -59,9 +59,17 @@ async function ensureBinaries(version: string, etcdVersion: string): Promise<Bin
   if (binariesPresent(b)) return b;
   process.stderr.write(`real-apiserver: Kubernetes v${version} / etcd v${etcdVersion} missing in ${cacheRoot()}; running scripts/build-kube.sh\n`);
   const args = [join(REPO, 'scripts/build-kube.sh'), '--kube', version, '--etcd', etcdVersion];
-  const child = spawn('bash', args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn('bash', args, { cwd: REPO, stdio: ['ignore', 'inherit', 'pipe'] });
+  let said = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    said = (said + d.toString()).slice(-2000);
+  });
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new Error(`the real Kubernetes programs are missing and scripts/build-kube.sh failed (exit ${code}); see its output above`);
+  if (code !== 0) {
+    const last = said.trim().split('\n').at(-1) ?? '';
+    throw new Error(`the real Kubernetes programs are missing in ${cacheRoot()} and scripts/build-kube.sh failed (exit ${code}): ${last}`);
+  }
   if (!binariesPresent(b)) throw new Error(`scripts/build-kube.sh succeeded but ${b.kube} or ${b.etcd} is still incomplete`);
   return b;
 }

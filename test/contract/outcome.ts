@@ -8,6 +8,8 @@ import { openClusterAccess } from '../../src/kube/access.js';
 import { drainNode, type DrainOptions } from '../../src/kube/drain.js';
 import { DrainError } from '../../src/kube/errors.js';
 import type { EvictionResult, KubePort } from '../../src/kube/port.js';
+import { Kubectl } from '../integration/apiserver/kubectl-harness.js';
+import { realKubectlPath } from '../helpers/real-apiserver.js';
 import { waitFor } from './rest.js';
 import type { World } from './clusters.js';
 
@@ -87,6 +89,21 @@ export async function drain(world: World, options: Partial<DrainOptions>, detail
     if (!(err instanceof DrainError)) throw err;
     const pending = err.pending.map((p) => `${id(p.pod)} ${p.state}`);
     return { result: err.failure, evicted: [], pending: ordered(pending), refusals: [...refusals].sort() };
+  }
+}
+
+/**
+ * The real kubectl's drain of the scenario's node (the same binary against both backends): its exit code
+ * and whether it gave up before its own --timeout (a refusal it does not retry), never its wording.
+ */
+export async function kubectlDrain(world: World, flags: string[], timeoutSeconds: number): Promise<{ exit: number; gaveUpEarly: boolean }> {
+  const kubectl = new Kubectl(realKubectlPath(), world.cluster.kubeconfigPath);
+  try {
+    const started = Date.now();
+    const result = await kubectl.run(['drain', world.node, '--ignore-daemonsets', '--delete-emptydir-data', ...flags, `--timeout=${timeoutSeconds}s`], (timeoutSeconds + 30) * 1000);
+    return { exit: result.code, gaveUpEarly: Date.now() - started < timeoutSeconds * 1000 };
+  } finally {
+    kubectl.dispose();
   }
 }
 

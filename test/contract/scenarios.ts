@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { SHUTDOWN_SECONDS_ANNOTATION } from '../../src/lab/apiserver/index.js';
 import { waitFor } from './rest.js';
-import { drain, probeEvictions, readBack, uids, type ReadBack } from './outcome.js';
+import { drain, kubectlDrain, probeEvictions, readBack, uids, type ReadBack } from './outcome.js';
 import type { World } from './clusters.js';
 
 export interface Scenario {
@@ -97,12 +97,14 @@ export const SCENARIOS: Scenario[] = [
       const originals = await uids(w);
       const probe = await probeEvictions(w);
       const drained = await drain(w, { force: true, timeoutMs: 10_000 });
-      return { probe, drained, after: await readBack(w, originals) };
+      const kubectl = await kubectlDrain(w, ['--force'], 10);
+      return { probe, drained, kubectl, after: await readBack(w, originals) };
     },
     facts(o) {
       expect(o.probe.db).to.include({ code: 500, message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' });
       expect(o.drained).to.include({ result: 'eviction-failed' });
       expect(o.drained.pending).to.deep.equal(['db failed']);
+      expect(o.kubectl).to.deep.equal({ exit: 1, gaveUpEarly: true });
     },
   },
   {
@@ -182,6 +184,29 @@ export const SCENARIOS: Scenario[] = [
     facts(o) {
       expect(o.evicting.refusals).to.deep.equal(['solo: 429 blocked — The disruption budget solo-pdb needs 1 healthy pods and has 1 currently']);
       expect(o.deleting).to.deep.equal({ result: 'ok', evicted: ['solo'], pending: [], refusals: [] });
+      expect(o.after.pods).to.deep.equal([]);
+    },
+  },
+  {
+    title: 'the real kubectl drain: eviction held by the budget until --timeout; --disable-eviction deletes the pod',
+    key: 'kdel',
+    async run(w) {
+      await w.init();
+      await w.barePod('solo', { app: 'solo' });
+      await w.running(1);
+      await w.pdb('solo-pdb', { app: 'solo' }, { minAvailable: 1 });
+      await w.pdbStatus('solo-pdb', (s) => s.currentHealthy === 1);
+      const originals = await uids(w);
+      const evicting = await kubectlDrain(w, ['--force'], 2);
+      const held = await readBack(w, originals);
+      // kubectl 1.30+ sends this DELETE's DeleteOptions as protobuf.
+      const deleting = await kubectlDrain(w, ['--force', '--disable-eviction'], 20);
+      return { evicting, held, deleting, after: await readBack(w, originals) };
+    },
+    facts(o) {
+      expect(o.evicting).to.deep.equal({ exit: 1, gaveUpEarly: false });
+      expect(o.held.pods).to.have.length(1);
+      expect(o.deleting).to.deep.equal({ exit: 0, gaveUpEarly: true });
       expect(o.after.pods).to.deep.equal([]);
     },
   },

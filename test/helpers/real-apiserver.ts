@@ -48,8 +48,13 @@ function cacheRoot(): string {
   return process.env.DRYDOCK_KUBE_CACHE ?? '/var/cache/drydock';
 }
 
+/** The real kubectl of that version in the cache (startRealApiServer builds it with the rest). */
+export function realKubectlPath(version = REAL_KUBE_VERSION): string {
+  return join(cacheRoot(), 'kube', `v${version}`, 'kubectl');
+}
+
 function binariesPresent(b: Binaries): boolean {
-  const kube = ['kube-apiserver', 'kube-controller-manager', 'kubeadm'].every((p) => existsSync(join(b.kube, p)));
+  const kube = ['kube-apiserver', 'kube-controller-manager', 'kubeadm', 'kubectl'].every((p) => existsSync(join(b.kube, p)));
   return kube && existsSync(join(b.kube, '.complete')) && existsSync(join(b.etcd, 'etcd'));
 }
 

@@ -42,10 +42,11 @@ export async function startRealCluster(): Promise<Cluster & { real: RealApiServe
   };
 }
 
-const READY_CONDITIONS = (ready: boolean) =>
+/** A running pod's conditions; not Ready means its containers are not ready either. */
+const podConditions = (ready: boolean) =>
   ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
     type,
-    status: type === 'Ready' || type === 'ContainersReady' ? String(ready === true ? 'True' : 'False') : 'True',
+    status: !ready && (type === 'Ready' || type === 'ContainersReady') ? 'False' : 'True',
   }));
 
 /** Scenario building blocks, the same REST calls on either backend. */
@@ -116,7 +117,7 @@ export class World {
   }
 
   async setReady(pod: string, ready: boolean): Promise<void> {
-    await this.rest.patch(this.ns(`pods/${pod}/status`), { status: { phase: 'Running', conditions: READY_CONDITIONS(ready) } });
+    await this.rest.patch(this.ns(`pods/${pod}/status`), { status: { phase: 'Running', conditions: podConditions(ready) } });
   }
 
   /** Waits until the disruption controller has processed the budget's current generation and `check` holds. */

@@ -6,9 +6,8 @@
 # <cache> is $DRYDOCK_KUBE_CACHE (default /var/cache/drydock). Go's own module and build caches are
 # used as configured on the machine (GOMODCACHE, GOCACHE), so a rebuild after a lost output is minutes.
 #
-#   build-kube.sh                 every version the lab uses (versions below)
-#   build-kube.sh --kube 1.36.3   one Kubernetes version;  --etcd 3.6.16  one etcd version
-#   build-kube.sh --print-dir     print the cache root and exit
+#   build-kube.sh --kube 1.36.3 [--kube 1.37.2 …] [--etcd 3.6.16 …]
+# The lab (src/lab/kube/binaries.ts) passes the versions it runs (src/lab/kube/versions.ts).
 #
 # k8s.io/kubernetes requires its staging modules (k8s.io/api, …) at v0.0.0 with local replaces that a
 # consumer does not inherit, so `go install k8s.io/kubernetes/cmd/...@v1.36.3` fails. A wrapper module per
@@ -16,22 +15,19 @@
 # hack/lib/version.sh: without them /version says v0.0.0-master and kubeadm refuses to work.
 set -euo pipefail
 
-KUBE_VERSIONS=(1.36.3 1.37.2)
-ETCD_VERSIONS=(3.6.16)
 KUBE_PROGRAMS=(kube-apiserver kube-controller-manager kube-scheduler kubeadm kubectl)
 CACHE=${DRYDOCK_KUBE_CACHE:-/var/cache/drydock}
 
-only_kube=(); only_etcd=()
+KUBE_VERSIONS=(); ETCD_VERSIONS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --kube) only_kube+=("$2"); shift 2 ;;
-    --etcd) only_etcd+=("$2"); shift 2 ;;
-    --print-dir) echo "$CACHE"; exit 0 ;;
+    --kube) KUBE_VERSIONS+=("$2"); shift 2 ;;
+    --etcd) ETCD_VERSIONS+=("$2"); shift 2 ;;
     *) echo "build-kube: unknown option $1" >&2; exit 2 ;;
   esac
 done
-if [[ ${#only_kube[@]} -gt 0 || ${#only_etcd[@]} -gt 0 ]]; then
-  KUBE_VERSIONS=("${only_kube[@]}"); ETCD_VERSIONS=("${only_etcd[@]}")
+if [[ ${#KUBE_VERSIONS[@]} -eq 0 && ${#ETCD_VERSIONS[@]} -eq 0 ]]; then
+  echo "usage: build-kube.sh --kube X.Y.Z [--kube …] [--etcd A.B.C …]" >&2; exit 2
 fi
 
 command -v go >/dev/null || { echo "build-kube: no 'go' on PATH; the lab's Kubernetes is built from the Go module proxy" >&2; exit 1; }
@@ -133,5 +129,5 @@ build_etcd() {
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.build-kube.lock"
 flock 9
-for v in "${ETCD_VERSIONS[@]}"; do build_etcd "$v"; done
-for v in "${KUBE_VERSIONS[@]}"; do build_kube "$v"; done
+for v in "${ETCD_VERSIONS[@]+"${ETCD_VERSIONS[@]}"}"; do build_etcd "$v"; done
+for v in "${KUBE_VERSIONS[@]+"${KUBE_VERSIONS[@]}"}"; do build_kube "$v"; done

@@ -13,6 +13,11 @@ export interface BootSpec {
   paths: HostPaths;
   netnsPath: string;
   cgroup: string;
+  /**
+   * The lab's image store (the build cache of the real Kubernetes programs), bound read-only at
+   * /var/lib/drydock-images: what a container runtime's image store is to a real node.
+   */
+  imagesDir?: string;
 }
 
 export function shellQuote(word: string): string {
@@ -40,6 +45,8 @@ export function bootScript(spec: BootSpec): string {
     `mount --bind ${r}/proc/sys ${r}/proc/sys`,
     `mount -o remount,bind,ro ${r}/proc/sys`,
     `mount --bind ${r}/proc/sys/net ${r}/proc/sys/net`,
+    // A bind inside a read-only bind starts read-only: the network namespace's knobs are the host's own.
+    `mount -o remount,bind,rw ${r}/proc/sys/net`,
     // Kernels built without magic SysRq have no such file.
     `if [ -e ${r}/proc/sysrq-trigger ]; then mount --bind ${r}/proc/sysrq-trigger ${r}/proc/sysrq-trigger; ` +
       `mount -o remount,bind,ro ${r}/proc/sysrq-trigger; fi`,
@@ -63,6 +70,10 @@ export function bootScript(spec: BootSpec): string {
     `mount --bind /dev/null ${r}/dev/console`,
     `mount -t tmpfs -o mode=755,nosuid,nodev tmpfs ${r}/run`,
     `mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs ${r}/tmp`,
+    ...(spec.imagesDir
+      ? [`mkdir -p ${r}/var/lib/drydock-images`, `mount --bind ${q(spec.imagesDir)} ${r}/var/lib/drydock-images`,
+        `mount -o remount,bind,ro ${r}/var/lib/drydock-images`]
+      : []),
     `hostname ${q(spec.hostname)}`,
     `cd ${r}`,
     'mkdir -p .drydock-oldroot',

@@ -42,8 +42,8 @@ export function registerLabHostCommands(lab: Command): void {
   lab
     .command('up')
     .description('boot the lab: Debian hosts in namespaces, each with systemd and sshd')
-    .option('--control-planes <n>', 'control-plane hosts cp1..cpN (default 3)', count)
-    .option('--workers <n>', 'worker hosts worker1..workerN (default 3)', count)
+    .option('--control-planes <n>', 'control-plane hosts cp1..cpN (default 1)', count)
+    .option('--workers <n>', 'worker hosts worker1..workerN (default 2)', count)
     .option(...stateDirOption)
     .option('--cache-dir <dir>', `where the Debian root is built once (default ${DEFAULT_CACHE_DIR})`)
     .option('--mirror <url>', "Debian mirror for the first build (default: from this machine's apt sources)")

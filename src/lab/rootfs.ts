@@ -18,6 +18,8 @@ export const ROOTFS_PACKAGES = [
   'systemd-sysv',
   // The Kubernetes stand-ins (kubelet, kubeadm) talk HTTPS to the API simulator and read JSON.
   'curl', 'jq',
+  // The lab's node agent (the kubelet of a real release) is a bundled Node.js program.
+  'nodejs',
 ];
 /** Bump when the image customisation below changes, so existing caches are rebuilt. */
 const RECIPE_VERSION = 1;

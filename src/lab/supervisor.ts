@@ -96,6 +96,7 @@ export class LabSupervisor {
       paths: host.paths,
       netnsPath: `/run/netns/${host.netns}`,
       cgroup: host.cgroup,
+      imagesDir: this.record.kube?.imagesDir,
     });
     const child = spawnWatched(command, args, host.paths.bootLog, systemEnv());
     let exited = false;

@@ -25,7 +25,8 @@ import { readLabRecord, writeLabRecord, type HostRecord, type LabRecord } from '
 import { bridgeAddress, chooseSubnet, hostAddress, overlaps, parseCidr } from './subnet.js';
 import { processExists, spawnDetached } from './sys.js';
 import { isSupervisorProcess, teardownLab } from './teardown.js';
-import { prepareKube, startKubeServices } from './kube/index.js';
+import { ensureCluster, prepareKube, startKubeServices } from './kube/index.js';
+import { releaseInfo } from './kube/versions.js';
 
 export interface UpOptions {
   stateDir?: string;
@@ -71,8 +72,8 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
   }
   const existingCps = existing?.hosts.filter((h) => h.role === 'control_plane').length;
   const existingWorkers = existing?.hosts.filter((h) => h.role === 'worker').length;
-  const controlPlanes = options.controlPlanes ?? existingCps ?? 3;
-  const workers = options.workers ?? existingWorkers ?? 3;
+  const controlPlanes = options.controlPlanes ?? existingCps ?? 1;
+  const workers = options.workers ?? existingWorkers ?? 2;
   checkCount('--control-planes', controlPlanes);
   checkCount('--workers', workers);
   if (controlPlanes + workers === 0) throw new UsageError('a lab needs at least one host');
@@ -159,6 +160,10 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
     await collectKnownHosts(record, deadline);
     const ready = await Promise.all(hosts.map((h) => watchSupervisor(supervisorPid, paths.supervisorLog, () => waitForHostReady(record, h, deadline))));
     await writeFile(paths.inventory, renderInventory(hosts, paths));
+    if (releaseInfo(kube.version).real) {
+      const cluster = await ensureCluster(record, kube, options.out);
+      if (cluster.initialized || cluster.joined.length) options.out(`cluster made by kubeadm in ${cluster.seconds.toFixed(1)}s`);
+    }
     if (!(await hostsReachEachOther(record))) {
       options.out(
         `warning: ${hosts[0]!.name} cannot reach ${hosts[1]!.name} across the lab bridge; if br_netfilter is loaded ` +

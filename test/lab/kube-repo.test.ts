@@ -115,8 +115,7 @@ describe('lab kubernetes: the apt repository the lab serves', function () {
 
   before(async function () {
     if (!(await findProgram('dpkg-deb')) || !(await findProgram('dpkg-scanpackages'))) {
-      console.log('      skipping: dpkg-deb and dpkg-scanpackages are needed (a Debian-family controller)');
-      this.skip();
+      throw new Error('these tests cannot run here: dpkg-deb and dpkg-scanpackages are needed (a Debian-family controller)');
     }
     cacheDir = mkdtempSync(join(tmpdir(), 'drydock-kube-repo-'));
   });

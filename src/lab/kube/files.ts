@@ -212,7 +212,7 @@ export const BOOTSTRAPPED_MARKER = '/var/lib/drydock/kube-bootstrapped';
 /** First boot: install and hold the starting release from the lab's repository, start the kubelet, seed etcd. */
 export function bootstrapScript(release: KubeRelease, role: 'control_plane' | 'worker'): string {
   const packages = ['kubelet', 'kubeadm', 'kubectl'].map((p) => `${p}=${release.debVersion}`).join(' ');
-  const etcdSeed = role === 'control_plane'
+  const etcdSeed = role === 'control_plane' && !release.real
     ? `
 # Cluster data in etcd, under the keys a kube-apiserver writes, so backups have something to hold.
 etcdctl() { ETCDCTL_API=3 command etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \\

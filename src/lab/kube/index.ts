@@ -13,6 +13,7 @@ import { shareClusterCa } from './provision.js';
 import { parseKubeVersion, releaseInfo } from './versions.js';
 
 export { startKubeServices } from './services.js';
+export { ensureCluster } from './cluster.js';
 export type { KubeLabSettings } from './settings.js';
 
 export interface PrepareKubeOptions {
@@ -41,6 +42,8 @@ export async function prepareKube(options: PrepareKubeOptions): Promise<KubeLabS
     version: options.version, certDays: options.certDays, previous: options.previous,
   });
   await mkdir(dirname(settings.seedFile), { recursive: true, mode: 0o700 });
+  // A real cluster's PKI and seed are kubeadm's and cluster.ts's; the stand-ins' simulator needs them here.
+  if (releaseInfo(settings.version).real) return settings;
   if (!existsSync(settings.seedFile)) await writeFile(settings.seedFile, labSeed(releaseInfo(settings.version).tag));
   await shareClusterCa(settings);
   return settings;

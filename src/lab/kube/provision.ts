@@ -14,7 +14,7 @@ import {
   aptSourceLine, bootstrapScript, etcdEnvironment, kubeconfigFile, kubeletConfig, staticPodManifests,
 } from './files.js';
 import { CA_FILES, certPlan, ensureClusterCas, issueCertificate } from './pki.js';
-import { releaseInfo } from './versions.js';
+import { releaseInfo, type KubeRelease } from './versions.js';
 import type { KubeLabSettings } from './settings.js';
 
 const PROVISIONED_MARKER = 'var/lib/drydock/kube-provisioned';
@@ -48,6 +48,7 @@ registerProvisioner({
     if (existsSync(join(ctx.upperDir, PROVISIONED_MARKER))) return;
     const kube = settingsOf(ctx);
     const release = releaseInfo(kube.version);
+    if (release.real) return await prepareKubeadmNode(ctx, release);
     const controlPlanes = ctx.lab.hosts.filter((h) => h.role === 'control_plane');
     const isControlPlane = ctx.host.role === 'control_plane';
     await ensureClusterCas(kube.pkiDir);
@@ -115,6 +116,36 @@ registerProvisioner({
     await writeUpperFile(ctx, PROVISIONED_MARKER, `${JSON.stringify({ version: kube.version, certDays: kube.certDays, at: new Date().toISOString() })}\n`, 0o644);
   },
 });
+
+/**
+ * A host of a real release gets only what an admin does before `kubeadm init`/`join`: the packages at the
+ * starting release (installed and held at first boot), IP forwarding on, and Debian's own etcd service
+ * masked (etcd runs from kubeadm's static pod). Certificates, kubeconfigs and manifests are kubeadm's.
+ */
+const IP_FORWARD_UNIT_NAME = 'drydock-ip-forward.service';
+const IP_FORWARD_UNIT = `[Unit]
+Description=drydock lab: IP forwarding on, as kubeadm's preflight requires
+Before=kubelet.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/sbin/sysctl -q -w net.ipv4.ip_forward=1
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+async function prepareKubeadmNode(ctx: ProvisionContext, release: KubeRelease): Promise<void> {
+  await placeSymlink(ctx, 'etc/systemd/system/etcd.service', '/dev/null');
+  // systemd-sysctl skips a read-only /proc/sys; the host's own network namespace's knobs are writable.
+  await writeUpperFile(ctx, `etc/systemd/system/${IP_FORWARD_UNIT_NAME}`, IP_FORWARD_UNIT, 0o644);
+  await placeSymlink(ctx, `etc/systemd/system/multi-user.target.wants/${IP_FORWARD_UNIT_NAME}`, `/etc/systemd/system/${IP_FORWARD_UNIT_NAME}`);
+  await writeUpperFile(ctx, BOOTSTRAP_SCRIPT_PATH, bootstrapScript(release, ctx.host.role), 0o755);
+  await writeUpperFile(ctx, `etc/systemd/system/${BOOTSTRAP_UNIT_NAME}`, BOOTSTRAP_UNIT, 0o644);
+  await placeSymlink(ctx, `etc/systemd/system/multi-user.target.wants/${BOOTSTRAP_UNIT_NAME}`, `/etc/systemd/system/${BOOTSTRAP_UNIT_NAME}`);
+  await writeUpperFile(ctx, PROVISIONED_MARKER, `${JSON.stringify({ version: release.version, kubeadm: true, at: new Date().toISOString() })}\n`, 0o644);
+}
 
 async function placeSymlink(ctx: ProvisionContext, rel: string, target: string): Promise<void> {
   const parent = rel.split('/').slice(0, -1).join('/');

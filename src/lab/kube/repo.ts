@@ -6,11 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../errors.js';
 import { run } from '../sys.js';
+import { agentBundle, binariesIdentity, ensureKubeBinaries, kubeBinary, stampAgent } from './binaries.js';
 import { debControl, packagesIndex, parseControl, releaseFile, type IndexedDeb } from './aptindex.js';
 import { RECIPE_FILE, claimRecipeFolder, kubeReposRoot, lockKubeRepos, pruneKubeRepos, recipeFolder } from './repo-cache.js';
 import { KUBE_RELEASES, releasesByMinor, type KubePackage, type KubeRelease } from './versions.js';
@@ -53,7 +54,10 @@ export const KUBEADM_DROPIN_PATH = 'etc/systemd/system/kubelet.service.d/10-kube
 
 interface DebFile {
   path: string;
-  content: string;
+  /** The file's text, or … */
+  content?: string;
+  /** … a file to copy (a real program from the build cache). */
+  source?: string;
   mode: number;
 }
 
@@ -89,7 +93,38 @@ export function renderScript(name: KubePackage, release: KubeRelease, standIns: 
     .replaceAll('@COREDNS_TAG@', release.corednsTag);
 }
 
-export function debRecipes(release: KubeRelease, standIns: StandIns = readStandIns()): DebRecipe[] {
+/** Packages of a real release: the upstream kubeadm and kubectl as built, and the lab's node agent as the kubelet. */
+function realDebRecipes(release: KubeRelease, agent: string): DebRecipe[] {
+  return [
+    {
+      name: 'kubelet', depends: 'nodejs (>= 18), openssl, systemd, iproute2',
+      description: 'Node agent for Kubernetes clusters (drydock lab node agent: static pods as host services, no containers)',
+      files: [
+        { path: 'usr/bin/kubelet', content: stampAgent(agent, release.version), mode: 0o755 },
+        { path: 'usr/lib/systemd/system/kubelet.service', content: KUBELET_UNIT, mode: 0o644 },
+      ],
+      conffiles: [],
+    },
+    {
+      name: 'kubectl', depends: '',
+      description: 'Command-line utility for interacting with a Kubernetes cluster',
+      files: [{ path: 'usr/bin/kubectl', source: kubeBinary(release.version, 'kubectl'), mode: 0o755 }],
+      conffiles: [],
+    },
+    {
+      name: 'kubeadm', depends: 'kubelet (>= 1.19.0), kubectl (>= 1.13.0)',
+      description: 'Command-line utility for administering a Kubernetes cluster',
+      files: [
+        { path: 'usr/bin/kubeadm', source: kubeBinary(release.version, 'kubeadm'), mode: 0o755 },
+        { path: KUBEADM_DROPIN_PATH, content: KUBEADM_DROPIN, mode: 0o644 },
+      ],
+      conffiles: [`/${KUBEADM_DROPIN_PATH}`],
+    },
+  ];
+}
+
+export function debRecipes(release: KubeRelease, standIns: StandIns = readStandIns(), agent = ''): DebRecipe[] {
+  if (release.real) return realDebRecipes(release, agent);
   return [
     {
       name: 'kubelet', depends: 'curl, jq, iproute2',
@@ -119,10 +154,11 @@ export function debRecipes(release: KubeRelease, standIns: StandIns = readStandI
 }
 
 /** What a cached repository was built from: any change means another repository (and cache folder). */
-export function repoRecipe(architecture: string, standIns: StandIns = readStandIns()): string {
+export function repoRecipe(architecture: string, standIns: StandIns = readStandIns(), agent = '', binaries = ''): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ REPO_FORMAT, KUBE_RELEASES, architecture, KUBELET_UNIT, KUBEADM_DROPIN }));
+  hash.update(JSON.stringify({ REPO_FORMAT, KUBE_RELEASES, architecture, KUBELET_UNIT, KUBEADM_DROPIN, binaries }));
   for (const name of ['kubelet', 'kubectl', 'kubeadm'] as const) hash.update(standIns[name]);
+  hash.update(agent);
   return hash.digest('hex');
 }
 
@@ -152,13 +188,15 @@ export async function ensureKubeRepo(cacheDir: string, log: (line: string) => vo
   const architecture = await machineArchitecture();
   // Read once: other work may be editing the scripts while this builds.
   const standIns = readStandIns(options.scriptsDir);
-  const recipe = repoRecipe(architecture, standIns);
+  await ensureKubeBinaries(log);
+  const agent = await agentBundle();
+  const recipe = repoRecipe(architecture, standIns, agent, binariesIdentity());
   const dir = recipeFolder(cacheDir, recipe);
   await mkdir(kubeReposRoot(cacheDir), { recursive: true });
   const unlock = await lockKubeRepos(cacheDir, log);
   try {
     const built = !(await claimRecipeFolder(dir, recipe));
-    if (built) await buildKubeRepo(dir, recipe, architecture, standIns, log);
+    if (built) await buildKubeRepo(dir, recipe, architecture, standIns, agent, log);
     let pruned: string[] = [];
     try {
       pruned = await pruneKubeRepos(cacheDir);
@@ -174,7 +212,7 @@ export async function ensureKubeRepo(cacheDir: string, log: (line: string) => vo
 }
 
 /** Builds into a temporary folder renamed into place; a half-made folder of the same name is replaced. */
-async function buildKubeRepo(dir: string, recipe: string, architecture: string, standIns: StandIns, log: (line: string) => void): Promise<void> {
+async function buildKubeRepo(dir: string, recipe: string, architecture: string, standIns: StandIns, agent: string, log: (line: string) => void): Promise<void> {
   log(`building the lab's Kubernetes apt repository (${KUBE_RELEASES.join(', ')}) in ${dir}`);
   const temp = join(dirname(dir), `.building-${process.pid}`);
   await rm(temp, { recursive: true, force: true });
@@ -183,7 +221,7 @@ async function buildKubeRepo(dir: string, recipe: string, architecture: string, 
       const base = join(temp, releases[0]!.repoPath);
       const debs: IndexedDeb[] = [];
       for (const release of releases) {
-        for (const recipeOfDeb of debRecipes(release, standIns)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
+        for (const recipeOfDeb of debRecipes(release, standIns, agent)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
       }
       const packages = packagesIndex(debs);
       await writeFile(join(base, 'Packages'), packages);
@@ -216,9 +254,10 @@ async function buildDeb(base: string, recipe: DebRecipe, release: KubeRelease, a
   for (const file of recipe.files) {
     const target = join(root, file.path);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, file.content);
+    if (file.source) await copyFile(file.source, target);
+    else await writeFile(target, file.content ?? '');
     await chmod(target, file.mode);
-    bytes += Buffer.byteLength(file.content);
+    bytes += (await stat(target)).size;
   }
   await mkdir(join(root, 'DEBIAN'), { recursive: true });
   const control = debControl({
@@ -230,7 +269,9 @@ async function buildDeb(base: string, recipe: DebRecipe, release: KubeRelease, a
   const filename = `${architecture}/${recipe.name}_${release.debVersion}_${architecture}.deb`;
   const out = join(base, filename);
   await mkdir(dirname(out), { recursive: true });
-  const result = await run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, out]);
+  // The real programs are large (tens of MB): xz would take minutes on 2 cores for a local repository.
+  const compression = release.real ? ['-Zgzip', '-z1'] : ['-Zxz'];
+  const result = await run('dpkg-deb', ['--root-owner-group', ...compression, '--build', root, out]);
   if (result.code !== 0) throw new ConfigError(`dpkg-deb --build ${recipe.name} ${release.debVersion} failed: ${result.stderr.trim()}`);
   const data = await readFile(out);
   return { control: parseControl(control), filename, size: (await stat(out)).size, md5: digest('md5', data), sha256: digest('sha256', data) };

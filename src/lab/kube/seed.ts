@@ -35,18 +35,49 @@ function daemonSet(name: string, namespace: string, image: string, tolerateContr
   };
 }
 
-export function labSeed(kubeTag: string): string {
+/**
+ * A real cluster's seed adds what only the real controllers reconcile: a StatefulSet (with its headless
+ * Service) and a Job; kube-proxy comes from kubeadm's own addon there. Pods stop within a few seconds of
+ * a deletion (the node agent finishes a deleting pod after its grace period), so drains stay short.
+ */
+function realExtras(): unknown[] {
+  const grace = { terminationGracePeriodSeconds: 5 };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] } },
+    {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default', labels: { app: 'db' } },
+      spec: {
+        serviceName: 'db', replicas: 2, selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }], ...grace } },
+      },
+    },
+    {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'report', namespace: 'default' },
+      spec: {
+        backoffLimit: 2,
+        template: {
+          metadata: { annotations: { 'lab.drydock.io/run-seconds': '5' } },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'report', image: 'busybox:1.36', command: ['sh', '-c', 'echo done'] }], ...grace },
+        },
+      },
+    },
+  ];
+}
+
+export function labSeed(kubeTag: string, options: { real?: boolean } = {}): string {
+  const grace = options.real ? { terminationGracePeriodSeconds: 5 } : {};
   const docs = [
-    daemonSet('kube-proxy', 'kube-system', `registry.k8s.io/kube-proxy:${kubeTag}`, true),
+    ...(options.real ? realExtras() : [daemonSet('kube-proxy', 'kube-system', `registry.k8s.io/kube-proxy:${kubeTag}`, true)]),
     daemonSet('node-exporter', 'monitoring', 'quay.io/prometheus/node-exporter:v1.8.2', true),
-    deployment('web', 3, 'nginx:1.27'),
+    deployment('web', 3, 'nginx:1.27', grace),
     pdb('web', 'web', { minAvailable: 2 }),
-    deployment('api', 2, 'ghcr.io/example/api:2.4.1'),
+    deployment('api', 2, 'ghcr.io/example/api:2.4.1', grace),
     pdb('api', 'api', { maxUnavailable: 1 }),
-    deployment('cache', 1, 'redis:7.2', { volumes: [{ name: 'data', emptyDir: {} }] }),
+    deployment('cache', 1, 'redis:7.2', { volumes: [{ name: 'data', emptyDir: {} }], ...grace }),
     {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'scratch-job', namespace: 'default', labels: { app: 'scratch' } },
-      spec: { containers: [{ name: 'work', image: 'busybox:1.36', volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }], volumes: [{ name: 'scratch', emptyDir: {} }] },
+      spec: { ...grace, containers: [{ name: 'work', image: 'busybox:1.36', volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }], volumes: [{ name: 'scratch', emptyDir: {} }] },
     },
   ];
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');

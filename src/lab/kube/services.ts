@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { tsxLoaderArgs } from '../../util/tsx-loader.js';
 import { ConfigError } from '../../errors.js';
 import { ensureCgroup } from '../cgroup.js';
-import { readLabRecord } from '../state.js';
+import { readLabRecord, type LabRecord } from '../state.js';
+import { startBalancer } from './balancer.js';
+import { releaseInfo } from './versions.js';
 import { spawnDetached, processExists } from '../sys.js';
 import { isSupervisorProcess } from '../teardown.js';
 import { startApiServer } from '../apiserver/index.js';
@@ -19,6 +21,13 @@ import { slowAptFile, startRepoServer } from './reposerver.js';
 import { API_SERVER_PORT, REPO_PORT, type KubeLabSettings } from './settings.js';
 
 export const SERVICES_CGROUP = 'kube-services';
+
+/** A real cluster's endpoint: the load balancer in front of the control planes' kube-apiservers. */
+async function startEndpoint(record: LabRecord): Promise<{ url: string; kubeconfigPath: string; stop(): Promise<void> }> {
+  const controlPlanes = record.hosts.filter((h) => h.role === 'control_plane').map((h) => ({ host: h.address, port: API_SERVER_PORT }));
+  const balancer = await startBalancer({ host: record.bridgeAddress, port: API_SERVER_PORT }, () => controlPlanes);
+  return { url: `https://${balancer.address}:${balancer.port} -> ${controlPlanes.map((b) => b.host).join(', ')}`, kubeconfigPath: record.kube?.kubeconfig ?? '', stop: () => balancer.stop() };
+}
 
 /** Starts the services process for the lab whose lab.json is given; returns its pid once both servers answer. */
 export async function startKubeServices(labJson: string, kube: KubeLabSettings, labCgroup: string, timeoutMs = 30000): Promise<number> {
@@ -50,7 +59,7 @@ export async function runKubeServices(labJson: string, log: (line: string) => vo
   if (!record || !kube) throw new ConfigError(`${labJson}: no Kubernetes settings (kube) in the lab record`);
   const repo = await startRepoServer(kube.repoDir, record.bridgeAddress, REPO_PORT, undefined, slowAptFile(dirname(kube.servicesLog)));
   log(`apt repository ${repo.url} serving ${kube.repoDir}`);
-  const api = await startApiServer({
+  const api = releaseInfo(kube.version).real ? await startEndpoint(record) : await startApiServer({
     listen: `${record.bridgeAddress}:${API_SERVER_PORT}`,
     stateDir: kube.apiStateDir,
     kubeconfigPath: kube.kubeconfig,

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_KUBE_VERSION, parseKubeVersion } from './versions.js';
+import { kubeBuildCache } from './binaries.js';
+import { DEFAULT_KUBE_VERSION, parseKubeVersion, releaseInfo } from './versions.js';
 
 export const API_SERVER_PORT = 6443;
 export const REPO_PORT = 8089;
@@ -30,6 +31,8 @@ export interface KubeLabSettings {
   clusterToken: string;
   servicesLog: string;
   servicesReady: string;
+  /** A real release's image store (scripts/build-kube.sh's cache), bound into every host; absent for stand-ins. */
+  imagesDir?: string;
 }
 
 export function checkCertDays(value: number): number {
@@ -56,5 +59,6 @@ export function kubeSettings(options: {
     clusterToken: `drydock-lab-${options.labId}`,
     servicesLog: join(kubeDir, 'services.log'),
     servicesReady: join(kubeDir, 'services.ready'),
+    ...(releaseInfo(version).real ? { imagesDir: kubeBuildCache() } : {}),
   };
 }

@@ -4,9 +4,25 @@
  */
 import { UsageError } from '../../errors.js';
 
-/** Oldest first; two patches of 1.28 and 1.29 so patch and minor upgrades can both be rehearsed. */
-export const KUBE_RELEASES = ['1.28.14', '1.28.15', '1.29.3', '1.29.4', '1.30.2'] as const;
-export const DEFAULT_KUBE_VERSION: string = KUBE_RELEASES[0];
+/**
+ * Real releases: the upstream programs built from the Go module proxy (scripts/build-kube.sh), kubeadm and
+ * kubectl packaged as they are and the lab's node agent as the kubelet. The proxy serves matching staging
+ * modules for 1.36.3 and 1.37.2 (not 1.36.1), so the lab starts at 1.36.3 and upgrades to 1.37.2.
+ */
+export const REAL_RELEASES = ['1.36.3', '1.37.2'] as const;
+/**
+ * Stand-in releases (bash kubeadm/kubelet/kubectl against the API simulator), kept for the lab tests that
+ * have not moved to the real cluster yet. Oldest first; two patches of 1.28 and 1.29.
+ */
+export const STANDIN_RELEASES = ['1.28.14', '1.28.15', '1.29.3', '1.29.4', '1.30.2'] as const;
+export const KUBE_RELEASES = [...STANDIN_RELEASES, ...REAL_RELEASES] as const;
+export const DEFAULT_KUBE_VERSION: string = REAL_RELEASES[0];
+/** The etcd release the lab builds and every real release runs (kubeadm 1.36 and 1.37 expect 3.6). */
+export const LAB_ETCD_VERSION = '3.6.16';
+
+export function isRealRelease(version: string): boolean {
+  return (REAL_RELEASES as readonly string[]).includes(version.replace(/^v/, ''));
+}
 export const KUBE_PACKAGES = ['kubelet', 'kubectl', 'kubeadm'] as const;
 export type KubePackage = (typeof KUBE_PACKAGES)[number];
 
@@ -15,6 +31,9 @@ const MINOR_IMAGES: Record<string, { etcd: string; coredns: string; pause: strin
   '1.28': { etcd: '3.5.9-0', coredns: 'v1.10.1', pause: '3.9' },
   '1.29': { etcd: '3.5.10-0', coredns: 'v1.11.1', pause: '3.9' },
   '1.30': { etcd: '3.5.12-0', coredns: 'v1.11.1', pause: '3.9' },
+  // Real releases run the etcd the lab builds, named in kubeadm's ClusterConfiguration (etcd.local.imageTag).
+  '1.36': { etcd: `${LAB_ETCD_VERSION}-0`, coredns: 'v1.12.1', pause: '3.10.1' },
+  '1.37': { etcd: `${LAB_ETCD_VERSION}-0`, coredns: 'v1.12.1', pause: '3.10.1' },
 };
 
 export interface KubeRelease {
@@ -24,6 +43,8 @@ export interface KubeRelease {
   tag: string;
   /** `1.29` */
   minor: string;
+  /** Whether the programs are the real upstream ones (else the lab's stand-ins). */
+  real: boolean;
   /** `1.29.4-1.1`, the Debian package version on pkgs.k8s.io. */
   debVersion: string;
   /** `/core:/stable:/v1.29/deb/`, the repository path of the minor. */
@@ -48,7 +69,7 @@ export function releaseInfo(version: string): KubeRelease {
   const images = MINOR_IMAGES[minor];
   if (!images) throw new UsageError(`no image table for Kubernetes ${minor}`);
   return {
-    version, tag: `v${version}`, minor, debVersion: `${version}-1.1`, repoPath: repoPathFor(minor),
+    version, tag: `v${version}`, minor, real: isRealRelease(version), debVersion: `${version}-1.1`, repoPath: repoPathFor(minor),
     etcdImageTag: images.etcd, corednsTag: images.coredns, pauseTag: images.pause,
   };
 }

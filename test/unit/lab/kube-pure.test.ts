@@ -19,11 +19,14 @@ import { debRecipes, renderScript } from '../../../src/lab/kube/repo.js';
 import { parseSeed } from '../../../src/lab/apiserver/seed.js';
 
 describe('lab kube: release table', () => {
-  it('carries two 1.28 and two 1.29 patches and a 1.30, starting at the oldest 1.28', () => {
-    expect(KUBE_RELEASES).to.include.members(['1.28.14', '1.28.15', '1.29.3', '1.29.4', '1.30.2']);
-    expect(DEFAULT_KUBE_VERSION).to.equal('1.28.14');
+  it('carries the real 1.36.3 and 1.37.2, starting at 1.36.3, beside the stand-in 1.28-1.30 patches', () => {
+    expect(KUBE_RELEASES).to.include.members(['1.28.14', '1.28.15', '1.29.3', '1.29.4', '1.30.2', '1.36.3', '1.37.2']);
+    expect(DEFAULT_KUBE_VERSION).to.equal('1.36.3');
+    expect(releaseInfo('1.36.3').real).to.equal(true);
+    expect(releaseInfo('1.37.2')).to.include({ real: true, debVersion: '1.37.2-1.1', etcdImageTag: '3.6.16-0' });
+    expect(releaseInfo('1.29.4').real).to.equal(false);
     const byMinor = releasesByMinor();
-    expect([...byMinor.keys()]).to.deep.equal(['1.28', '1.29', '1.30']);
+    expect([...byMinor.keys()]).to.deep.equal(['1.28', '1.29', '1.30', '1.36', '1.37']);
     expect(byMinor.get('1.29')!.map((r) => r.debVersion)).to.deep.equal(['1.29.3-1.1', '1.29.4-1.1']);
   });
 

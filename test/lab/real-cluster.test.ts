@@ -1,0 +1,177 @@
+/**
+ * The lab's real cluster (issue 12): `lab up` at the default release makes a 1 control plane + 2 worker
+ * cluster with the real kubeadm (init, join, TLS bootstrap approved by the real controller-manager), whose
+ * kube-apiserver, controller-manager, scheduler and etcd are the real binaries of the build cache run by
+ * the node agent from kubeadm's static pod manifests. Judged by exit codes and by reading state back:
+ * /version, the processes' executables, Nodes, mirror pods, ConfigMaps, CSRs, workloads, an etcd snapshot
+ * restored on the controller, and a host taken down going NotReady through the real node-lifecycle controller.
+ */
+import { expect } from 'chai';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { etcdBinaryDir, kubeBinary } from '../../src/lab/kube/binaries.js';
+import { labUnsupportedReason } from '../../src/lab/platform.js';
+import { runDrydock } from '../helpers/cli.js';
+import { labHosts } from './helpers/lab-hosts.js';
+
+const exec = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const REPO = resolve(import.meta.dirname, '../..');
+const LAB_CLI = join(import.meta.dirname, 'helpers/lab-cli.ts');
+const labCli = (args: string[]) => exec(process.execPath, ['--import', 'tsx', LAB_CLI, ...args], { timeout: 3_600_000, maxBuffer: 64 << 20 });
+const VERSION = '1.36.3';
+
+interface Condition { type: string; status: string }
+interface NodeItem { metadata: { name: string; labels?: Record<string, string> }; spec: { taints?: Array<{ key: string }>; podCIDR?: string }; status: { conditions: Condition[]; nodeInfo: { kubeletVersion: string } } }
+
+describe('lab: a real Kubernetes cluster made by kubeadm', function () {
+  this.timeout(120_000);
+  let stateDir = '';
+  const hosts = labHosts(() => stateDir, 120_000);
+  const kubectl = async (...args: string[]): Promise<string> =>
+    (await exec(kubeBinary(VERSION, 'kubectl'), ['--kubeconfig', join(stateDir, 'kubeconfig'), ...args], { maxBuffer: 64 << 20 })).stdout;
+  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl(...args, '-o', 'json')) as T;
+  const ready = async (node: string) => (await json<NodeItem>('get', 'node', node)).status.conditions.find((c) => c.type === 'Ready')?.status;
+  const eventually = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe().catch(() => undefined);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      await sleep(1000);
+    }
+  };
+
+  before(async function () {
+    const reason = labUnsupportedReason();
+    if (reason) throw new Error(`the lab tests cannot run here: ${reason}`);
+    this.timeout(3_600_000);
+    stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-real-'));
+    const started = Date.now();
+    const up = await labCli(['up', '--state-dir', stateDir]);
+    console.log(`      lab up (1 control plane + 2 workers, real ${VERSION}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(up.stdout).to.not.equal(undefined);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    if (stateDir) await labCli(['down', '--purge', '--state-dir', stateDir]).catch((err) => console.log(`      lab down failed: ${String(err)}`));
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('serves /version v1.36.3 from the real kube-apiserver binary, run from kubeadm\'s manifest', async () => {
+    const version = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } };
+    expect(version.serverVersion.gitVersion).to.equal('v1.36.3');
+    const exe = await hosts.on('cp1', 'readlink /proc/$(systemctl show -p MainPID --value kube-static-kube-apiserver.service)/exe');
+    expect(exe).to.equal('/var/lib/drydock-images/kube/v1.36.3/kube-apiserver');
+    expect(await hosts.on('cp1', 'grep -c "image: registry.k8s.io/kube-apiserver:v1.36.3" /etc/kubernetes/manifests/kube-apiserver.yaml')).to.equal('1');
+    for (const component of ['kube-controller-manager', 'kube-scheduler', 'etcd']) {
+      expect(await hosts.on('cp1', `systemctl is-active kube-static-${component}.service`)).to.equal('active');
+    }
+    expect(await hosts.on('cp1', 'readlink /proc/$(systemctl show -p MainPID --value kube-static-etcd.service)/exe')).to.equal('/var/lib/drydock-images/etcd/v3.6.16/etcd');
+  });
+
+  it('has every node Ready at the installed kubelet package\'s version, the control plane marked by kubeadm', async () => {
+    const nodes = (await json<{ items: NodeItem[] }>('get', 'nodes')).items;
+    expect(nodes.map((n) => n.metadata.name).sort()).to.deep.equal(['cp1', 'worker1', 'worker2']);
+    for (const n of nodes) {
+      expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).to.equal('True');
+      expect(n.status.nodeInfo.kubeletVersion).to.equal('v1.36.3');
+      expect(n.spec.podCIDR, `${n.metadata.name} podCIDR from the real controller-manager`).to.match(/^10\.244\.\d+\.0\/24$/);
+    }
+    const cp1 = nodes.find((n) => n.metadata.name === 'cp1')!;
+    expect(cp1.metadata.labels).to.have.property('node-role.kubernetes.io/control-plane');
+    expect(cp1.spec.taints?.map((t) => t.key)).to.include('node-role.kubernetes.io/control-plane');
+    expect(await hosts.on('worker1', "dpkg-query -W -f '${Version} ${db:Status-Abbrev}' kubelet kubeadm kubectl")).to.equal('1.36.3-1.1 hi 1.36.3-1.1 hi 1.36.3-1.1 hi');
+    expect(await hosts.on('worker1', 'kubelet --version')).to.equal('Kubernetes v1.36.3');
+  });
+
+  it('keeps kubeadm\'s own configuration, certificates and mirror pods', async () => {
+    const cms = await kubectl('get', 'configmaps', '-n', 'kube-system', '-o', 'name');
+    expect(cms).to.include('configmap/kubeadm-config').and.include('configmap/kubelet-config');
+    const mirror = await json<{ metadata: { annotations: Record<string, string> } }>('get', 'pod', '-n', 'kube-system', 'kube-apiserver-cp1');
+    expect(mirror.metadata.annotations['kubernetes.io/config.source']).to.equal('file');
+    expect(mirror.metadata.annotations['kubernetes.io/config.hash']).to.match(/^[0-9a-f]{32}$/);
+    const expiration = await hosts.on('cp1', 'kubeadm certs check-expiration -o json 2>/dev/null || kubeadm certs check-expiration');
+    expect(expiration).to.include('apiserver-etcd-client');
+    expect(await hosts.on('cp1', 'readlink -f $(command -v kubeadm) && dpkg -S /usr/bin/kubeadm')).to.include('kubeadm: /usr/bin/kubeadm');
+    expect(await hosts.on('cp1', 'kubeadm version -o short')).to.equal('v1.36.3');
+  });
+
+  it('bootstrapped each worker\'s client certificate through a CSR the real controller-manager approved', async () => {
+    const csrs = (await json<{ items: Array<{ spec: { signerName: string; username: string }; status: { conditions?: Condition[] } }> }>('get', 'csr')).items;
+    const kubelet = csrs.filter((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet');
+    expect(kubelet.length).to.be.at.least(2);
+    for (const c of kubelet) expect(c.status.conditions?.map((x) => x.type)).to.include('Approved');
+    const subject = await hosts.on('worker1', 'openssl x509 -noout -subject -in /var/lib/kubelet/pki/kubelet-client-current.pem');
+    expect(subject.replace(/\s/g, '')).to.include('O=system:nodes,CN=system:node:worker1');
+    expect(await hosts.on('worker1', 'test ! -e /etc/kubernetes/bootstrap-kubelet.conf && grep -c kubelet-client-current.pem /etc/kubernetes/kubelet.conf || true')).to.not.equal('');
+  });
+
+  it('runs the seed workload through the real controllers and scheduler: Deployments, a StatefulSet, a Job, DaemonSets', async () => {
+    await eventually('the seed workload', 120_000, async () => {
+      const deployments = (await json<{ items: Array<{ metadata: { name: string }; spec: { replicas: number }; status: { availableReplicas?: number } }> }>('get', 'deployments', '-n', 'default')).items;
+      const sts = await json<{ status: { readyReplicas?: number } }>('get', 'statefulset', '-n', 'default', 'db');
+      const job = await json<{ status: { succeeded?: number } }>('get', 'job', '-n', 'default', 'report');
+      return deployments.length >= 3 && deployments.every((d) => d.status.availableReplicas === d.spec.replicas) &&
+        sts.status.readyReplicas === 2 && job.status.succeeded === 1;
+    });
+    const ds = await json<{ status: { desiredNumberScheduled: number; numberReady: number } }>('get', 'daemonset', '-n', 'monitoring', 'node-exporter');
+    expect(ds.status.desiredNumberScheduled).to.equal(3);
+    const pdbs = await kubectl('get', 'pdb', '-n', 'default', '-o', 'name');
+    expect(pdbs).to.include('poddisruptionbudget.policy/web').and.include('poddisruptionbudget.policy/api');
+  });
+
+  it('takes an etcd snapshot with playbooks/etcd-backup.yaml that holds the cluster\'s /registry keys', async () => {
+    const backupDir = mkdtempSync(join(tmpdir(), 'drydock-real-backup-'));
+    const result = await runDrydock(['play', join(REPO, 'playbooks/etcd-backup.yaml'), '-i', join(stateDir, 'inventory.yaml'), '-e', `backup_dir=${backupDir}`], { env: { KUBECONFIG: '' } });
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    const snapshot = readdirSync(backupDir).find((f) => f.endsWith('.db'));
+    expect(snapshot).to.be.a('string');
+    // Restore it on the controller with the real etcdutl and read its keys back through a throw-away etcd on loopback.
+    const scratch = mkdtempSync(join(tmpdir(), 'drydock-restore-'));
+    const etcd = etcdBinaryDir();
+    await exec(join(etcd, 'etcdutl'), ['snapshot', 'restore', join(backupDir, snapshot!), '--data-dir', join(scratch, 'data')]);
+    const port = 23790 + Math.floor(Math.random() * 100);
+    const server = spawn(join(etcd, 'etcd'), ['--data-dir', join(scratch, 'data'), '--listen-client-urls', `http://127.0.0.1:${port}`,
+      '--advertise-client-urls', `http://127.0.0.1:${port}`, '--listen-peer-urls', `http://127.0.0.1:${port + 200}`], { stdio: 'ignore' });
+    try {
+      const keys = await eventually('the restored etcd', 30_000, async () =>
+        (await exec(join(etcd, 'etcdctl'), ['--endpoints', `http://127.0.0.1:${port}`, 'get', '/registry/', '--prefix', '--keys-only'], { maxBuffer: 64 << 20 })).stdout);
+      expect(keys).to.include('/registry/namespaces/kube-system');
+      expect(keys).to.include('/registry/deployments/default/web');
+      expect(keys).to.include('/registry/minions/worker1');
+    } finally {
+      server.kill('SIGKILL');
+      rmSync(scratch, { recursive: true, force: true });
+      rmSync(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it('restarts a static pod at a changed manifest, with a new mirror pod hash, as kubeadm upgrade relies on', async () => {
+    const hash = async () => (await json<{ metadata: { annotations: Record<string, string> } }>('get', 'pod', '-n', 'kube-system', 'kube-scheduler-cp1')).metadata.annotations['kubernetes.io/config.hash'];
+    const before = await hash();
+    const pid = await hosts.on('cp1', 'systemctl show -p MainPID --value kube-static-kube-scheduler.service');
+    await hosts.on('cp1', "sed -i 's/- --leader-elect=true/- --leader-elect=true\\n    - --v=1/' /etc/kubernetes/manifests/kube-scheduler.yaml");
+    const after = await eventually('a new mirror pod hash', 60_000, async () => {
+      const h = await hash();
+      return h !== before ? h : undefined;
+    });
+    expect(after).to.not.equal(before);
+    expect(await hosts.on('cp1', 'systemctl show -p MainPID --value kube-static-kube-scheduler.service')).to.not.equal(pid);
+    expect(await hosts.on('cp1', 'tr "\\0" " " < /proc/$(systemctl show -p MainPID --value kube-static-kube-scheduler.service)/cmdline')).to.include('--v=1');
+  });
+
+  it('marks a host that goes down NotReady through the real node-lifecycle controller, and Ready when it is back', async () => {
+    const down = Date.now();
+    await labCli(['fault', 'worker1', 'down', '--state-dir', stateDir]);
+    await eventually('worker1 NotReady', 90_000, async () => (await ready('worker1')) !== 'True');
+    console.log(`      worker1 NotReady ${((Date.now() - down) / 1000).toFixed(1)} s after it went down`);
+    expect(await ready('worker2')).to.equal('True');
+    await labCli(['fault', 'worker1', 'up', '--state-dir', stateDir]);
+    await eventually('worker1 Ready again', 90_000, async () => (await ready('worker1')) === 'True');
+  });
+});

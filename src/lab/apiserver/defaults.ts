@@ -73,6 +73,24 @@ export function applyDefaults(type: ResourceType, obj: KubeObject, nowIso: strin
       obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
       obj.status ??= { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 };
       break;
+    case 'statefulsets':
+      obj.spec ??= {};
+      obj.spec.replicas ??= 1;
+      obj.spec.podManagementPolicy ??= 'OrderedReady';
+      obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.status ??= { replicas: 0, availableReplicas: 0 };
+      break;
+    case 'jobs':
+      obj.spec ??= {};
+      obj.spec.parallelism ??= 1;
+      obj.spec.completions ??= 1;
+      obj.spec.backoffLimit ??= 6;
+      obj.spec.completionMode ??= 'NonIndexed';
+      obj.spec.suspend ??= false;
+      obj.spec.podReplacementPolicy ??= obj.spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
+      obj.status ??= {};
+      break;
     case 'poddisruptionbudgets':
       obj.status ??= { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
       break;
@@ -92,7 +110,10 @@ export function validate(type: ResourceType, obj: KubeObject): void {
   if (type.name === 'pods' && !(obj.spec?.containers?.length > 0)) {
     causes.push({ field: 'spec.containers', message: 'Required value', reason: 'FieldValueRequired' });
   }
-  if (['deployments', 'replicasets', 'daemonsets'].includes(type.name)) {
+  if (type.name === 'jobs' && !['Never', 'OnFailure'].includes(obj.spec?.template?.spec?.restartPolicy)) {
+    causes.push({ field: 'spec.template.spec.restartPolicy', message: 'Required value: valid values: "OnFailure", "Never"', reason: 'FieldValueRequired' });
+  }
+  if (['deployments', 'replicasets', 'daemonsets', 'statefulsets'].includes(type.name)) {
     const selector: Json = obj.spec?.selector;
     if (!selector) causes.push({ field: 'spec.selector', message: 'Required value', reason: 'FieldValueRequired' });
     else if (!selectorMatches(selector, obj.spec?.template?.metadata?.labels)) {

@@ -201,8 +201,10 @@ function remove(ctx: RequestContext): void {
   }
   if (dryRun(query)) return sendJson(res, 200, current);
   const grace = typeof options.gracePeriodSeconds === 'number' ? options.gracePeriodSeconds : undefined;
-  const result = sim.delete(route.type.name, route.namespace, route.name!, grace);
-  if (route.type.name === 'pods') return sendJson(res, 200, result);
+  const propagation = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
+  const result = sim.delete(route.type.name, route.namespace, route.name!, grace, propagation);
+  // A pod or namespace that is not gone yet (graceful deletion, Terminating) is answered with the object.
+  if (route.type.name === 'pods' || route.type.name === 'namespaces') return sendJson(res, 200, result);
   sendJson(res, 200, successStatus({ name: current.metadata.name, ...(route.type.group ? { group: route.type.group } : {}), kind: route.type.name, uid: current.metadata.uid } as Json));
 }
 

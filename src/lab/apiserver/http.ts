@@ -3,6 +3,7 @@
  * negotiation kubectl relies on (Table printing).
  */
 import { parse as parseYaml } from '../../util/yaml.js';
+import { decodeProtobufDeleteOptions } from './protobuf.js';
 import { ApiError, badRequest } from './status.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json } from './types.js';
@@ -37,12 +38,22 @@ export function mediaType(req: IncomingMessage): string {
 export function parseBody(req: IncomingMessage, body: Buffer): Json {
   const type = mediaType(req);
   if (type.includes('protobuf') || type.includes('cbor')) {
+    const deleteOptions = type.includes('protobuf') ? decodeDeleteOptions(body) : undefined;
+    if (deleteOptions) return deleteOptions;
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${type})`);
   }
   const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return type.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`the request body could not be decoded: ${(err as Error).message}`);
+  }
+}
+
+function decodeDeleteOptions(body: Buffer): Json {
+  try {
+    return decodeProtobufDeleteOptions(body);
   } catch (err) {
     throw badRequest(`the request body could not be decoded: ${(err as Error).message}`);
   }

@@ -12,12 +12,24 @@ export interface PdbStatus {
   desiredHealthy: number;
   currentHealthy: number;
   disruptionsAllowed: number;
-  /** Why the budget cannot be computed (unmanaged pods with a percentage or maxUnavailable). */
+  /** Why the budget cannot be computed: the disruption controller's sync error (its status is then kept, 0 allowed). */
   problem?: string;
+  /** Pods the eviction subresource charged to the budget that are not gone yet (not counted as healthy). */
+  disruptedPods?: Record<string, string>;
+  /** Of a stored status: the budget generation the controller last processed (the eviction's first check). */
+  observedGeneration?: number;
+  /** Of a stored status: its DisruptionAllowed condition. */
+  condition?: { status: string; reason: string; message: string };
 }
 
-/** Resolves a pod's controller to its desired replica count; undefined when it has no scale. */
-export type ScaleOf = (pod: KubeObject) => number | undefined | 'unmanaged';
+/**
+ * A pod controller's scale (`spec.replicas` of the ReplicaSet, its Deployment, the StatefulSet), 'unmanaged'
+ * for a pod without a controller, or the disruption controller's error for a controller without /scale.
+ */
+export type ScaleOf = (pod: KubeObject) => number | 'unmanaged' | { error: string };
+
+/** How long a charged pod stays out of the healthy count while it is not deleted (the controller's DeletionTimeout). */
+export const DELETION_TIMEOUT_MS = 2 * 60_000;
 
 export function podsCoveredBy(pdb: KubeObject, pods: KubeObject[]): KubeObject[] {
   return pods.filter(
@@ -46,78 +58,116 @@ export function isHealthy(pod: KubeObject): boolean {
   return !pod.metadata.deletionTimestamp && !podIsTerminal(pod) && podIsReady(pod);
 }
 
-export function computePdbStatus(pdb: KubeObject, pods: KubeObject[], scaleOf: ScaleOf): PdbStatus {
+/**
+ * The disruption controller's status (pkg/controller/disruption): unmanaged pods are left out of a scaled
+ * budget's expected count (since 1.26, a warning event upstream); a controller without /scale is a sync
+ * error; pods being deleted or charged by a recent eviction are not healthy; nothing is allowed while no pod
+ * is expected.
+ */
+export function computePdbStatus(pdb: KubeObject, pods: KubeObject[], scaleOf: ScaleOf, now = Date.now()): PdbStatus {
   const covered = podsCoveredBy(pdb, pods).filter((pod) => !podIsTerminal(pod));
-  const currentHealthy = covered.filter(isHealthy).length;
+  const charged = (pdb.status?.disruptedPods ?? {}) as Record<string, string>;
+  const disruptedPods: Record<string, string> = {};
+  for (const pod of covered) {
+    const at = charged[pod.metadata.name];
+    if (at && !pod.metadata.deletionTimestamp && Date.parse(at) + DELETION_TIMEOUT_MS > now) disruptedPods[pod.metadata.name] = at;
+  }
+  const currentHealthy = covered.filter((pod) => isHealthy(pod) && !(pod.metadata.name in disruptedPods)).length;
   const { minAvailable, maxUnavailable } = pdb.spec ?? {};
   let expectedPods = covered.length;
   let desiredHealthy = 0;
-  const needsScale = maxUnavailable !== undefined || isPercent(minAvailable);
-  if (needsScale) {
-    // The disruption controller sums each distinct controller's scale once.
-    const seen = new Set<string>();
-    expectedPods = 0;
+  if (maxUnavailable !== undefined || isPercent(minAvailable)) {
+    // Each distinct controller's scale, once; pods without a controller do not count.
+    const scales = new Map<string, number>();
     for (const pod of covered) {
       const owner = controllerOf(pod);
+      if (!owner || scales.has(owner.uid)) continue;
       const scale = scaleOf(pod);
-      if (!owner || scale === 'unmanaged' || scale === undefined) {
-        return {
-          expectedPods: 0,
-          desiredHealthy: 0,
-          currentHealthy,
-          disruptionsAllowed: 0,
-          problem: `Pods selected by this PodDisruptionBudget (selector: ${JSON.stringify(pdb.spec?.selector)}) were found to be unmanaged or managed by an unsupported controller (missing a /scale subresource). As a result, the maxUnavailable field and percentage values of minAvailable can not be used with this PodDisruptionBudget.`,
-        };
-      }
-      if (seen.has(owner.uid)) continue;
-      seen.add(owner.uid);
-      expectedPods += scale;
+      if (scale === 'unmanaged') continue;
+      if (typeof scale === 'object') return { expectedPods: 0, desiredHealthy: 0, currentHealthy, disruptionsAllowed: 0, problem: scale.error };
+      scales.set(owner.uid, scale);
     }
+    expectedPods = [...scales.values()].reduce((a, b) => a + b, 0);
   }
   if (maxUnavailable !== undefined) {
     desiredHealthy = Math.max(0, expectedPods - scaledValue(maxUnavailable, expectedPods, true));
   } else if (minAvailable !== undefined) {
     desiredHealthy = scaledValue(minAvailable, expectedPods, true);
-  } else {
-    desiredHealthy = expectedPods;
   }
-  return { expectedPods, desiredHealthy, currentHealthy, disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy) };
+  const allowed = currentHealthy - desiredHealthy;
+  return {
+    expectedPods,
+    desiredHealthy,
+    currentHealthy,
+    disruptionsAllowed: expectedPods <= 0 || allowed <= 0 ? 0 : allowed,
+    ...(Object.keys(disruptedPods).length > 0 ? { disruptedPods } : {}),
+  };
 }
 
-export function pdbStatusObject(pdb: KubeObject, status: PdbStatus, nowIso: string): Json {
-  const allowed = status.disruptionsAllowed > 0;
-  const previous = (pdb.status?.conditions ?? []).find((c: Json) => c.type === 'DisruptionAllowed');
-  const conditionStatus = allowed ? 'True' : 'False';
-  const reason = status.problem ? 'SyncFailed' : allowed ? 'SufficientPods' : 'InsufficientPods';
+/** A stored budget status as the eviction subresource reads it. */
+export function storedPdbStatus(pdb: KubeObject): PdbStatus {
+  const s = pdb.status ?? {};
+  const c = (s.conditions ?? []).find((x: Json) => x.type === 'DisruptionAllowed');
   return {
-    observedGeneration: pdb.metadata.generation ?? 1,
+    expectedPods: s.expectedPods ?? 0,
+    desiredHealthy: s.desiredHealthy ?? 0,
+    currentHealthy: s.currentHealthy ?? 0,
+    disruptionsAllowed: s.disruptionsAllowed ?? 0,
+    observedGeneration: s.observedGeneration ?? 0,
+    ...(c ? { condition: { status: c.status, reason: c.reason, message: c.message ?? '' } } : {}),
+  };
+}
+
+/**
+ * The status object the controller writes. On a sync error (failSafe) it keeps the previous counts and
+ * observedGeneration, allows nothing and says why in a SyncFailed condition.
+ */
+export function pdbStatusObject(pdb: KubeObject, status: PdbStatus, nowIso: string): Json {
+  const before = pdb.status ?? {};
+  const generation = pdb.metadata.generation ?? 1;
+  if (status.problem) {
+    const kept = { ...before, disruptionsAllowed: 0 };
+    const observed = before.observedGeneration ?? 0;
+    return { ...kept, conditions: withCondition(before, 'False', 'SyncFailed', status.problem, observed, nowIso) };
+  }
+  const allowed = status.disruptionsAllowed > 0;
+  return {
+    observedGeneration: generation,
     disruptionsAllowed: status.disruptionsAllowed,
     currentHealthy: status.currentHealthy,
     desiredHealthy: status.desiredHealthy,
     expectedPods: status.expectedPods,
-    ...(pdb.status?.disruptedPods ? { disruptedPods: pdb.status.disruptedPods } : {}),
-    conditions: [
-      {
-        type: 'DisruptionAllowed',
-        status: conditionStatus,
-        reason,
-        message: status.problem ?? '',
-        observedGeneration: pdb.metadata.generation ?? 1,
-        lastTransitionTime:
-          previous && previous.status === conditionStatus && previous.reason === reason ? previous.lastTransitionTime : nowIso,
-      },
-    ],
+    ...(status.disruptedPods ? { disruptedPods: status.disruptedPods } : {}),
+    conditions: withCondition(before, allowed ? 'True' : 'False', allowed ? 'SufficientPods' : 'InsufficientPods', '', generation, nowIso),
   };
+}
+
+/** `meta.SetStatusCondition` for DisruptionAllowed: the transition time moves only when the status does. */
+function withCondition(before: Json, status: string, reason: string, message: string, observedGeneration: number, nowIso: string): Json[] {
+  const previous = (before.conditions ?? []).find((c: Json) => c.type === 'DisruptionAllowed');
+  const since = previous && previous.status === status ? previous.lastTransitionTime : nowIso;
+  return [{ type: 'DisruptionAllowed', status, reason, message, observedGeneration, lastTransitionTime: since }];
 }
 
 export type EvictionVerdict =
   | { kind: 'delete'; chargedPdb?: string }
   | { kind: 'already-terminating' };
 
+const REFUSED = "Cannot evict pod as it would violate the pod's disruption budget.";
+
+function tooManyRequests(message: string, retryAfterSeconds = 0): ApiError {
+  return new ApiError(429, 'TooManyRequests', REFUSED, {
+    ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+    causes: [{ reason: 'DisruptionBudget', message }],
+  });
+}
+
 /**
- * The eviction subresource's decision for one pod (pkg/registry/core/pod/storage/eviction.go): terminal or
- * pending pods and pods already being deleted skip the budget; more than one covering budget is a 500;
- * a budget with no disruption left is a 429 whose cause names it.
+ * The eviction subresource's decision for one pod (pkg/registry/core/pod/storage/eviction.go), from the
+ * budget's stored status: terminal, pending and terminating pods skip the budget; more than one covering
+ * budget is a 500 without a reason; a not-Ready pod skips it only while the budget is met and wants at least
+ * one healthy pod (desiredHealthy > 0); otherwise the budget must have processed its generation and allow a
+ * disruption, else 429 with the cause the real server words by the budget's state.
  */
 export function decideEviction(pod: KubeObject, pdbs: KubeObject[], statusOf: (pdb: KubeObject) => PdbStatus): EvictionVerdict {
   if (pod.metadata.deletionTimestamp) return { kind: 'already-terminating' };
@@ -125,24 +175,29 @@ export function decideEviction(pod: KubeObject, pdbs: KubeObject[], statusOf: (p
   const covering = pdbs.filter((pdb) => podsCoveredBy(pdb, [pod]).length === 1);
   if (covering.length === 0) return { kind: 'delete' };
   if (covering.length > 1) {
-    throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    throw new ApiError(500, '', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   }
   const pdb = covering[0]!;
+  const name = pdb.metadata.name;
   const status = statusOf(pdb);
-  // An unhealthy pod may go while the budget is met (unhealthyPodEvictionPolicy IfHealthyBudget, the default).
-  if (!isHealthy(pod)) {
-    const alwaysAllow = pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow';
-    if (alwaysAllow || status.currentHealthy >= status.desiredHealthy) return { kind: 'delete' };
+  if (!podIsReady(pod)) {
+    if (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow') return { kind: 'delete' };
+    if (status.currentHealthy >= status.desiredHealthy && status.desiredHealthy > 0) return { kind: 'delete' };
+  }
+  if (status.observedGeneration !== undefined && status.observedGeneration < (pdb.metadata.generation ?? 1)) {
+    throw tooManyRequests(`The disruption budget ${name} is still being processed by the server.`, 10);
   }
   if (status.disruptionsAllowed <= 0) {
-    throw new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-      causes: [
-        {
-          reason: 'DisruptionBudget',
-          message: `The disruption budget ${pdb.metadata.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`,
-        },
-      ],
-    });
+    const c = status.condition ?? (status.problem ? { status: 'False', reason: 'SyncFailed', message: status.problem } : undefined);
+    let message = `The disruption budget ${name} does not allow evicting pods currently`;
+    if (c?.status === 'False' && c.message && c.reason === 'SyncFailed') {
+      message = `The disruption budget ${name} does not allow evicting pods currently because it failed sync: ${c.message}`;
+    } else if (status.currentHealthy <= status.desiredHealthy) {
+      message = `The disruption budget ${name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`;
+    } else if (c?.status === 'False' && c.message) {
+      message = `The disruption budget ${name} does not allow evicting pods currently (${c.reason}): ${c.message}`;
+    }
+    throw tooManyRequests(message);
   }
-  return { kind: 'delete', chargedPdb: pdb.metadata.name };
+  return { kind: 'delete', chargedPdb: name };
 }

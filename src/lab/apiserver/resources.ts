@@ -27,12 +27,15 @@ export const RESOURCES: readonly ResourceType[] = [
   { name: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'] },
   { name: 'deployments', singular: 'deployment', kind: 'Deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status'] },
   { name: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status'] },
+  { name: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: ['status'] },
+  { name: 'jobs', singular: 'job', kind: 'Job', group: 'batch', version: 'v1', namespaced: true, categories: ['all'], subresources: ['status'] },
   { name: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', group: 'policy', version: 'v1', namespaced: true, shortNames: ['pdb'], subresources: ['status'] },
   { name: 'leases', singular: 'lease', kind: 'Lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true, subresources: [] },
 ];
 
 export const GROUPS: readonly { name: string; version: string }[] = [
   { name: 'apps', version: 'v1' },
+  { name: 'batch', version: 'v1' },
   { name: 'policy', version: 'v1' },
   { name: 'coordination.k8s.io', version: 'v1' },
 ];
@@ -50,6 +53,10 @@ export function findByKind(apiVersion: string, kind: string): ResourceType | und
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
   const normalized = group === 'policy' && version === 'v1beta1' ? 'v1' : version;
   return RESOURCES.find((r) => r.group === group && r.version === normalized && r.kind === kind);
+}
+
+export function resourceByKind(kind: string): ResourceType | undefined {
+  return RESOURCES.find((r) => r.kind === kind);
 }
 
 export function resourceByName(plural: string): ResourceType {

@@ -95,6 +95,9 @@ async function serve(options: ApiServerOptions, host: string, port: number, scra
       sim.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
     }
     if (options.seed) applySeed(sim, parseSeed(await readFile(options.seed, 'utf8'), options.seed), options.seed);
+    // The control loops see the seed once before the first request, so budgets have a processed status
+    // (the eviction subresource answers "still being processed" until then, as the real one does).
+    sim.reconcile();
   }
 
   const reportedVersion = () => (options.versionFromControlPlane ? servedVersion(store) : SIMULATED_KUBERNETES_VERSION);

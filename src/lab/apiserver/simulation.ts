@@ -4,14 +4,16 @@
  * `reconcile()` pass driven by an injected clock (a timer in the server, a fake clock in tests).
  */
 import { applyDefaults, validate } from './defaults.js';
-import { computePdbStatus, decideEviction, pdbStatusObject } from './pdb.js';
+import { computePdbStatus, decideEviction, pdbStatusObject, storedPdbStatus } from './pdb.js';
+import { collectGarbage, markNamespaceTerminating, orphanDependents, reconcileNamespaces, refuseInTerminatingNamespace } from './namespaces.js';
+import { jobSelectorDefaults, reconcileJob, reconcileStatefulSet } from './sets-and-jobs.js';
 import { Kubelets, kubeletServes, reconcileNodeHealth, renewNodeLease, shutdownMs, startPod } from './lifecycle.js';
 import { reconcileDaemonSet, reconcileDeployment, reconcileReplicaSet, schedulePending } from './workloads.js';
-import { resourceByName, RESOURCES } from './resources.js';
-import { notFound } from './status.js';
+import { resourceByKind, resourceByName } from './resources.js';
+import { notFound, qualifiedResource } from './status.js';
 import { controllerOf, isoSeconds, podIsTerminal, systemClock } from './types.js';
 import type { ObjectStore } from './store.js';
-import type { PdbStatus } from './pdb.js';
+import type { PdbStatus, ScaleOf } from './pdb.js';
 import type { WorkloadContext } from './workloads.js';
 import type { Clock, KubeObject } from './types.js';
 
@@ -63,8 +65,10 @@ export class Simulation {
     if (type.namespaced) {
       obj.metadata.namespace ||= 'default';
       if (!this.store.find('namespaces', undefined, obj.metadata.namespace)) throw notFound('namespaces', '', obj.metadata.namespace);
+      refuseInTerminatingNamespace(this.store, resource, obj.metadata.namespace, obj.metadata.name ?? '');
     }
-    const created = this.store.create(resource, obj);
+    let created = this.store.create(resource, obj);
+    if (resource === 'jobs') created = this.store.update('jobs', jobSelectorDefaults(created));
     if (resource === 'pods' && created.spec?.nodeName) this.onPodBound(created);
     if (resource === 'nodes') this.kubelets.last(created, this.clock.now());
     return created;
@@ -86,39 +90,64 @@ export class Simulation {
     return this.store.update('pods', pod);
   }
 
-  /** Removes any object; pods go through graceful deletion. */
-  delete(resource: string, namespace: string | undefined, name: string, gracePeriodSeconds?: number): KubeObject {
+  /**
+   * Removes any object: pods through graceful deletion, namespaces through Terminating; `Orphan` leaves the
+   * dependents running without their owner reference (otherwise the garbage collector deletes them).
+   */
+  delete(resource: string, namespace: string | undefined, name: string, gracePeriodSeconds?: number, propagationPolicy?: string): KubeObject {
     if (resource === 'pods') return this.deletePod(namespace!, name, gracePeriodSeconds);
+    if (resource === 'namespaces') return markNamespaceTerminating(this.store, name, this.nowIso);
+    if (propagationPolicy === 'Orphan') orphanDependents(this.store, this.store.get(resource, namespace, name));
     const gone = this.store.remove(resource, namespace, name);
     if (resource === 'nodes') this.kubelets.forget(name);
     return gone;
   }
 
   pdbStatus(pdb: KubeObject): PdbStatus {
-    return computePdbStatus(pdb, this.store.list('pods', pdb.metadata.namespace), (pod) => this.scaleOf(pod));
+    return computePdbStatus(pdb, this.store.list('pods', pdb.metadata.namespace), (pod) => this.scaleOf(pod), this.clock.now());
   }
 
-  /** The policy/v1 Eviction subresource: throws the 429/500 ApiErrors, else deletes the pod (unless dry run). */
+  /**
+   * The policy/v1 Eviction subresource: 403 in a Terminating namespace (admission, before anything else),
+   * the 429/500 ApiErrors of the budget's stored status, else the budget is charged (one disruption less,
+   * the pod in disruptedPods), the pod gets its DisruptionTarget condition and is deleted (unless dry run).
+   */
   evict(namespace: string, name: string, gracePeriodSeconds?: number, dryRun = false): void {
+    refuseInTerminatingNamespace(this.store, 'pods', namespace, name);
     const pod = this.store.get('pods', namespace, name);
-    const verdict = decideEviction(pod, this.store.list('poddisruptionbudgets', namespace), (pdb) => this.pdbStatus(pdb));
+    const verdict = decideEviction(pod, this.store.list('poddisruptionbudgets', namespace), storedPdbStatus);
     if (verdict.kind === 'already-terminating' || dryRun) return;
-    this.deletePod(namespace, name, gracePeriodSeconds);
     if (verdict.chargedPdb) {
       const pdb = this.store.get('poddisruptionbudgets', namespace, verdict.chargedPdb);
-      pdb.status = pdbStatusObject(pdb, this.pdbStatus(pdb), this.nowIso);
-      pdb.status.disruptedPods = { ...(pdb.status.disruptedPods ?? {}), [name]: this.nowIso };
+      const allowed = pdb.status.disruptionsAllowed - 1;
+      pdb.status = { ...pdb.status, disruptionsAllowed: allowed, disruptedPods: { ...(pdb.status.disruptedPods ?? {}), [name]: this.nowIso } };
+      if (allowed === 0) pdb.status = pdbStatusObject(pdb, { ...storedPdbStatus(pdb), disruptionsAllowed: 0, disruptedPods: pdb.status.disruptedPods }, this.nowIso);
       this.store.update('poddisruptionbudgets', pdb);
     }
+    const conditions = (pod.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'DisruptionTarget');
+    conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: this.nowIso });
+    this.store.update('pods', { ...pod, status: { ...pod.status, conditions } });
+    this.deletePod(namespace, name, gracePeriodSeconds);
   }
 
-  private scaleOf(pod: KubeObject): number | undefined | 'unmanaged' {
+  /** The scale the disruption controller finds for a pod's controller (a Deployment's for its ReplicaSets). */
+  private scaleOf: ScaleOf = (pod) => {
     const owner = controllerOf(pod);
     if (!owner) return 'unmanaged';
-    if (owner.kind !== 'ReplicaSet') return undefined;
-    const rs = this.store.list('replicasets', pod.metadata.namespace).find((r) => r.metadata.uid === owner.uid);
-    return rs?.spec?.replicas;
-  }
+    const ns = pod.metadata.namespace;
+    const byUid = (resource: string, uid: string) => this.store.list(resource, ns).find((o) => o.metadata.uid === uid);
+    const noController = { error: `found no controllers for pod "${pod.metadata.name}"` };
+    if (owner.kind === 'ReplicaSet' || owner.kind === 'StatefulSet' || owner.kind === 'Deployment') {
+      const found = byUid(resourceByKind(owner.kind)!.name, owner.uid);
+      if (!found) return noController;
+      const parent = owner.kind === 'ReplicaSet' ? controllerOf(found) : undefined;
+      const deployment = parent?.kind === 'Deployment' ? byUid('deployments', parent.uid) : undefined;
+      return (deployment ?? found).spec?.replicas ?? 1;
+    }
+    const type = resourceByKind(owner.kind);
+    if (!type) return noController;
+    return { error: `${qualifiedResource(type.name, type.group)} does not implement the scale subresource` };
+  };
 
   onPodBound(pod: KubeObject): void {
     if (!this.boundAt.has(pod.metadata.uid)) this.boundAt.set(pod.metadata.uid, this.clock.now());
@@ -132,7 +161,8 @@ export class Simulation {
       reconcileNodeHealth(node, this.kubelets.last(node, now), now, nowIso, this.options.heartbeatGraceMs, this.store);
       if (this.kubelets.auto && !this.kubelets.isStopped(node.metadata.name)) renewNodeLease(this.store, node, now);
     }
-    this.collectGarbage();
+    collectGarbage(this.store, (resource, ns, name) => void this.delete(resource, ns, name));
+    reconcileNamespaces(this.store, (ns, name) => void this.deletePod(ns, name));
     this.finishTerminations(now);
     const ctx: WorkloadContext = {
       store: this.store,
@@ -151,6 +181,8 @@ export class Simulation {
     const podOwners = () => {
       for (const rs of this.store.list('replicasets')) reconcileReplicaSet(rs, this.store.list('pods'), nodes, ctx);
       for (const ds of this.store.list('daemonsets')) reconcileDaemonSet(ds, this.store.list('pods'), nodes, ctx);
+      for (const sts of this.store.list('statefulsets')) reconcileStatefulSet(sts, this.store.list('pods', sts.metadata.namespace), ctx);
+      for (const job of this.store.list('jobs')) reconcileJob(job, this.store.list('pods', job.metadata.namespace), ctx);
     };
     deployments();
     podOwners();
@@ -161,10 +193,6 @@ export class Simulation {
     deployments();
     for (const pdb of this.store.list('poddisruptionbudgets')) {
       const status = pdbStatusObject(pdb, this.pdbStatus(pdb), nowIso);
-      const live = new Set(this.store.list('pods', pdb.metadata.namespace).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name));
-      const disrupted = Object.fromEntries(Object.entries((pdb.status?.disruptedPods ?? {}) as Record<string, string>).filter(([n]) => live.has(n)));
-      if (Object.keys(disrupted).length > 0) status.disruptedPods = disrupted;
-      else delete status.disruptedPods;
       if (JSON.stringify(status) !== JSON.stringify(pdb.status)) {
         pdb.status = status;
         this.store.update('poddisruptionbudgets', pdb);
@@ -200,24 +228,6 @@ export class Simulation {
       if (now - since < shutdownMs(pod, this.options.podShutdownMs)) continue;
       this.store.remove('pods', pod.metadata.namespace, pod.metadata.name);
       this.deletingSince.delete(pod.metadata.uid);
-    }
-  }
-
-  /** Background cascading deletion: objects whose controller owner is gone are deleted. */
-  private collectGarbage(): void {
-    const uids = new Set<string>();
-    const owned: { resource: string; obj: KubeObject }[] = [];
-    for (const type of RESOURCES) {
-      for (const obj of this.store.list(type.name)) {
-        uids.add(obj.metadata.uid);
-        if (obj.metadata.ownerReferences?.length) owned.push({ resource: type.name, obj });
-      }
-    }
-    for (const { resource, obj } of owned) {
-      const refs = obj.metadata.ownerReferences ?? [];
-      if (refs.some((ref) => uids.has(ref.uid))) continue;
-      if (resource === 'pods' && obj.metadata.deletionTimestamp) continue;
-      this.delete(resource, obj.metadata.namespace, obj.metadata.name);
     }
   }
 

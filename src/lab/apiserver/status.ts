@@ -35,7 +35,8 @@ export class ApiError extends Error {
 }
 
 export function statusBody(code: number, reason: string, message: string, details?: StatusDetails): Json {
-  const body: Json = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  // An empty reason is left out, as Go's omitempty does (the eviction's "more than one budget" 500 has none).
+  const body: Json = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason ? { reason } : {}), code };
   if (details) body.details = details;
   return body;
 }

@@ -23,11 +23,11 @@ export interface WorkloadContext {
   onPodBound(pod: KubeObject): void;
 }
 
-function ownedBy(owner: KubeObject, objects: KubeObject[]): KubeObject[] {
+export function ownedBy(owner: KubeObject, objects: KubeObject[]): KubeObject[] {
   return objects.filter((o) => controllerOf(o)?.uid === owner.metadata.uid);
 }
 
-function active(pods: KubeObject[]): KubeObject[] {
+export function active(pods: KubeObject[]): KubeObject[] {
   return pods.filter((p) => !p.metadata.deletionTimestamp && !podIsTerminal(p));
 }
 
@@ -43,7 +43,10 @@ function controllerRef(owner: KubeObject): Json {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
 
-/** Builds a pod from a template; binds it now when a node is given or one fits, else leaves it Pending. */
+/**
+ * Builds a pod from a template; binds it now when a node is given or one fits, else leaves it Pending. A
+ * template that names its node binds every pod there, as the real controllers' copies of it do.
+ */
 export function podFromTemplate(owner: KubeObject, template: Json, nodeName: string | undefined): KubeObject {
   const spec = structuredClone(template?.spec ?? {});
   const pod: KubeObject = {
@@ -61,7 +64,7 @@ export function podFromTemplate(owner: KubeObject, template: Json, nodeName: str
     },
     spec,
   };
-  if (nodeName) pod.spec.nodeName = nodeName;
+  if (nodeName && !pod.spec.nodeName) pod.spec.nodeName = nodeName;
   return pod;
 }
 
@@ -124,7 +127,7 @@ export function reconcileDeployment(deploy: KubeObject, replicaSets: KubeObject[
   writeStatus(ctx, 'deployments', deploy, status);
 }
 
-function writeStatus(ctx: WorkloadContext, resource: string, obj: KubeObject, status: Json): void {
+export function writeStatus(ctx: WorkloadContext, resource: string, obj: KubeObject, status: Json): void {
   const fresh = ctx.store.find(resource, obj.metadata.namespace, obj.metadata.name);
   if (!fresh) return;
   const keepTimes = (fresh.status?.conditions ?? []) as Json[];

@@ -119,7 +119,7 @@ describe('lab apiserver: HTTP API details', function () {
     const core = await call(server, 'GET', '/api/v1');
     expect(core.body.resources).to.deep.include({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
     const groups = await call(server, 'GET', '/apis');
-    expect(groups.body.groups.map((g: any) => g.preferredVersion.groupVersion)).to.deep.equal(['apps/v1', 'policy/v1', 'coordination.k8s.io/v1']);
+    expect(groups.body.groups.map((g: any) => g.preferredVersion.groupVersion)).to.deep.equal(['apps/v1', 'batch/v1', 'policy/v1', 'coordination.k8s.io/v1']);
     expect((await call(server, 'GET', '/openapi/v3')).code).to.equal(404);
   });
 

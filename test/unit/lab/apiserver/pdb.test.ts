@@ -56,10 +56,17 @@ describe('lab apiserver: PodDisruptionBudget arithmetic', () => {
     expect(computePdbStatus(pdb('p', { minAvailable: '50%' }), pods, scaleThree)).to.include({ desiredHealthy: 2, disruptionsAllowed: 1 });
   });
 
-  it('refuses maxUnavailable for unmanaged pods: no disruption allowed, with the reason', () => {
-    const status = computePdbStatus(pdb('p', { maxUnavailable: 1 }), [pod('bare')], () => 'unmanaged');
-    expect(status.disruptionsAllowed).to.equal(0);
-    expect(status.problem).to.match(/unmanaged/);
+  it('leaves unmanaged pods out of a maxUnavailable budget\'s expected count (1.26+), and allows nothing while none is expected', () => {
+    const scale = (p: KubeObject) => (p.metadata.ownerReferences ? 1 : 'unmanaged' as const);
+    const mixed = computePdbStatus(pdb('p', { maxUnavailable: 1 }), [pod('bare'), pod('a', { owner: 'rs' })], scale);
+    expect(mixed).to.deep.include({ expectedPods: 1, desiredHealthy: 0, currentHealthy: 2, disruptionsAllowed: 2 });
+    expect(mixed.problem).to.equal(undefined);
+    expect(computePdbStatus(pdb('p', { maxUnavailable: 1 }), [pod('bare')], scale)).to.deep.include({ expectedPods: 0, currentHealthy: 1, disruptionsAllowed: 0 });
+  });
+
+  it('a controller without /scale is a sync error', () => {
+    const status = computePdbStatus(pdb('p', { maxUnavailable: 1 }), [pod('a', { owner: 'job' })], () => ({ error: 'jobs.batch does not implement the scale subresource' }));
+    expect(status).to.include({ disruptionsAllowed: 0, problem: 'jobs.batch does not implement the scale subresource' });
   });
 
   it('an empty selector covers every pod of the namespace, a missing one none', () => {
@@ -91,6 +98,12 @@ describe('lab apiserver: eviction verdict', () => {
     expect(() => decideEviction(pods[0]!, [pdb('one', { minAvailable: 0 }), pdb('two', { minAvailable: 0 })], (b) => statusOf(b, pods)))
       .to.throw(ApiError, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.')
       .with.property('code', 500);
+    // The real server answers this Status without a reason.
+    try {
+      decideEviction(pods[0]!, [pdb('one', { minAvailable: 0 }), pdb('two', { minAvailable: 0 })], (b) => statusOf(b, pods));
+    } catch (err) {
+      expect((err as ApiError).toStatus()).to.not.have.property('reason');
+    }
   });
 
   it('charges the budget when a disruption is allowed, and skips it for pending, finished and terminating pods', () => {
@@ -101,6 +114,30 @@ describe('lab apiserver: eviction verdict', () => {
     expect(decideEviction(pod('p', { phase: 'Pending' }), [tight], (b) => statusOf(b, pods))).to.deep.equal({ kind: 'delete' });
     expect(decideEviction(pod('s', { phase: 'Succeeded' }), [tight], (b) => statusOf(b, pods))).to.deep.equal({ kind: 'delete' });
     expect(decideEviction(pod('t', { deleting: true }), [tight], (b) => statusOf(b, pods))).to.deep.equal({ kind: 'already-terminating' });
+  });
+
+  it('refuses a not-Ready pod under a budget that wants no healthy pod (desiredHealthy 0): 429, as the real server does', () => {
+    const pods = [pod('sick', { ready: false })];
+    expect(() => decideEviction(pods[0]!, [pdb('zero', { minAvailable: 0 })], (b) => statusOf(b, pods)))
+      .to.throw(ApiError)
+      .with.deep.property('details', { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget zero needs 0 healthy pods and has 0 currently' }] });
+  });
+
+  it('words the 429 by the stored status: not processed yet, failed sync', () => {
+    const budget = pdb('b', { maxUnavailable: 1 });
+    const base = { expectedPods: 0, desiredHealthy: 0, currentHealthy: 0, disruptionsAllowed: 0 };
+    const cause = (status: object) => {
+      try {
+        decideEviction(pod('a', { owner: 'job' }), [budget], () => ({ ...base, ...status }));
+      } catch (err) {
+        return (err as ApiError).details?.causes?.[0]?.message;
+      }
+      return 'allowed';
+    };
+    expect(cause({ observedGeneration: 0 })).to.equal('The disruption budget b is still being processed by the server.');
+    expect(cause({ observedGeneration: 1, condition: { status: 'False', reason: 'SyncFailed', message: 'jobs.batch does not implement the scale subresource' } }))
+      .to.equal('The disruption budget b does not allow evicting pods currently because it failed sync: jobs.batch does not implement the scale subresource');
+    expect(cause({ observedGeneration: 1, currentHealthy: 2, desiredHealthy: 1 })).to.equal('The disruption budget b does not allow evicting pods currently');
   });
 
   it('lets an unhealthy pod go while the budget is met, without charging it', () => {

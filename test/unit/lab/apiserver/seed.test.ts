@@ -49,7 +49,7 @@ describe('lab apiserver: seeding', () => {
   });
 
   it('reports every bad document with file and line before creating anything', () => {
-    const text = 'apiVersion: v1\nkind: Node\nmetadata: { name: ok }\n---\nkind: Node\n---\napiVersion: batch/v1\nkind: Job\nmetadata: { name: j }\n';
+    const text = 'apiVersion: v1\nkind: Node\nmetadata: { name: ok }\n---\nkind: Node\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: j }\n';
     try {
       parseSeed(text, 'bad.yaml');
       expect.fail('expected a ConfigError');
@@ -57,7 +57,7 @@ describe('lab apiserver: seeding', () => {
       expect(err).to.be.instanceOf(ConfigError);
       expect((err as ConfigError).issues).to.deep.equal([
         { file: 'bad.yaml', line: 5, message: 'a seed document needs apiVersion and kind' },
-        { file: 'bad.yaml', line: 7, message: 'the simulator does not serve Job (batch/v1)' },
+        { file: 'bad.yaml', line: 7, message: 'the simulator does not serve Ingress (networking.k8s.io/v1)' },
       ]);
     }
   });

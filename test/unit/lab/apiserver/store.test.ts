@@ -55,7 +55,7 @@ describe('lab apiserver: routes and printing', () => {
     expect(route('/apis/apps/v1/watch/namespaces/default/deployments')).to.deep.include({ kind: 'resource', namespace: 'default', legacyWatch: true });
     expect(route('/apis/policy/v1')).to.deep.equal({ kind: 'resource-list', group: 'policy', version: 'v1' });
     expect(route('/api/v1/namespaces/default/nodes')).to.deep.equal({ kind: 'not-found' });
-    expect(route('/apis/batch/v1/jobs')).to.deep.equal({ kind: 'not-found' });
+    expect(route('/apis/networking.k8s.io/v1/ingresses')).to.deep.equal({ kind: 'not-found' });
   });
 
   it('prints ages like kubectl', () => {

@@ -1,13 +1,13 @@
 /**
  * `npm run demo`: boots a fresh local lab (a running one is taken down first, so every demo starts from
- * Kubernetes 1.28.14) and runs drydock's daily jobs against it,
+ * Kubernetes 1.36.3: the real control plane, made by the real kubeadm) and runs drydock's daily jobs against it,
  * through the real CLI, printing what an admin would see:
  *   1. the inventory the lab wrote, as drydock reads it;
  *   2. an ad hoc command across every host;
  *   3. ad hoc work across a group: certificate expiry on the control planes;
  *   4. a verified etcd snapshot, copied to the controller with its SHA-256;
- *   5. the upgrade plan for 1.29.4 (`drydock plan upgrade`: hops, backup, each control plane, worker batches);
- *   6. `drydock upgrade --to 1.29.4 --yes --backup-max-age 1h`: the snapshot of step 4 satisfies the backup
+ *   5. the upgrade plan for 1.37.2 (`drydock plan upgrade`: hops, backup, each control plane, worker batches);
+ *   6. `drydock upgrade --to 1.37.2 --yes --backup-max-age 1h`: the snapshot of step 4 satisfies the backup
  *      rule; then the first control plane, the others, then the workers in a canary-then-20% ramp, each
  *      drained, upgraded, waited Ready and uncordoned, as one run under the cluster lock.
  * The lab stays up afterwards for exploring (`drydock lab ssh cp1`); `drydock lab down` removes it.
@@ -43,9 +43,10 @@ if (process.platform !== 'linux' || process.getuid?.() !== 0) {
   process.exit(1);
 }
 
-step('boot the lab: 3 control planes + 3 workers (Debian hosts with systemd, sshd, apt, etcd)');
-// A lab left by an earlier demo is already upgraded: its disks go, and it starts again from 1.28.14 (the
-// Debian root is cached, ~30 s).
+step('boot the lab: 1 control plane + 2 workers (Debian hosts with systemd, sshd, apt; real kubeadm 1.36.3)');
+// A lab left by an earlier demo is already upgraded: its disks go, and it starts again from 1.36.3. The first
+// run builds the real Kubernetes programs from the Go module proxy (tens of minutes, progress shown); later
+// runs take them from the cache.
 must(drydock(['lab', 'down', '--purge']), 'lab down');
 must(drydock(['lab', 'up']), 'lab up');
 const status = JSON.parse(drydock(['lab', 'status', '--json'], { capture: true }).stdout) as { inventory: string; kubeconfig: string | null };
@@ -69,12 +70,12 @@ const kube = ['--kubeconfig', status.kubeconfig];
 step('job: verified etcd backup (snapshot, status check, copy to the controller with its SHA-256)');
 must(drydock(['play', 'playbooks/etcd-backup.yaml', '-i', inventory, '-e', 'backup_dir=backups/etcd']), 'etcd backup');
 
-step('plan: what the upgrade to 1.29.4 would do (reads the cluster and every host, changes nothing)');
-must(drydock(['plan', 'upgrade', '--to', '1.29.4', '-i', inventory, ...kube, '-e', 'backup_dir=backups/etcd']), 'plan upgrade');
+step('plan: what the upgrade to 1.37.2 would do (reads the cluster and every host, changes nothing)');
+must(drydock(['plan', 'upgrade', '--to', '1.37.2', '-i', inventory, ...kube, '-e', 'backup_dir=backups/etcd']), 'plan upgrade');
 
-step('job: upgrade the cluster to 1.29.4 (etcd snapshot, control planes one at a time, then workers in batches)');
+step('job: upgrade the cluster to 1.37.2 (etcd snapshot, real kubeadm upgrade apply, then workers in batches)');
 // The lab runs one unmanaged pod (default/scratch-job), which kubectl drain also refuses without --force.
-must(drydock(['upgrade', '--to', '1.29.4', '--yes', '--backup-max-age', '1h', '-i', inventory, ...kube, '-e', 'drain_force=true', '-e', 'backup_dir=backups/etcd']), 'upgrade');
+must(drydock(['upgrade', '--to', '1.37.2', '--yes', '--backup-max-age', '1h', '-i', inventory, ...kube, '-e', 'drain_force=true', '-e', 'backup_dir=backups/etcd']), 'upgrade');
 
 step('after: every node and its kubelet version');
 must(drydock(['run', 'all', '-i', inventory, '--', 'kubelet --version']), 'kubelet versions');

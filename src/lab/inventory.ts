@@ -24,7 +24,8 @@ export function sshCommonArgs(paths: InventoryPaths): string {
   return `-o UserKnownHostsFile=${quoteForSsh(paths.knownHosts)} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`;
 }
 
-export function renderInventory(hosts: InventoryHost[], paths: InventoryPaths): string {
+/** Inventory variables beyond how to reach the hosts (e.g. kubeadm's preflight checks a lab host cannot pass). */
+export function renderInventory(hosts: InventoryHost[], paths: InventoryPaths, extraVars: Record<string, string> = {}): string {
   const group = (filter: (h: InventoryHost) => boolean) => ({
     hosts: Object.fromEntries(hosts.filter(filter).map((h) => [h.name, { ansible_host: h.address }])),
   });
@@ -34,6 +35,7 @@ export function renderInventory(hosts: InventoryHost[], paths: InventoryPaths): 
         ansible_user: 'root',
         ansible_ssh_private_key_file: paths.clientKey,
         ansible_ssh_common_args: sshCommonArgs(paths),
+        ...extraVars,
       },
       children: {
         control_plane: group((h) => h.role === 'control_plane'),

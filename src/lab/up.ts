@@ -27,6 +27,7 @@ import { processExists, spawnDetached } from './sys.js';
 import { isSupervisorProcess, teardownLab } from './teardown.js';
 import { ensureCluster, prepareKube, startKubeServices } from './kube/index.js';
 import { releaseInfo } from './kube/versions.js';
+import { IGNORED_PREFLIGHT_ERRORS } from './kube/kubeadm-config.js';
 
 export interface UpOptions {
   stateDir?: string;
@@ -159,7 +160,10 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
     await Promise.all(hosts.map((h) => watchSupervisor(supervisorPid, paths.supervisorLog, () => waitForInit(paths.labJson, h.name, deadline))));
     await collectKnownHosts(record, deadline);
     const ready = await Promise.all(hosts.map((h) => watchSupervisor(supervisorPid, paths.supervisorLog, () => waitForHostReady(record, h, deadline))));
-    await writeFile(paths.inventory, renderInventory(hosts, paths));
+    // kubeadm's container-runtime preflight checks cannot pass on a lab host (no runtime): the upgrade
+    // playbooks pass them as --ignore-preflight-errors, as kubeadm init and join were (kubeadm-config.ts).
+    const labVars: Record<string, string> = releaseInfo(kube.version).real ? { kubeadm_ignore_preflight_errors: IGNORED_PREFLIGHT_ERRORS.join(',') } : {};
+    await writeFile(paths.inventory, renderInventory(hosts, paths, labVars));
     if (releaseInfo(kube.version).real) {
       const cluster = await ensureCluster(record, kube, options.out);
       if (cluster.initialized || cluster.joined.length) options.out(`cluster made by kubeadm in ${cluster.seconds.toFixed(1)}s`);

@@ -174,4 +174,55 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
     await labCli(['fault', 'worker1', 'up', '--state-dir', stateDir]);
     await eventually('worker1 Ready again', 90_000, async () => (await ready('worker1')) === 'True');
   });
+
+  it('upgrades 1.36.3 -> 1.37.2 with drydock upgrade: snapshot, control plane first, workers after, never a kubelet ahead of the API server', async function () {
+    this.timeout(900_000);
+    const backupDir = mkdtempSync(join(tmpdir(), 'drydock-real-upgrade-backup-'));
+    // Sample the cluster through the run: the order of the kubelets' moves and the skew at every moment.
+    const samples: Array<{ apiserver: string; kubelets: Record<string, string> }> = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        try {
+          const nodes = (await json<{ items: NodeItem[] }>('get', 'nodes')).items;
+          const pods = (await json<{ items: Array<{ spec: { nodeName: string; containers: Array<{ image: string }> } }> }>('get', 'pods', '-n', 'kube-system', '-l', 'component=kube-apiserver')).items;
+          const apiserver = pods.map((p) => p.spec.containers[0]!.image.split(':').pop()!).sort()[0]!;
+          samples.push({ apiserver, kubelets: Object.fromEntries(nodes.map((n) => [n.metadata.name, n.status.nodeInfo.kubeletVersion])) });
+        } catch {
+          // The API is away while kubeadm restarts kube-apiserver: nothing to sample then.
+        }
+        await sleep(500);
+      }
+    })();
+    const started = Date.now();
+    const result = await runDrydock(['upgrade', '--to', '1.37.2', '--yes', '-i', join(stateDir, 'inventory.yaml'), '--kubeconfig', join(stateDir, 'kubeconfig'),
+      '-e', 'drain_force=true', '-e', `backup_dir=${backupDir}`], { env: { KUBECONFIG: '' } });
+    sampling = false;
+    await sampler;
+    console.log(`      drydock upgrade 1.36.3 -> 1.37.2 (1 control plane + 2 workers) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(result.code, result.stdout.slice(-4000) + result.stderr).to.equal(0);
+    expect(readdirSync(backupDir).filter((f) => f.endsWith('.db'))).to.have.length(1);
+    rmSync(backupDir, { recursive: true, force: true });
+
+    const version = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string } };
+    expect(version.serverVersion.gitVersion).to.equal('v1.37.2');
+    expect(await hosts.on('cp1', 'readlink /proc/$(systemctl show -p MainPID --value kube-static-kube-apiserver.service)/exe')).to.equal('/var/lib/drydock-images/kube/v1.37.2/kube-apiserver');
+    const nodes = (await json<{ items: Array<NodeItem & { spec: { unschedulable?: boolean } }> }>('get', 'nodes')).items;
+    for (const n of nodes) {
+      expect(n.status.nodeInfo.kubeletVersion, n.metadata.name).to.equal('v1.37.2');
+      expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).to.equal('True');
+      expect(n.spec.unschedulable ?? false, `${n.metadata.name} uncordoned`).to.equal(false);
+    }
+    for (const host of ['cp1', 'worker1', 'worker2']) {
+      expect(await hosts.on(host, "dpkg-query -W -f '${Version} ${db:Status-Abbrev}' kubelet kubeadm kubectl"), host).to.equal('1.37.2-1.1 hi 1.37.2-1.1 hi 1.37.2-1.1 hi');
+    }
+    expect(samples.length).to.be.greaterThan(10);
+    const minor = (v: string) => Number(v.replace(/^v/, '').split('.')[1]);
+    for (const s of samples) {
+      for (const [node, kubelet] of Object.entries(s.kubelets)) expect(minor(kubelet), `${node} kubelet ${kubelet} vs API server ${s.apiserver}`).to.be.at.most(minor(s.apiserver));
+    }
+    const firstMoved = (node: string) => samples.findIndex((s) => s.kubelets[node] === 'v1.37.2');
+    expect(firstMoved('cp1')).to.be.greaterThan(-1);
+    for (const worker of ['worker1', 'worker2']) expect(firstMoved(worker), `${worker} after cp1`).to.be.greaterThan(firstMoved('cp1'));
+  });
 });

@@ -7,7 +7,7 @@
  * these machines cannot run a container runtime (see docs/architecture.md).
  */
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse } from '../../util/yaml.js';
 import { Api } from './api.js';
 import { loadCredentials, rotateIfDue, type CredentialPaths } from './credentials.js';
@@ -15,6 +15,9 @@ import { nodeAddress, nodeName, postStatus, registerNode, renewLease, type NodeO
 import { parseFlags } from './flags.js';
 import { playPods } from './pods.js';
 import { StaticPods } from './static-pods.js';
+
+/** `drydock lab fault HOST hang-kubelet` creates it (src/lab/ops.ts KUBELET_HANG_FLAG). */
+const HANG_FLAG = '/var/lib/kubelet/drydock-fault-hang';
 
 /** Stamped in by the lab's package build: the version of the kubelet package this agent is. */
 const VERSION = '@KUBELET_VERSION@';
@@ -86,6 +89,8 @@ async function main(argv: string[]): Promise<void> {
   const id = { name, address, version };
   let node: NodeObject | null = null;
   every(10000, 'node status', async () => {
+    // The lab's hang-kubelet fault: the agent stays up but posts no status and renews no lease.
+    if (existsSync(HANG_FLAG)) return;
     node ??= await registerNode(client, id);
     node = await postStatus(client, id, new Date());
     await renewLease(client, node, new Date());

@@ -11,7 +11,7 @@
 import { UsageError } from '../errors.js';
 import type { RecapStats } from '../events/events.js';
 import { REDACTED } from '../events/json-log.js';
-import { builtinModuleRegistry } from '../playbook/builtin-modules.js';
+import { moduleRegistry } from '../modules/catalogue.js';
 import type { ModuleRegistry } from '../playbook/modules.js';
 import type { Playbook } from '../playbook/model.js';
 import { ConnectionBudget } from './connections.js';
@@ -62,7 +62,7 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
   const ports: EnginePorts = { ...givenPorts, modules, connect: (spec) => connections.connect(spec) };
   const started = ports.clock.now();
   const store = new VarStore(ports.inventory, options.extraVars);
-  const registry = request.registry ?? builtinModuleRegistry();
+  const registry = request.registry ?? moduleRegistry();
   const abort = control.abort ?? new AbortController().signal;
   const run: RunState = {
     options,

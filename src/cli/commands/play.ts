@@ -17,14 +17,9 @@ import { redactSecrets } from '../../events/json-log.js';
 import type { TextOutput } from '../../events/tty.js';
 import { redactCommandLine, startRunJournal } from '../../journal/journal.js';
 import type { ClusterLock } from '../../lock/cluster-lock.js';
-import { extraTaskModuleSpecs } from '../../modules/index.js';
-import { kubeModuleSpecs } from '../../modules/kube/index.js';
-import { etcdModuleSpecs } from '../../modules/etcd/index.js';
-import { certsModuleSpecs } from '../../modules/certs/index.js';
 import { createRunKube } from '../cluster-access.js';
+import { taskModules } from '../../modules/catalogue.js';
 import type { TaskModule } from '../../modules/types.js';
-import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
-import { loadPlaybook } from '../../playbook/load.js';
 import { localExec } from '../../engine/local-exec.js';
 import { PlayRenderer } from '../../engine/output.js';
 import { nodeStatesSection } from '../../engine/failure-summary.js';
@@ -38,7 +33,7 @@ import { watchInterrupts } from '../interrupt.js';
 import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
 import { loadResumeState } from '../../journal/resume-state.js';
 import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, resumeOption, type SharedOptions } from '../options.js';
-import { allTaskModules, connectionBudget, loadPlaybooks, nodeControllerFiles, systemEngineClock } from '../play-setup.js';
+import { connectionBudget, loadCataloguePlaybooks, nodeControllerFiles, systemEngineClock } from '../play-setup.js';
 import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 
 export interface PlayOptions extends SharedOptions {
@@ -105,9 +100,6 @@ export function register(program: Command): void {
   });
 }
 
-/** Kept here for callers that import it from the play command. */
-export { allTaskModules, systemEngineClock };
-
 export interface PlayStreams {
   stdout: TextOutput;
   stderr: TextOutput;
@@ -118,14 +110,12 @@ export async function playCommand(
   options: PlayOptions,
   streams: PlayStreams = { stdout: process.stdout, stderr: process.stderr },
   planPorts: RunPlanPorts = livePlanPorts,
-  modules: ReadonlyMap<string, TaskModule> = allTaskModules(),
+  modules: ReadonlyMap<string, TaskModule> = taskModules(),
   hooks: MaintenanceHooks = {},
   input: ConfirmStreams['input'] = process.stdin,
 ): Promise<number> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs(), ...certsModuleSpecs()]) registry.register(spec);
   const paths = typeof playbookPaths === 'string' ? [playbookPaths] : playbookPaths;
-  const playbook = joinPlaybooks(await loadPlaybooks(paths, (path) => loadPlaybook(path, { moduleRegistry: registry })));
+  const playbook = joinPlaybooks(await loadCataloguePlaybooks(paths));
   const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
   if (options.syntaxCheck) {
     for (const path of paths) streams.stdout.write(`\nplaybook: ${path}\n`);
@@ -197,7 +187,6 @@ export async function playCommand(
       {
         playbook,
         playHosts: plan.playHosts,
-        registry,
         options: {
           runId,
           ...(resume ? { resume } : {}),

@@ -15,11 +15,8 @@ import { EventBus } from '../../events/events.js';
 import { planPlaybook, type PlaybookPlan } from '../../engine/plan.js';
 import { nodeNameFor } from '../../kube/node-names.js';
 import { parseSelector } from '../../kube/label-selector.js';
-import { extraTaskModuleSpecs } from '../../modules/index.js';
-import { kubeModuleSpecs } from '../../modules/kube/index.js';
-import { etcdModuleSpecs } from '../../modules/etcd/index.js';
 import type { TaskModule } from '../../modules/types.js';
-import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
+import { moduleRegistry, taskModules } from '../../modules/catalogue.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { parseWindow, type MaintenanceWindow } from '../../policy/window.js';
 import {
@@ -42,7 +39,6 @@ import type { RunPlanPorts } from '../../run/plan.js';
 import type { Connection } from '../../transport/types.js';
 import { EXIT } from '../exit.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
-import { allTaskModules } from '../play-setup.js';
 import {
   addConnectionOptions,
   addTargetOptions,
@@ -141,7 +137,7 @@ export const liveRebootDeps = (): RebootDeps => ({
   now: () => Date.now(),
   streams: { stdout: process.stdout, stderr: process.stderr },
   planPorts: livePlanPorts,
-  modules: allTaskModules(),
+  modules: taskModules(),
   readSentinels: liveSentinelReader,
   // Loaded when a run starts: a closed window or a plain refusal need not pay for the engine and the Kubernetes client.
   play: async (playbook, options, hooks) => (await import('./play.js')).playCommand(playbook, options, undefined, undefined, undefined, hooks),
@@ -178,9 +174,7 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
   const human = options.json ? deps.streams.stderr : deps.streams.stdout;
   const extraVars = { ...(options.extraVars ?? {}), ...rebootVars(flags) };
 
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
-  const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: registry });
+  const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: moduleRegistry() });
   const plan = await planPlaybook(playbook, deps.modules, { ...hostPlanRequest(options), extraVars }, deps.planPorts);
   const inPattern = new Set(deps.planPorts.resolvePattern(plan.inventory, pattern));
   const candidates = orderCandidates(

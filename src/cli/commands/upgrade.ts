@@ -13,10 +13,7 @@ import { UsageError } from '../../errors.js';
 import { EventBus } from '../../events/events.js';
 import type { TextOutput } from '../../events/tty.js';
 import { latestVerifiedSnapshot } from '../../modules/etcd/index.js';
-import { extraTaskModuleSpecs } from '../../modules/index.js';
-import { etcdModuleSpecs } from '../../modules/etcd/index.js';
-import { kubeModuleSpecs } from '../../modules/kube/index.js';
-import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
+import { moduleRegistry } from '../../modules/catalogue.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import type { SerialItem } from '../../playbook/batches.js';
 import type { RunPlanPorts } from '../../run/plan.js';
@@ -116,8 +113,7 @@ export function upgradeFlags(options: UpgradePlanOptions): UpgradeFlags {
 
 /** Phase one of both commands: everything that needs no host (see upgrade/prepare.ts). */
 export async function prepareFromOptions(options: UpgradePlanOptions, planPorts: RunPlanPorts, warn: (message: string) => void): Promise<PreparedUpgrade> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
+  const registry = moduleRegistry();
   const prepared = await prepareUpgrade(
     { flags: upgradeFlags(options), hosts: hostPlanRequest(options) },
     {

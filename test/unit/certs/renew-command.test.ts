@@ -7,11 +7,7 @@ import { certsRenewCommand, playOptions, register, RENEW_PLAYBOOK, type CertsRen
 import { livePlanPorts } from '../../../src/cli/run-setup.js';
 import { NO_CONFIRMATION_MESSAGE } from '../../../src/cli/confirm.js';
 import { UsageError } from '../../../src/errors.js';
-import { certsModuleSpecs } from '../../../src/modules/certs/index.js';
-import { etcdModuleSpecs } from '../../../src/modules/etcd/index.js';
-import { extraTaskModuleSpecs } from '../../../src/modules/index.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
 
@@ -69,8 +65,7 @@ describe('certs renew: the command line', () => {
 describe('playbooks/renew-certs.yaml', () => {
   it('loads with drydock\'s modules: every control plane, one at a time, stopping at the first failure', async () => {
     expect(existsSync(RENEW_PLAYBOOK)).to.equal(true);
-    const registry = builtinModuleRegistry();
-    for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs(), ...certsModuleSpecs()]) registry.register(spec);
+    const registry = moduleRegistry();
     const playbook = await loadPlaybook(RENEW_PLAYBOOK, { moduleRegistry: registry });
     expect(playbook.plays).to.have.length(1);
     const play = playbook.plays[0]!;

@@ -13,7 +13,7 @@ import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../sr
 import type { RunPlanPorts } from '../../../src/run/plan.js';
 import { emptySshConfig } from '../../../src/transport/ssh-config.js';
 import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
-import { allTaskModules } from '../../../src/cli/play-setup.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import type { MaintenanceHooks } from '../../../src/cli/maintenance.js';
 import type { PlayOptions } from '../../../src/cli/commands/play.js';
 import { OS_PATCH_REBOOT_PLAYBOOK, rebootCommand, register, type RebootDeps, type RebootOptions } from '../../../src/cli/commands/reboot.js';
@@ -74,7 +74,7 @@ function fake(now: number, sentinels: (host: string) => SentinelState = (host) =
       now: () => now,
       streams: { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } },
       planPorts,
-      modules: allTaskModules(),
+      modules: taskModules(),
       readSentinels: async (hosts) => {
         sentinelReads.push([...hosts]);
         return hosts.map(sentinels);

@@ -4,10 +4,7 @@ import { orderedPlayHosts } from '../../../src/engine/play-runner.js';
 import { playPattern } from '../../../src/engine/plan.js';
 import { applyLimit, resolvePattern } from '../../../src/inventory/index.js';
 import type { Inventory, Vars } from '../../../src/inventory/types.js';
-import { etcdModuleSpecs } from '../../../src/modules/etcd/index.js';
-import { extraTaskModuleSpecs } from '../../../src/modules/index.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Play, Playbook } from '../../../src/playbook/model.js';
 import { upgradeStages, type StagePlaybooks } from '../../../src/upgrade/stages.js';
@@ -17,8 +14,7 @@ import { hostsNamed, inventory } from '../engine/harness.js';
 const PLAYBOOKS = resolve(import.meta.dirname, '../../../playbooks');
 
 async function shipped(): Promise<Required<StagePlaybooks>> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
+  const registry = moduleRegistry();
   const load = (name: string): Promise<Playbook> => loadPlaybook(join(PLAYBOOKS, `${name}.yaml`), { moduleRegistry: registry });
   const [backup, controlPlane, workers] = await Promise.all([load('etcd-backup'), load('upgrade-control-plane'), load('upgrade-workers')]);
   return { backup, controlPlane, workers };

@@ -13,7 +13,7 @@ import { renderString } from '../playbook/template.js';
 import { countBastions, loadConnectionContext, resolveEverySpec, specResolver, type HostPlanRequest, type RunPlanPorts } from '../run/plan.js';
 import type { ConnectionSpec } from '../transport/types.js';
 import { taskDisplayName } from './effective.js';
-import { orderedPlayHosts, planBatches, playVars } from './play-runner.js';
+import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
 import { shouldRunByTags } from './tags.js';
 import { isController } from './types.js';
 

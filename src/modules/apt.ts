@@ -17,7 +17,7 @@ import {
   type SimulatedChange,
 } from './apt-plan.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import type { ExecResult } from '../transport/types.js';
 import { type ModuleSpec } from '../playbook/modules.js';

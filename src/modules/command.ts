@@ -13,7 +13,7 @@ import {
   stripEnds,
 } from './command-line.js';
 import { ModuleFailure, splitLines } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, path } from './spec-args.js';
 import { FREE_FORM, type ModuleSpec } from '../playbook/modules.js';

@@ -5,7 +5,7 @@
  */
 import { optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleSpec } from '../playbook/modules.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { defineModule } from './define.js';

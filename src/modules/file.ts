@@ -7,7 +7,7 @@ import { optBool, optString } from './args.js';
 import { parseModeOrFail } from './copy.js';
 import { ModuleFailure, tail } from './failure.js';
 import { applyAttributes, remoteStat, type Attributes, type RemoteStat } from './remote-files.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { path, ownership } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';

@@ -7,7 +7,7 @@ import { parseModeOrFail } from './copy.js';
 import { ModuleFailure } from './failure.js';
 import { editLines, type LineEdit } from './lineinfile-edit.js';
 import { applyAttributes, backupRemoteFile, readRemoteFile, remoteStat, writeRemoteFile, type Attributes } from './remote-files.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, ownership } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';

@@ -7,7 +7,7 @@
 import { HostUnreachableError, CommandTimeoutError } from '../errors.js';
 import { optInt, optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, int } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';

@@ -6,7 +6,7 @@
  */
 import { optBool, optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { bool } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';

@@ -7,7 +7,7 @@ import { optInt, optString } from './args.js';
 import { ModuleFailure } from './failure.js';
 import { pythonRegExp } from './lineinfile-edit.js';
 import { readRemoteFile } from './remote-files.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, path, int } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';

@@ -6,11 +6,10 @@
  * (SSH, read-only) and builds the plan.
  */
 import { join, resolve } from 'node:path';
-import { CONTROL_PLANE_GROUPS } from '../cli/cluster-access.js';
+import { controlPlaneMembers } from '../inventory/control-plane.js';
 import { ConfigError } from '../errors.js';
-import { orderedPlayHosts, playVars } from '../engine/play-runner.js';
+import { orderedPlayHosts, playVars } from '../playbook/play-plan.js';
 import { playPattern } from '../engine/plan.js';
-import { groupHosts } from '../inventory/index.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import { nodeNameFor } from '../kube/node-names.js';
 import type { KubePort } from '../kube/port.js';
@@ -101,7 +100,7 @@ export async function prepareUpgrade(request: PrepareRequest, ports: PreparePort
   const { resolved, issues } = resolveEverySpec(new Set([...stages.preflight, ...(stages.backup ?? [])]), resolveSpec);
   if (issues.length > 0) throw new ConfigError(issues);
   const specs = new Map(resolved.map((r) => [r.name, r.spec]));
-  const controlPlanes = new Set(CONTROL_PLANE_GROUPS.filter((g) => context.inventory.groups.has(g)).flatMap((g) => groupHosts(context.inventory, g)));
+  const controlPlanes = new Set(controlPlaneMembers(context.inventory));
   const roles = new Map(
     stages.preflight.map((host) => [
       host,

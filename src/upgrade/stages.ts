@@ -5,7 +5,7 @@
  * (`kubeadm upgrade apply`, `kubeadm upgrade node`, kube_drain), not by their names.
  */
 import type { Vars } from '../inventory/types.js';
-import { planBatches, playVars } from '../engine/play-runner.js';
+import { planBatches, playVars } from '../playbook/play-plan.js';
 import type { SerialItem } from '../playbook/batches.js';
 import type { Play, Playbook, TaskItem } from '../playbook/model.js';
 import { withRenderedMaxFailPercentage } from '../playbook/plays.js';

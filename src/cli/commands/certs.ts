@@ -15,7 +15,7 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCertificates, certsExitCode, type CertsCheckOutcome } from '../../certs/check.js';
-import { DEFAULT_LOCATIONS, type CertificateLocations } from '../../certs/remote.js';
+import { DEFAULT_LOCATIONS, type CertificateLocations } from '../../pki/remote.js';
 import { renderJsonLines, renderTable } from '../../certs/render.js';
 import { renewSummary } from '../../certs/renew-plan.js';
 import { controlPlaneHosts } from '../../certs/targets.js';

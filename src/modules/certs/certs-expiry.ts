@@ -6,9 +6,9 @@
  * ones under min_days).
  */
 import type { ModuleSpec } from '../../playbook/modules.js';
-import { DEFAULT_LOCATIONS, collectScript, parseCollectOutput, type CertificateLocations } from '../../certs/remote.js';
-import { isKubeadmRenewed, shortOfDays } from '../../certs/renewable.js';
-import { formatResidual, hostCertificates } from '../../certs/rows.js';
+import { DEFAULT_LOCATIONS, collectScript, parseCollectOutput, type CertificateLocations } from '../../pki/remote.js';
+import { isKubeadmRenewed, shortOfDays } from '../../pki/renewable.js';
+import { formatResidual, hostCertificates } from '../../pki/rows.js';
 import { optInt, optString } from '../args.js';
 import { failed, ModuleFailure, tail } from '../failure.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';

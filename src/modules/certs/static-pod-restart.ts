@@ -13,7 +13,7 @@ import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool, optInt, optString, reqString } from '../args.js';
 import { failed, ModuleFailure } from '../failure.js';
 import { kubePort, targetNode } from '../kube/common.js';
-import { shellQuote } from '../shell-quote.js';
+import { shellQuote } from '../../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { describePod, isNewInstance, MIRROR_NAMESPACE, mirrorPodName, podInstance, podReady, type PodInstance } from './mirror-pod.js';
 import { defineModule } from '../define.js';

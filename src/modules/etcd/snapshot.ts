@@ -13,7 +13,7 @@ import { optInt, optString } from '../args.js';
 import { sha256Hex } from '../copy.js';
 import { ModuleFailure, tail } from '../failure.js';
 import { readRemoteFile, remoteStat } from '../remote-files.js';
-import { shellQuote } from '../shell-quote.js';
+import { shellQuote } from '../../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { namePartProblem, SHA256_SUFFIX, snapshotFileName, snapshotsToPrune, SNAPSHOT_SUFFIX, STATUS_SUFFIX, utcStamp } from './naming.js';
 import { parseSnapshotStatus, statusProblem, type SnapshotSidecar, type SnapshotStatus } from './status.js';

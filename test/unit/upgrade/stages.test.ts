@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { join, resolve } from 'node:path';
-import { orderedPlayHosts } from '../../../src/engine/play-runner.js';
+import { orderedPlayHosts } from '../../../src/playbook/play-plan.js';
 import { playPattern } from '../../../src/engine/plan.js';
 import { applyLimit, resolvePattern } from '../../../src/inventory/index.js';
 import type { Inventory, Vars } from '../../../src/inventory/types.js';

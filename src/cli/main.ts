@@ -3,9 +3,9 @@
  * them, maps errors to exit codes and never lets a stack trace reach the user for an expected failure.
  */
 import { Command, CommanderError } from 'commander';
-import { renderError, EXIT } from './exit.js';
+import { renderError, EXIT, type ExitSink } from './exit.js';
 
-type CommandModule = { register(program: Command): void };
+type CommandModule = { register(program: Command, exit: ExitSink): void };
 
 /**
  * Commands in help order, loaded on demand: `drydock run` should not pay for the Kubernetes client's half a
@@ -24,7 +24,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['lab', () => import('./commands/lab.js')],
 ];
 
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+export async function buildProgram(argv: readonly string[] = [], exit: ExitSink = () => undefined): Promise<Command> {
   const program = new Command();
   program
     .name('drydock')
@@ -34,15 +34,19 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .exitOverride();
   const requested = argv[2];
   const wanted = COMMANDS.filter(([name]) => name === requested);
-  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) (await load()).register(program);
+  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) (await load()).register(program, exit);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const program = await buildProgram(argv);
+    let code: number | undefined;
+    const program = await buildProgram(argv, (c) => {
+      code = c;
+    });
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+    // `drydock lab ssh` (src/lab/cli.ts) still sets process.exitCode itself; every other command returns its code.
+    return code ?? (typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message (or help/version); keep its verdict.

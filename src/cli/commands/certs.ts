@@ -25,7 +25,7 @@ import { EventBus } from '../../events/events.js';
 import type { FanoutTarget } from '../../run/fanout.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type ExitSink } from '../exit.js';
 import {
   addConnectionOptions, addTargetOptions, breakLockOption, connectionOverrides, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
 } from '../options.js';
@@ -47,7 +47,7 @@ function parseDays(value: string): number {
   return Number(value);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, exit: ExitSink): void {
   const certs = program.command('certs').description('kubeadm certificates on the control planes');
   const check = certs
     .command('check')
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .addOption(new Option('--kubelet-cert <file>', "the kubelet's client certificate on the hosts").default(DEFAULT_LOCATIONS.kubeletCert))
     .addOption(new Option('--json', 'one JSON object per certificate (and per host that could not be checked) on stdout').default(false));
   check.action(async (pattern: string | undefined, options: CertsCheckOptions) => {
-    process.exitCode = await certsCheckCommand(pattern, options);
+    exit(await certsCheckCommand(pattern, options));
   });
 
   const renew = certs
@@ -81,7 +81,7 @@ export function register(program: Command): void {
     .addOption(breakLockOption())
     .addOption(resumeOption());
   renew.action(async (pattern: string | undefined, options: CertsRenewOptions) => {
-    process.exitCode = await certsRenewCommand(pattern, options);
+    exit(await certsRenewCommand(pattern, options));
   });
 }
 

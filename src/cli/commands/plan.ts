@@ -10,19 +10,19 @@
 import type { Command } from 'commander';
 import type { RunPlanPorts } from '../../run/plan.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type ExitSink } from '../exit.js';
 import { livePlanPorts } from '../run-setup.js';
 import type { PlayStreams } from './play.js';
 import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from './upgrade.js';
 
-export function register(program: Command): void {
+export function register(program: Command, exit: ExitSink): void {
   const plan = program.command('plan').description('show what a maintenance command would do, changing nothing');
   const upgrade = plan
     .command('upgrade')
     .description('the upgrade plan: hops, etcd backup, each control plane, each worker batch, every host\'s packages (installed → target)');
   addUpgradePlanOptions(upgrade);
   upgrade.action(async (options: UpgradePlanOptions) => {
-    process.exitCode = await planUpgradeCommand(options);
+    exit(await planUpgradeCommand(options));
   });
 }
 

@@ -25,10 +25,10 @@ import { PlayRenderer } from '../../engine/output.js';
 import { nodeStatesSection } from '../../engine/failure-summary.js';
 import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../../engine/report.js';
-import { EXIT_INTERRUPTED, runPlaybook } from '../../engine/run-playbook.js';
+import { runPlaybook } from '../../engine/run-playbook.js';
 import type { RunPlanPorts } from '../../run/plan.js';
 import type { ConnectionPool } from '../../transport/types.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type ExitSink } from '../exit.js';
 import { watchInterrupts } from '../interrupt.js';
 import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
 import { loadResumeState } from '../../journal/resume-state.js';
@@ -63,7 +63,7 @@ export interface PlayOptions extends SharedOptions {
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
 
-export function register(program: Command): void {
+export function register(program: Command, exit: ExitSink): void {
   const command = program
     .command('play')
     .description('run a playbook (plays, serial batches, handlers) against the inventory')
@@ -96,7 +96,7 @@ export function register(program: Command): void {
     .addOption(breakLockOption())
     .addOption(resumeOption());
   command.action(async (playbook: string, options: PlayOptions) => {
-    process.exitCode = await playCommand(playbook, options);
+    exit(await playCommand(playbook, options));
   });
 }
 
@@ -261,6 +261,6 @@ export async function playCommand(
  * rest waits for the next window), a lost lock is an error (1). Failures found before the stop still win.
  */
 export function stoppedExitCode(exitCode: number, interrupted: boolean, reason: 'window' | 'lock' | undefined): number {
-  if (exitCode !== EXIT_INTERRUPTED || interrupted || reason === undefined) return exitCode;
+  if (exitCode !== EXIT.INTERRUPTED || interrupted || reason === undefined) return exitCode;
   return reason === 'window' ? EXIT.TEMPFAIL : EXIT.ERROR;
 }

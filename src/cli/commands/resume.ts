@@ -17,6 +17,7 @@ import type { Vars } from '../../inventory/types.js';
 import { defaultStateDir } from '../../journal/journal.js';
 import { describeResume, loadResumeState, type ResumeState } from '../../journal/resume-state.js';
 import { parseExtraVars } from '../options.js';
+import type { ExitSink } from '../exit.js';
 
 export interface ResumeOptions {
   /** `-e` values as typed, passed on to the resumed command verbatim. */
@@ -28,7 +29,7 @@ export interface ResumeOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function register(program: Command): void {
+export function register(program: Command, exit: ExitSink): void {
   program
     .command('resume')
     .description('continue a failed or interrupted run where it stopped (see drydock runs): finished hosts are left out, a stopped host restarts at its task')
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .addOption(new Option('-y, --yes', 'do not ask for confirmation (passed on to the resumed command)').default(false))
     .addOption(new Option('--break-lock', 'passed on: take the cluster lock even from a run that still holds it').default(false))
     .action(async (runId: string, options: ResumeOptions) => {
-      process.exitCode = await resumeCommand(runId, options);
+      exit(await resumeCommand(runId, options));
     });
 }
 

@@ -18,8 +18,9 @@ import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { watchInterrupts } from '../interrupt.js';
 import { addConnectionOptions, addOutputOptions, addTargetOptions, type SharedOptions } from '../options.js';
 import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
+import type { ExitSink } from '../exit.js';
 
-export function register(program: Command): void {
+export function register(program: Command, exit: ExitSink): void {
   const command = program
     .command('run')
     .description('run one shell command on every host matching PATTERN (put the command after --)')
@@ -30,7 +31,7 @@ export function register(program: Command): void {
   addConnectionOptions(command);
   addOutputOptions(command);
   command.action(async (pattern: string, words: string[], options: SharedOptions) => {
-    process.exitCode = await runCommand(pattern, words.join(' '), options);
+    exit(await runCommand(pattern, words.join(' '), options));
   });
 }
 

@@ -23,7 +23,7 @@ import { gatherAndPlan, prepareUpgrade, type PreparedUpgrade } from '../../upgra
 import type { UpgradePlan } from '../../upgrade/plan.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
 import { createRunKube } from '../cluster-access.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type ExitSink } from '../exit.js';
 import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, parseSeconds, resumeOption, yesOption, type SharedOptions } from '../options.js';
 import { hostPlanRequest, livePlanPorts, livePool } from '../run-setup.js';
 import { playCommand, type PlayOptions, type PlayStreams } from './play.js';
@@ -83,7 +83,7 @@ export function addUpgradePlanOptions(command: Command): Command {
     .addOption(new Option('--context <name>', 'kubeconfig context to use'));
 }
 
-export function register(program: Command): void {
+export function register(program: Command, exit: ExitSink): void {
   const command = program
     .command('upgrade')
     .description('upgrade the cluster to one Kubernetes version: plan, confirm, etcd backup, control planes, workers in batches');
@@ -93,7 +93,7 @@ export function register(program: Command): void {
     .addOption(resumeOption())
     .addOption(logFileOption());
   command.action(async (options: UpgradeOptions) => {
-    process.exitCode = await upgradeCommand(options);
+    exit(await upgradeCommand(options));
   });
 }
 

@@ -10,6 +10,7 @@ import type { SerialItem } from '../playbook/batches.js';
 import type { Play, Playbook, TaskItem } from '../playbook/model.js';
 import { withRenderedMaxFailPercentage } from '../playbook/plays.js';
 import { renderString } from '../playbook/template.js';
+import { walkTasks } from '../playbook/walk.js';
 
 export interface UpgradeStages {
   /** Every host the preflight plays contact (the run's whole host set but the backup's). */
@@ -35,15 +36,11 @@ export interface StagePlaybooks {
 export type PlayHosts = (play: Play) => string[];
 
 function walk(items: readonly TaskItem[], visit: (text: string, module: string) => void): void {
-  for (const item of items) {
-    if (item.kind === 'block') {
-      for (const section of [item.block, item.rescue, item.always]) walk(section, visit);
-      continue;
-    }
-    const args = item.args as Record<string, unknown>;
-    const text = item.freeForm ?? (typeof args['cmd'] === 'string' ? args['cmd'] : typeof args['_raw_params'] === 'string' ? args['_raw_params'] : '');
-    visit(text, item.module);
-  }
+  walkTasks(items, (task) => {
+    const args = task.args as Record<string, unknown>;
+    const text = task.freeForm ?? (typeof args['cmd'] === 'string' ? args['cmd'] : typeof args['_raw_params'] === 'string' ? args['_raw_params'] : '');
+    visit(text, task.module);
+  });
 }
 
 function does(play: Play, wanted: { command?: RegExp; module?: string }): boolean {

@@ -17,11 +17,11 @@ import { nodeNameFor } from '../../kube/node-names.js';
 import { parseSelector } from '../../kube/label-selector.js';
 import type { TaskModule } from '../../modules/types.js';
 import { moduleRegistry, taskModules } from '../../modules/catalogue.js';
+import { DEFAULT_DRAIN_TIMEOUT_SECONDS } from '../../modules/kube/index.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { parseWindow, type MaintenanceWindow } from '../../policy/window.js';
 import {
   closedWindowMessage,
-  DEFAULT_DRAIN_TIMEOUT_S,
   DEFAULT_REBOOT_TIMEOUT_S,
   hostsToReboot,
   orderCandidates,
@@ -96,7 +96,7 @@ export function register(program: Command, exit: ExitSink): void {
     .addOption(new Option('--window <window>', 'maintenance window, e.g. "Mon-Fri 02:00-05:00" (default: always)'))
     .addOption(new Option('--time-zone <tz>', 'IANA time zone of --window (default UTC)'))
     .addOption(new Option('--blocking-pod-selector <selector>', 'postpone nodes running pods that match this label selector (e.g. app=batch)'))
-    .addOption(new Option('--drain-timeout <seconds>', 'give up a drain after this long; 0 waits forever').argParser(wholeSeconds('--drain-timeout')).default(DEFAULT_DRAIN_TIMEOUT_S))
+    .addOption(new Option('--drain-timeout <seconds>', 'give up a drain after this long; 0 waits forever').argParser(wholeSeconds('--drain-timeout')).default(DEFAULT_DRAIN_TIMEOUT_SECONDS))
     .addOption(new Option('--drain-force', 'also delete pods that no controller manages (they are lost), as kubectl drain --force and kured do').default(false))
     .addOption(new Option('--reboot-timeout <seconds>', 'wait this long for a host to come back with a new boot id').argParser(wholeSeconds('--reboot-timeout')).default(DEFAULT_REBOOT_TIMEOUT_S))
     .addOption(yesOption())
@@ -164,7 +164,7 @@ export function rebootFlags(options: RebootOptions): RebootFlags {
     ...(window ? { window } : {}),
     ...(selector ? { blockingPodSelector: selector } : {}),
     ...(options.drainForce === true ? { drainForce: true } : {}),
-    drainTimeoutS: options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_S,
+    drainTimeoutS: options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_SECONDS,
     rebootTimeoutS: options.rebootTimeout ?? DEFAULT_REBOOT_TIMEOUT_S,
   };
 }

@@ -14,6 +14,7 @@ import { EventBus } from '../../events/events.js';
 import type { TextOutput } from '../../events/tty.js';
 import { latestVerifiedSnapshot } from '../../modules/etcd/index.js';
 import { moduleRegistry } from '../../modules/catalogue.js';
+import { DEFAULT_DRAIN_TIMEOUT_SECONDS } from '../../modules/kube/index.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import type { SerialItem } from '../../playbook/batches.js';
 import type { RunPlanPorts } from '../../run/plan.js';
@@ -72,7 +73,7 @@ export function addUpgradePlanOptions(command: Command): Command {
     .addOption(new Option('--control-plane-only', 'upgrade only the control planes (kubeadm, then each kubelet)').default(false))
     .addOption(new Option('--batch <n|n%>', 'workers per batch after the canary of 1 (default 20%)').argParser(flagParser(parseBatchSize)))
     .addOption(new Option('--max-fail <pct>', 'stop when more than this share of a worker batch fails (default 0: any failure stops)').argParser(flagParser(parseMaxFail)))
-    .addOption(new Option('--drain-timeout <seconds>', 'give up draining a node after this long (default 300)').argParser(parseSeconds('--drain-timeout')))
+    .addOption(new Option('--drain-timeout <seconds>', `give up draining a node after this long (default ${DEFAULT_DRAIN_TIMEOUT_SECONDS})`).argParser(parseSeconds('--drain-timeout')))
     .addOption(
       new Option('--backup-max-age <duration>', 'accept a verified etcd snapshot on this machine this young (90s, 30m, 6h, 2d) instead of taking one at the start')
         .argParser(flagParser((v) => parseDuration(v))),

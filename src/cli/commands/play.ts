@@ -12,18 +12,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { EventBus } from '../../events/events.js';
 import { redactSecrets } from '../../events/json-log.js';
 import type { TextOutput } from '../../events/tty.js';
 import { redactCommandLine, startRunJournal } from '../../journal/journal.js';
 import type { ClusterLock } from '../../lock/cluster-lock.js';
-import { createRunKube } from '../cluster-access.js';
 import { taskModules } from '../../modules/catalogue.js';
 import type { TaskModule } from '../../modules/types.js';
 import { localExec } from '../../engine/local-exec.js';
 import { PlayRenderer } from '../../engine/output.js';
 import { nodeStatesSection } from '../../engine/failure-summary.js';
-import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.js';
+import { formatHostList, formatTaskList, planPlaybook, type PlaybookPlan } from '../../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../../engine/report.js';
 import { runPlaybook } from '../../engine/run-playbook.js';
 import type { RunPlanPorts } from '../../run/plan.js';
@@ -34,7 +32,9 @@ import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch, 
 import { loadResumeState } from '../../journal/resume-state.js';
 import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, resumeOption, type SharedOptions } from '../options.js';
 import { connectionBudget, loadCataloguePlaybooks, nodeControllerFiles, systemEngineClock } from '../play-setup.js';
-import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
+import { closeRunLog, hostPlanRequest, livePlanPorts, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
+import { withSession, type RunSession } from '../session.js';
+import type { Playbook } from '../../playbook/model.js';
 
 export interface PlayOptions extends SharedOptions {
   check: boolean;
@@ -125,24 +125,49 @@ export async function playCommand(
     streams.stdout.write(formatTaskList(playbook, tagSelection));
     return 0;
   }
-  const extraVars = options.extraVars ?? {};
   const plan = await planPlaybook(playbook, modules, hostPlanRequest(options), planPorts);
   if (options.listHosts) {
-    streams.stdout.write(formatHostList(playbook, plan.playHosts, extraVars, options.shuffleSeed));
+    streams.stdout.write(formatHostList(playbook, plan.playHosts, options.extraVars ?? {}, options.shuffleSeed));
     return 0;
   }
+  return withSession(streams, (session) => runPlayPlan(session, { playbook, plan }, options, { hooks, input, modules }));
+}
 
+/** A playbook run, planned: the playbook and exactly the hosts of each play (what the user is shown). */
+export interface PlayRunPlan {
+  playbook: Playbook;
+  plan: PlaybookPlan;
+}
+
+export interface PlayRunExtras {
+  hooks?: MaintenanceHooks;
+  input?: ConfirmStreams['input'];
+  modules?: ReadonlyMap<string, TaskModule>;
+}
+
+/**
+ * Runs a planned playbook inside a session: confirmation, run id, journal, log, Ctrl-C, the cluster lock, the
+ * engine on the session's connections and cluster access, then the node states, retry file and report. The
+ * changing commands (upgrade, reboot, certs renew) call this with the plan they built and showed.
+ */
+export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options: PlayOptions, extras: PlayRunExtras = {}): Promise<number> {
+  const { playbook, plan } = run;
+  const { streams } = session;
+  const hooks = extras.hooks ?? {};
+  const modules = extras.modules ?? taskModules();
+  const extraVars = options.extraVars ?? {};
+  const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
   // A run that cannot be resumed is refused before anything is asked or changed.
   const resume = options.resume !== undefined ? loadResumeState(options.resume) : undefined;
   const human = options.json ? streams.stderr : streams.stdout;
-  if (!(await confirmMaintenance(hooks, { input, output: human }))) {
+  if (!(await confirmMaintenance(hooks, { input: extras.input ?? process.stdin, output: human }))) {
     human.write('not confirmed: nothing was changed\n');
     return EXIT.ERROR;
   }
   const color = wantsColor(human);
-  const bus = new EventBus();
+  const { bus } = session;
   const renderer = new PlayRenderer({ out: human, color });
-  bus.on((event) => renderer.handle(event));
+  session.renderedBy((event) => renderer.handle(event));
   const runId = randomUUID();
   const log = await openRunLog(bus, options.logFile, runId);
   const journal = startRunJournal(bus, runId, {
@@ -160,15 +185,14 @@ export async function playCommand(
     stopping: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)',
     ending: 'ending the commands still running',
   });
+  interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });
   const stop = stopSwitch(interrupts.stop, hooks.stopAt, warn);
-  const pool = livePool(bus, interrupts.abort);
-  const kube = createRunKube({
+  const { pool } = session;
+  const kube = session.kube({
     ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context !== undefined ? { context: options.context } : {}),
     inventory: plan.inventory,
     specFor: plan.resolveSpec,
-    connect: (spec) => pool.connect(spec),
-    emit: (event) => bus.emit(event),
   });
   let lock: ClusterLock | undefined;
   try {
@@ -249,7 +273,6 @@ export async function playCommand(
     stop.dispose();
     interrupts.dispose();
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
-    await pool.closeAll();
     const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
     await closeRunLog(log, streams.stderr);

@@ -11,7 +11,6 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { EventBus } from '../../events/events.js';
 import { planPlaybook, type PlaybookPlan } from '../../engine/plan.js';
 import { nodeNameFor } from '../../kube/node-names.js';
 import { parseSelector } from '../../kube/label-selector.js';
@@ -49,8 +48,9 @@ import {
   yesOption,
   type SharedOptions,
 } from '../options.js';
-import { hostPlanRequest, livePlanPorts, livePool } from '../run-setup.js';
-import type { PlayOptions, PlayStreams } from './play.js';
+import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
+import type { PlayOptions, PlayRunPlan, PlayStreams } from '../play-run.js';
+import { withSession, type RunSession } from '../session.js';
 
 export const OS_PATCH_REBOOT_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/os-patch-reboot.yaml', import.meta.url));
 
@@ -128,9 +128,10 @@ export interface RebootDeps {
   streams: PlayStreams;
   planPorts: RunPlanPorts;
   modules: ReadonlyMap<string, TaskModule>;
-  /** Reads the sentinel on the hosts (read-only, over SSH). */
-  readSentinels(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions): Promise<SentinelState[]>;
-  play(playbook: string, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
+  /** Reads the sentinel on the hosts (read-only, over SSH, on the session's connections). */
+  readSentinels(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions, session: RunSession): Promise<SentinelState[]>;
+  /** Runs the planned playbook in the same session (the engine, the lock, the journal: cli/play-run.ts). */
+  run(session: RunSession, run: PlayRunPlan, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
 }
 
 export const liveRebootDeps = (): RebootDeps => ({
@@ -140,7 +141,7 @@ export const liveRebootDeps = (): RebootDeps => ({
   modules: taskModules(),
   readSentinels: liveSentinelReader,
   // Loaded when a run starts: a closed window or a plain refusal need not pay for the engine and the Kubernetes client.
-  play: async (playbook, options, hooks) => (await import('./play.js')).playCommand(playbook, options, undefined, undefined, undefined, hooks),
+  run: async (session, run, options, hooks) => (await import('../play-run.js')).runPlayPlan(session, run, options, { hooks }),
 });
 
 /** The flags, checked before anything is read: a bad window or selector never reaches a host. */
@@ -170,6 +171,10 @@ export function rebootFlags(options: RebootOptions): RebootFlags {
 }
 
 export async function rebootCommand(pattern: string, options: RebootOptions, deps: RebootDeps = liveRebootDeps()): Promise<number> {
+  return withSession(deps.streams, (session) => reboot(session, pattern, options, deps));
+}
+
+async function reboot(session: RunSession, pattern: string, options: RebootOptions, deps: RebootDeps): Promise<number> {
   const flags = rebootFlags(options);
   const human = options.json ? deps.streams.stderr : deps.streams.stdout;
   const extraVars = { ...(options.extraVars ?? {}), ...rebootVars(flags) };
@@ -197,7 +202,7 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
   }
 
   if (flags.onlyIfRequired) {
-    const states = await deps.readSentinels(candidates.map((c) => c.host), plan, options);
+    const states = await deps.readSentinels(candidates.map((c) => c.host), plan, options, session);
     const failures = states.filter((s): s is Extract<SentinelState, { error: string }> => 'error' in s);
     if (failures.length > 0) {
       human.write(`cannot tell whether these hosts need a reboot, so nothing was started:\n${failures.map((f) => `  ${f.host}: ${f.error}`).join('\n')}\n`);
@@ -219,33 +224,29 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
     confirm: { summary: rebootSummary({ candidates, flags, verdict, now }), yes: options.yes === true },
     ...(flags.window && verdict.closes !== undefined ? { stopAt: { at: verdict.closes, message: windowClosedStopMessage(flags.window, verdict.closes) } } : {}),
   };
-  return deps.play(OS_PATCH_REBOOT_PLAYBOOK, playOptions(options, extraVars, chosen), hooks);
+  return deps.run(session, { playbook, plan: onlyHosts(plan, chosen.map((c) => c.host)) }, playOptions(options, extraVars), hooks);
 }
 
-/** `drydock play` options for the run: exactly the hosts in the confirmed plan, the flags as variables. */
-export function playOptions(options: RebootOptions, extraVars: PlayOptions['extraVars'], chosen: readonly RebootCandidate[]): PlayOptions {
+/** The plan narrowed to exactly the hosts the user confirmed (each play keeps its own order). */
+export function onlyHosts(plan: PlaybookPlan, hosts: readonly string[]): PlaybookPlan {
+  const keep = new Set(hosts);
+  return { ...plan, playHosts: plan.playHosts.map((playHosts) => playHosts.filter((h) => keep.has(h))) };
+}
+
+/** The run's options: the reboot flags as variables, the maintenance defaults. */
+export function playOptions(options: RebootOptions, extraVars: PlayOptions['extraVars']): PlayOptions {
   return {
     ...options,
     ...MAINTENANCE_PLAY_DEFAULTS,
     extraVars,
-    limit: chosen.map((c) => c.host).join(','),
     yes: options.yes === true,
     breakLock: options.breakLock === true,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
   };
 }
 
-/** Over SSH with the run's own connection settings; the pool is closed before the run opens its own. */
-async function liveSentinelReader(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions): Promise<SentinelState[]> {
-  const bus = new EventBus();
-  bus.on((event) => {
-    if (event.type === 'warning') process.stderr.write(`drydock: warning: ${event.message}\n`);
-  });
-  const pool = livePool(bus, new AbortController().signal);
-  try {
-    const connect = (host: string): Promise<Connection> => pool.connect(plan.resolveSpec(host));
-    return await readSentinels(hosts, connect, options.forks);
-  } finally {
-    await pool.closeAll();
-  }
+/** Over SSH on the session's pool: the run that follows reuses these connections. */
+async function liveSentinelReader(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions, session: RunSession): Promise<SentinelState[]> {
+  const connect = (host: string): Promise<Connection> => session.pool.connect(plan.resolveSpec(host));
+  return readSentinels(hosts, connect, options.forks);
 }

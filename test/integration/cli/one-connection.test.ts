@@ -23,7 +23,7 @@ describe('one SSH connection per host per run (sshd logins on the loopback fleet
   });
 
   /** Runs drydock and returns its result with the number of logins it made. */
-  async function logins(args: string[]): Promise<{ code: number; stderr: string; logins: number }> {
+  async function logins(args: string[]): Promise<{ code: number | null; stderr: string; logins: number }> {
     const before = sshdLogins(fleet);
     const res = await runDrydock(args, { env: { DRYDOCK_STATE_DIR: join(dir, 'state'), KUBECONFIG: '' } });
     // sshd writes the log line as it accepts; give a slow machine a moment to flush it.

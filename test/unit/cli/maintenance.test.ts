@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError } from '../../../src/errors.js';
 import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch } from '../../../src/cli/maintenance.js';
-import { stoppedExitCode } from '../../../src/cli/commands/play.js';
+import { stoppedExitCode } from '../../../src/cli/play-run.js';
 import { EXIT } from '../../../src/cli/exit.js';
 import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';

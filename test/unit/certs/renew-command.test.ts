@@ -19,7 +19,7 @@ describe('certs renew: the command line', () => {
   let dir: string;
   let stderr: string;
   const streams = { stdout: { write: () => true }, stderr: { write: (t: string) => ((stderr += t), true) } };
-  const neverPlay: RenewSeams['play'] = () => Promise.reject(new Error('the playbook must not run'));
+  const neverRun: RenewSeams['run'] = () => Promise.reject(new Error('the playbook must not run'));
 
   beforeEach(() => (stderr = ''));
   before(() => (dir = mkdtempSync(join(tmpdir(), 'drydock-certs-renew-cmd-'))));
@@ -28,7 +28,7 @@ describe('certs renew: the command line', () => {
   it('refuses without a terminal and without --yes before reading the inventory or contacting a host', async () => {
     const untouchable = new Proxy({} as RunPlanPorts, { get: () => () => { throw new Error('no host or file may be touched'); } });
     let error: unknown;
-    await certsRenewCommand(undefined, options('inv.yaml'), streams, { planPorts: untouchable, interactive: () => false, play: neverPlay }).catch((err: unknown) => (error = err));
+    await certsRenewCommand(undefined, options('inv.yaml'), streams, { planPorts: untouchable, interactive: () => false, run: neverRun }).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(UsageError);
     expect((error as Error).message).to.equal(NO_CONFIRMATION_MESSAGE);
   });
@@ -37,7 +37,7 @@ describe('certs renew: the command line', () => {
     const file = join(dir, 'cp.ini');
     writeFileSync(file, '[control_plane]\ncp1 ansible_host=127.0.9.1\n[workers]\nw1 ansible_host=127.0.9.2\n');
     let error: unknown;
-    await certsRenewCommand('w1', options(file, { yes: true }), streams, { planPorts: livePlanPorts, interactive: () => false, play: neverPlay }).catch((err: unknown) => (error = err));
+    await certsRenewCommand('w1', options(file, { yes: true }), streams, { planPorts: livePlanPorts, interactive: () => false, run: neverRun }).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(UsageError);
     expect((error as Error).message).to.equal('no control plane matches "w1": nothing to renew');
   });

@@ -1,7 +1,7 @@
 /**
  * What makes a playbook run a maintenance: asked for before it starts, alone on the cluster while it runs,
  * and stopped from starting new work when it must (Ctrl-C, the maintenance window closing, the cluster lock
- * lost). The changing commands (upgrade, reboot, certs renew) pass these hooks to playCommand; plain
+ * lost). The changing commands (upgrade, reboot, certs renew) pass these hooks to runPlayPlan; plain
  * `drydock play` takes the lock when its playbook cordons or drains nodes.
  */
 import { setMaxListeners } from 'node:events';

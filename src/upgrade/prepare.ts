@@ -47,6 +47,8 @@ export interface PreparedUpgrade {
   flags: UpgradeFlags;
   /** The run's playbooks in order (absolute paths): one run, one journal, one lock. */
   playbooks: string[];
+  /** The same playbooks, loaded once here and run as they are. */
+  loaded: Playbook[];
   /** The run's -e: the user's with the flags' variables. */
   extraVars: Vars;
   inventory: Inventory;
@@ -111,6 +113,7 @@ export async function prepareUpgrade(request: PrepareRequest, ports: PreparePort
     target,
     flags: request.flags,
     playbooks: names.map((name) => join(dir, `${name}.yaml`)),
+    loaded: names.map((name) => ({ 'etcd-backup': backupPlaybook, 'upgrade-control-plane': controlPlane, 'upgrade-workers': workers })[name]!),
     extraVars,
     inventory: context.inventory,
     stages,

@@ -12,8 +12,9 @@ import type { RunPlanPorts } from '../../run/plan.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
 import { EXIT, type ExitSink } from '../exit.js';
 import { livePlanPorts } from '../run-setup.js';
-import type { PlayStreams } from './play.js';
-import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from './upgrade.js';
+import type { PlayStreams } from '../play-run.js';
+import { withSession } from '../session.js';
+import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
 
 export function register(program: Command, exit: ExitSink): void {
   const plan = program.command('plan').description('show what a maintenance command would do, changing nothing');
@@ -33,7 +34,7 @@ export async function planUpgradeCommand(
 ): Promise<number> {
   const warn = (message: string) => streams.stderr.write(`drydock: warning: ${message}\n`);
   const prepared = await prepareFromOptions(options, planPorts, warn);
-  const plan = await gatherLive(prepared, options, warn);
+  const plan = await withSession(streams, (session) => gatherLive(prepared, options, session));
   streams.stdout.write(options.json ? planJson(plan) : renderPlanText(plan));
   return refusalExitCode(plan) ?? EXIT.OK;
 }

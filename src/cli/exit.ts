@@ -9,6 +9,13 @@ export { EXIT };
 /** How a command hands its exit code to main(), which returns it (commands never set process.exitCode). */
 export type ExitSink = (code: number) => void;
 
+/** What a command is registered with: where its exit code goes, and the command line it runs for (journal, lock). */
+export interface Invocation {
+  exit: ExitSink;
+  /** The arguments after `drydock` (for `drydock resume`, the recorded command's, not resume's own). */
+  commandLine: readonly string[];
+}
+
 export interface Rendered {
   message: string;
   exitCode: number;

@@ -17,6 +17,8 @@ export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-ne
 
 /** What `addTargetOptions`, `addConnectionOptions` and `addOutputOptions` put into `command.opts()`. */
 export interface SharedOptions {
+  /** The arguments after `drydock` this run is for (recorded in the journal and on the lock); default process.argv's. */
+  commandLine?: readonly string[];
   inventory: string[];
   limit?: string;
   forks: number;

@@ -99,6 +99,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   const log = await openRunLog(bus, options.logFile, runId);
   const journal = startRunJournal(bus, runId, {
     warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
+    ...(options.commandLine !== undefined ? { argv: options.commandLine } : {}),
     ...(options.resume !== undefined ? { resumes: options.resume } : {}),
   });
   human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
@@ -127,7 +128,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
     if (wantsLock) {
       lock = await takeClusterLock(kube, {
         runId,
-        command: redactCommandLine(['drydock', ...process.argv.slice(2)]),
+        command: redactCommandLine(['drydock', ...(options.commandLine ?? process.argv.slice(2))]),
         breakLock: hooks.lock?.breakLock ?? options.breakLock === true,
         ...(resume ? { resumes: { runId: resume.runId, chain: resume.chain } } : {}),
         emit: (event) => bus.emit(event),

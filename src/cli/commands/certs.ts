@@ -24,7 +24,7 @@ import type { TextOutput } from '../../events/tty.js';
 import type { FanoutTarget } from '../../run/fanout.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
-import { EXIT, type ExitSink } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import {
   addConnectionOptions, addTargetOptions, breakLockOption, connectionOverrides, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
 } from '../options.js';
@@ -50,7 +50,7 @@ function parseDays(value: string): number {
   return Number(value);
 }
 
-export function register(program: Command, exit: ExitSink): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const certs = program.command('certs').description('kubeadm certificates on the control planes');
   const check = certs
     .command('check')
@@ -84,7 +84,7 @@ export function register(program: Command, exit: ExitSink): void {
     .addOption(breakLockOption())
     .addOption(resumeOption());
   renew.action(async (pattern: string | undefined, options: CertsRenewOptions) => {
-    exit(await certsRenewCommand(pattern, options));
+    exit(await certsRenewCommand(pattern, { ...options, commandLine }));
   });
 }
 
@@ -244,6 +244,7 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     ...(options.context !== undefined ? { context: options.context } : {}),
     breakLock: options.breakLock,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
+    ...(options.commandLine !== undefined ? { commandLine: options.commandLine } : {}),
   };
 }
 

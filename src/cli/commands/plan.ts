@@ -10,13 +10,13 @@
 import type { Command } from 'commander';
 import type { RunPlanPorts } from '../../run/plan.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
-import { EXIT, type ExitSink } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import { livePlanPorts } from '../run-setup.js';
 import type { PlayStreams } from '../play-run.js';
 import { withSession } from '../session.js';
 import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
 
-export function register(program: Command, exit: ExitSink): void {
+export function register(program: Command, { exit }: Invocation): void {
   const plan = program.command('plan').description('show what a maintenance command would do, changing nothing');
   const upgrade = plan
     .command('upgrade')

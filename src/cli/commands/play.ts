@@ -12,7 +12,7 @@ import { taskModules } from '../../modules/catalogue.js';
 import type { TaskModule } from '../../modules/types.js';
 import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.js';
 import type { RunPlanPorts } from '../../run/plan.js';
-import { type ExitSink } from '../exit.js';
+import { type Invocation } from '../exit.js';
 import { joinPlaybooks, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
 import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, resumeOption } from '../options.js';
 import { loadCataloguePlaybooks } from '../play-setup.js';
@@ -25,7 +25,7 @@ export type { PlayOptions, PlayStreams } from '../play-run.js';
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
 
-export function register(program: Command, exit: ExitSink): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
     .command('play')
     .description('run a playbook (plays, serial batches, handlers) against the inventory')
@@ -58,7 +58,7 @@ export function register(program: Command, exit: ExitSink): void {
     .addOption(breakLockOption())
     .addOption(resumeOption());
   command.action(async (playbook: string, options: PlayOptions) => {
-    exit(await playCommand(playbook, options));
+    exit(await playCommand(playbook, { ...options, commandLine }));
   });
 }
 

@@ -36,7 +36,7 @@ import {
 import { readSentinels, type SentinelState } from '../../reboot/sentinel.js';
 import type { RunPlanPorts } from '../../run/plan.js';
 import type { Connection } from '../../transport/types.js';
-import { EXIT, type ExitSink } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
 import {
   addConnectionOptions,
@@ -83,7 +83,7 @@ day it starts on), "01:00-03:00" (every day). Times are in --time-zone (an IANA 
 Blocking pods: a node running a pod that matches --blocking-pod-selector (and has not finished) is
 postponed, as kured does: left alone, reported, not a failure.`;
 
-export function register(program: Command, exit: ExitSink): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
     .command('reboot')
     .description('rolling OS-patch reboots: drain, reboot, wait for a new boot id and Ready, uncordon — one node at a time')
@@ -108,7 +108,7 @@ export function register(program: Command, exit: ExitSink): void {
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addHelpText('after', HELP_AFTER);
   command.action(async (pattern: string, options: RebootOptions) => {
-    exit(await rebootCommand(pattern, options));
+    exit(await rebootCommand(pattern, { ...options, commandLine }));
   });
 }
 

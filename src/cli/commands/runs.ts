@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
 import { defaultStateDir } from '../../journal/journal.js';
 import { listRuns, type RunSummary } from '../../journal/runs.js';
-import type { ExitSink } from '../exit.js';
+import type { Invocation } from '../exit.js';
 
 const DEFAULT_LIMIT = 20;
 
@@ -19,7 +19,7 @@ function parseLimit(value: string): number {
   return n;
 }
 
-export function register(program: Command, exit: ExitSink): void {
+export function register(program: Command, { exit }: Invocation): void {
   program
     .command('runs')
     .description(`list recent runs from their journals (${defaultStateDir()}/runs; DRYDOCK_STATE_DIR overrides)`)

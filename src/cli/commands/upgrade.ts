@@ -14,7 +14,7 @@ import type { RunPlanPorts } from '../../run/plan.js';
 import { backupRefusal } from '../../upgrade/backup.js';
 import { type PreparedUpgrade } from '../../upgrade/prepare.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
-import { EXIT, type ExitSink } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import { breakLockOption, logFileOption, resumeOption, yesOption } from '../options.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { joinPlaybooks, MAINTENANCE_PLAY_DEFAULTS } from '../maintenance.js';
@@ -32,7 +32,7 @@ export interface UpgradeOptions extends UpgradePlanOptions {
   resume?: string;
 }
 
-export function register(program: Command, exit: ExitSink): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
     .command('upgrade')
     .description('upgrade the cluster to one Kubernetes version: plan, confirm, etcd backup, control planes, workers in batches');
@@ -42,7 +42,7 @@ export function register(program: Command, exit: ExitSink): void {
     .addOption(resumeOption())
     .addOption(logFileOption());
   command.action(async (options: UpgradeOptions) => {
-    exit(await upgradeCommand(options));
+    exit(await upgradeCommand({ ...options, commandLine }));
   });
 }
 

@@ -53,7 +53,7 @@ describe('certs renew: the command line', () => {
 
   it('takes the changing-command options (--yes, --break-lock, hidden --resume, --json, --log-file, --kubeconfig, --context)', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-    register(program, () => undefined);
+    register(program, { exit: () => undefined, commandLine: [] });
     const renew = program.commands.find((c) => c.name() === 'certs')!.commands.find((c) => c.name() === 'renew')!;
     renew.action(() => undefined);
     await program.parseAsync(['node', 'drydock', 'certs', 'renew', '-i', 'x,', '--yes', '--break-lock', '--resume', 'abc', '--json', '--log-file', 'l', '--kubeconfig', 'k', '--context', 'c']);

@@ -232,7 +232,7 @@ describe('drydock reboot (command function)', () => {
   it('commander rejects a concurrency below 1 and timeouts that are not whole seconds, naming the flag', async () => {
     const parse = async (args: string[]): Promise<string> => {
       const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
-      register(program, () => undefined);
+      register(program, { exit: () => undefined, commandLine: [] });
       program.commands[0]!.exitOverride().configureOutput({ writeErr: () => undefined });
       return program.parseAsync(['node', 'drydock', 'reboot', ...args]).then(() => 'parsed', (err: Error) => err.message);
     };

@@ -99,3 +99,26 @@ describe('upgrade/stages: the batches the engine will cut, read off the shipped 
     expect(controlPlaneOnly.controlPlaneKubelets).to.deep.equal([['cp1']]);
   });
 });
+
+describe('upgrade/stages: plays are found by their drydock_upgrade_stage marker', () => {
+  it('follows the marker, not the play name or its commands, and refuses a playbook that lost one', async () => {
+    const { controlPlane } = await shipped();
+    const inv = inventory({ control_plane: ['cp1', 'cp2'], workers: ['w1'] });
+    const vars = upgradeVars(flags());
+    // Swap the markers of the first two plays: the stages follow the markers.
+    const swap: Record<string, string> = { 'first-control-plane': 'other-control-planes', 'other-control-planes': 'first-control-plane' };
+    const swapped: Playbook = {
+      ...controlPlane,
+      plays: controlPlane.plays.map((p) => {
+        const stage = swap[String(p.vars['drydock_upgrade_stage'])];
+        return stage ? { ...p, vars: { ...p.vars, drydock_upgrade_stage: stage } } : p;
+      }),
+    };
+    const stages = upgradeStages({ controlPlane: swapped }, hostsOf(inv, vars), vars);
+    expect(stages.firstControlPlane).to.deep.equal([['cp2']]);
+    expect(stages.otherControlPlanes).to.deep.equal([['cp1']]);
+
+    const unmarked: Playbook = { ...controlPlane, plays: controlPlane.plays.map((p) => ({ ...p, vars: {} })) };
+    expect(() => upgradeStages({ controlPlane: unmarked }, hostsOf(inv, vars), vars)).to.throw(/expected one play marked drydock_upgrade_stage: first-control-plane, found 0/);
+  });
+});

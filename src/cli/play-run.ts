@@ -15,7 +15,7 @@ import { taskModules } from '../modules/catalogue.js';
 import type { TaskModule } from '../modules/types.js';
 import { localExec } from '../engine/local-exec.js';
 import { PlayRenderer } from '../engine/output.js';
-import { nodeStatesSection } from '../engine/failure-summary.js';
+import { readNodeStates } from '../engine/node-states.js';
 import { type PlaybookPlan } from '../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../engine/report.js';
 import { runPlaybook } from '../engine/run-playbook.js';
@@ -178,8 +178,8 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
       { stop: stop.signal, stopBatches: stop.batches, abort: interrupts.abort },
     );
     // After a failed run the admin needs each touched node's state (Ready, cordoned, kubelet) from the API.
-    const nodeStates = outcome.exitCode !== 0 && renderer.nodesTouched().size > 0 ? await nodeStatesSection(kube, renderer.cordonNotes(), color) : undefined;
-    if (nodeStates) human.write(nodeStates.text);
+    const nodeStates = outcome.exitCode !== 0 && renderer.nodesTouched().size > 0 ? await readNodeStates(kube, renderer.cordonNotes()) : undefined;
+    if (nodeStates) bus.emit(nodeStates);
     const retryPath = options.retryFile ?? (options.retryFiles ? defaultRetryPath(playbook.file) : undefined);
     const retryText = retryFileText(outcome.failedHosts, outcome.unreachableHosts);
     if (retryPath && retryText) {

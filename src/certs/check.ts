@@ -7,8 +7,8 @@ import { HostUnreachableError, RemoteCommandError } from '../errors.js';
 import type { FanoutTarget } from '../run/fanout.js';
 import type { Connection, ConnectionSpec } from '../transport/types.js';
 import { PQueue } from '../util/queue.js';
-import { collectScript, parseCollectOutput, type CertificateLocations } from './remote.js';
-import { hostCertificates, sortRows, type CertificateRow } from './rows.js';
+import { collectScript, parseCollectOutput, type CertificateLocations } from '../pki/remote.js';
+import { hostCertificates, sortRows, type CertificateRow } from '../pki/rows.js';
 
 export interface CertsCheckRequest {
   targets: FanoutTarget[];

@@ -2,7 +2,7 @@
  * The fleet-wide table (kubeadm's columns with a HOST in front and a WARNING marker) and the JSON lines
  * for monitoring. Pure.
  */
-import { formatResidual, type CertificateRow } from './rows.js';
+import { formatResidual, type CertificateRow } from '../pki/rows.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

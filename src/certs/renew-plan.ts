@@ -4,8 +4,8 @@
  * threshold). The kubelet's client certificate is listed apart: kubeadm does not renew it. Pure.
  */
 import { formatExpiry } from './render.js';
-import { isKubeadmRenewed, isKubeletClient } from './renewable.js';
-import { formatResidual, type CertificateRow } from './rows.js';
+import { isKubeadmRenewed, isKubeletClient } from '../pki/renewable.js';
+import { formatResidual, type CertificateRow } from '../pki/rows.js';
 
 export const BACKUP_ROOT = '/etc/kubernetes/drydock-backup';
 export const STATIC_POD_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'] as const;

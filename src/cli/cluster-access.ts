@@ -6,13 +6,10 @@
  */
 import { ConfigError } from '../errors.js';
 import type { RunEvent } from '../events/events.js';
-import { groupHosts } from '../inventory/index.js';
+import { firstControlPlane } from '../inventory/control-plane.js';
 import type { Inventory } from '../inventory/types.js';
 import { ADMIN_CONF_PATH, describeClusterAccess, lazyKube, openClusterAccess, type AdminConf, type LazyKube } from '../kube/access.js';
 import type { Connection, ConnectionSpec } from '../transport/types.js';
-
-/** Control-plane group names, drydock's first, then kubespray's current and legacy ones. */
-export const CONTROL_PLANE_GROUPS = ['control_plane', 'kube_control_plane', 'kube-master'] as const;
 
 export interface RunKubeOptions {
   kubeconfig?: string;
@@ -22,16 +19,6 @@ export interface RunKubeOptions {
   connect(spec: ConnectionSpec): Promise<Connection>;
   emit(event: RunEvent): void;
   env?: NodeJS.ProcessEnv;
-}
-
-/** The first host of the first control-plane group that has one, or undefined. */
-export function firstControlPlane(inventory: Inventory): string | undefined {
-  for (const group of CONTROL_PLANE_GROUPS) {
-    if (!inventory.groups.has(group)) continue;
-    const [first] = groupHosts(inventory, group);
-    if (first) return first;
-  }
-  return undefined;
 }
 
 export function createRunKube(options: RunKubeOptions): LazyKube {

@@ -1,19 +1,20 @@
 /**
- * The one place where errors become messages and exit codes. Codes follow Ansible where it has one:
- * 0 ok, 1 error, 2 failed hosts, 4 unreachable hosts, 8 play stopped early (batch failure threshold).
+ * The one place where errors become messages and exit codes (the codes themselves: util/exit-codes.ts).
  */
 import { ConfigError, DrydockError, HostKeyError, HostUnreachableError } from '../errors.js';
+import { EXIT } from '../util/exit-codes.js';
 
-export const EXIT = {
-  OK: 0,
-  ERROR: 1,
-  FAILED_HOSTS: 2,
-  UNREACHABLE_HOSTS: 4,
-  BREAK_PLAY: 8,
-  USAGE: 64,
-  TEMPFAIL: 75,
-  INTERNAL: 255,
-} as const;
+export { EXIT };
+
+/** How a command hands its exit code to main(), which returns it (commands never set process.exitCode). */
+export type ExitSink = (code: number) => void;
+
+/** What a command is registered with: where its exit code goes, and the command line it runs for (journal, lock). */
+export interface Invocation {
+  exit: ExitSink;
+  /** The arguments after `drydock` (for `drydock resume`, the recorded command's, not resume's own). */
+  commandLine: readonly string[];
+}
 
 export interface Rendered {
   message: string;

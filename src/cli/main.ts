@@ -1,48 +1,23 @@
 /**
- * drydock's command line. Each command lives in `commands/` and registers itself; this file only wires
- * them, maps errors to exit codes and never lets a stack trace reach the user for an expected failure.
+ * drydock's command line: builds the program (program.ts), returns the command's exit code, maps errors to
+ * exit codes and never lets a stack trace reach the user for an expected failure.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { renderError, EXIT } from './exit.js';
-
-type CommandModule = { register(program: Command): void };
-
-/**
- * Commands in help order, loaded on demand: `drydock run` should not pay for the Kubernetes client's half a
- * second of start-up that `play` and the lab need. Help, or an unknown name, loads them all.
- */
-const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
-  ['run', () => import('./commands/run.js')],
-  ['play', () => import('./commands/play.js')],
-  ['plan', () => import('./commands/plan.js')],
-  ['upgrade', () => import('./commands/upgrade.js')],
-  ['certs', () => import('./commands/certs.js')],
-  ['reboot', () => import('./commands/reboot.js')],
-  ['inventory', () => import('./commands/inventory.js')],
-  ['runs', () => import('./commands/runs.js')],
-  ['resume', () => import('./commands/resume.js')],
-  ['lab', () => import('./commands/lab.js')],
-];
-
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
-  const program = new Command();
-  program
-    .name('drydock')
-    .description('Keeps self-managed kubeadm Kubernetes clusters maintained over SSH.')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
-  const requested = argv[2];
-  const wanted = COMMANDS.filter(([name]) => name === requested);
-  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) (await load()).register(program);
-  return program;
-}
+import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const program = await buildProgram(argv);
+    let code: number | undefined;
+    const program = await buildProgram(argv, {
+      exit: (c) => {
+        code = c;
+      },
+      commandLine: argv.slice(2),
+    });
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+    // `drydock lab ssh` (src/lab/cli.ts) still sets process.exitCode itself; every other command returns its code.
+    return code ?? (typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message (or help/version); keep its verdict.

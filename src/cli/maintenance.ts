@@ -1,7 +1,7 @@
 /**
  * What makes a playbook run a maintenance: asked for before it starts, alone on the cluster while it runs,
  * and stopped from starting new work when it must (Ctrl-C, the maintenance window closing, the cluster lock
- * lost). The changing commands (upgrade, reboot, certs renew) pass these hooks to playCommand; plain
+ * lost). The changing commands (upgrade, reboot, certs renew) pass these hooks to runPlayPlan; plain
  * `drydock play` takes the lock when its playbook cordons or drains nodes.
  */
 import { setMaxListeners } from 'node:events';
@@ -10,7 +10,8 @@ import type { KubePort } from '../kube/port.js';
 import { LockHeldError } from '../errors.js';
 import { lockHeldByDeadChainRun, type ResumeState } from '../journal/resume-state.js';
 import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/cluster-lock.js';
-import type { Playbook, TaskItem } from '../playbook/model.js';
+import type { Playbook } from '../playbook/model.js';
+import { usesAnyModule } from '../playbook/walk.js';
 import { confirm } from './confirm.js';
 
 /**
@@ -42,15 +43,10 @@ export interface MaintenanceHooks {
 /** Modules that change what the cluster schedules: a run using them must be the only maintenance. */
 const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'kube_drain', 'kube_uncordon']);
 
-function usesModule(items: readonly TaskItem[], wanted: ReadonlySet<string>): boolean {
-  return items.some((item) =>
-    item.kind === 'task' ? wanted.has(item.module) : [item.block, item.rescue, item.always].some((section) => usesModule(section, wanted)),
-  );
-}
 
 /** Whether any play (tasks, pre/post tasks, handlers) cordons, drains or uncordons nodes. */
 export function playbookChangesCluster(playbook: Playbook): boolean {
-  return playbook.plays.some((play) => [play.preTasks, play.tasks, play.postTasks, play.handlers].some((items) => usesModule(items, CLUSTER_CHANGING_MODULES)));
+  return playbook.plays.some((play) => [play.preTasks, play.tasks, play.postTasks, play.handlers].some((items) => usesAnyModule(items, CLUSTER_CHANGING_MODULES)));
 }
 
 /** The plays of several playbooks as one run (one run id, one lock, one journal), in the order given. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.js';
-import { shlexSplit } from '../inventory/shlex.js';
+import { shlexSplit } from '../util/shell.js';
 import type { Vars } from '../inventory/types.js';
 import type { CliConnectionOptions } from '../transport/resolve.js';
 import type { HostKeyPolicy } from '../transport/types.js';
@@ -17,6 +17,8 @@ export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-ne
 
 /** What `addTargetOptions`, `addConnectionOptions` and `addOutputOptions` put into `command.opts()`. */
 export interface SharedOptions {
+  /** The arguments after `drydock` this run is for (recorded in the journal and on the lock); default process.argv's. */
+  commandLine?: readonly string[];
   inventory: string[];
   limit?: string;
   forks: number;
@@ -70,7 +72,7 @@ export function parseExtraVars(value: string, previous: Vars = {}, readText: Rea
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError('-e: JSON must be an object');
     return { ...previous, ...(parsed as Vars) };
   }
-  const split = shlexSplit(text);
+  const split = shlexSplit(text, { comments: true });
   if (!split.ok) throw new InvalidArgumentError(`-e: ${split.error}`);
   const vars: Vars = { ...previous };
   for (const { text: token } of split.tokens) {

@@ -5,11 +5,9 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { ConfigError, UsageError } from '../errors.js';
 import type { EngineClock } from '../engine/types.js';
-import { builtinTaskModules } from '../modules/index.js';
-import { kubeTaskModules } from '../modules/kube/index.js';
-import { etcdTaskModules } from '../modules/etcd/index.js';
-import { certsTaskModules } from '../modules/certs/index.js';
-import type { ControllerFiles, TaskModule } from '../modules/types.js';
+import { moduleRegistry } from '../modules/catalogue.js';
+import type { ControllerFiles } from '../modules/types.js';
+import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/model.js';
 import { abortableSleep } from '../transport/abortable-sleep.js';
 import { FD_BASE_MARGIN, FDS_PER_HOST, fdsNeeded, readOpenFileLimit } from '../transport/fd-budget.js';
@@ -40,9 +38,10 @@ export const systemEngineClock: EngineClock = {
   },
 };
 
-/** Every task module drydock ships: the built-in ones and the kube_* ones. */
-export function allTaskModules(): Map<string, TaskModule> {
-  return new Map([...builtinTaskModules(), ...kubeTaskModules(), ...etcdTaskModules(), ...certsTaskModules()]);
+/** Loads and checks playbooks against every module in the catalogue (all problems of all files at once). */
+export function loadCataloguePlaybooks(paths: readonly string[]): Promise<Playbook[]> {
+  const registry = moduleRegistry();
+  return loadPlaybooks(paths, (path) => loadPlaybook(path, { moduleRegistry: registry }));
 }
 
 export async function loadPlaybooks(paths: readonly string[], load: (path: string) => Promise<Playbook>): Promise<Playbook[]> {

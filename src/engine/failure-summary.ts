@@ -5,13 +5,13 @@
  * events, so the JSON log holds the same facts (task.result, batch.start, play.stop). no_log results
  * arrive censored and stay so: only their censored message is shown.
  *
- * Also the NODES section: each node's state at the end of the run, read from the API by the caller
- * (`nodeStateRows` → `formatNodeStates`), since events only know what the run itself did.
+ * Also the NODES section: each node's state at the end of the run, from the `nodes.state` event the run emits
+ * after reading the API (engine/node-states.ts); this file reads events only.
  */
-import type { HostResult, RunEvent } from '../events/events.js';
+import type { HostResult, NodeStateRow, RunEvent } from '../events/events.js';
 import { ANSI, banner, paint } from '../events/recap.js';
-import { cordonedBy } from '../kube/nodes.js';
-import { nodeReadyCondition, type KubeNode, type KubePort } from '../kube/port.js';
+
+export type { NodeStateRow } from '../events/events.js';
 
 /** Lines of stdout and of stderr kept for each failed host. */
 export const OUTPUT_TAIL_LINES = 10;
@@ -187,45 +187,6 @@ export function formatFailureSummary(input: FailureSummaryInput, color = false):
   return `${paint(banner('FAILED'), ANSI.red, color)}\n${lines.join('\n')}\n\n`;
 }
 
-/** One node's state at the end of the run. */
-export interface NodeStateRow {
-  name: string;
-  ready: boolean;
-  /** The Ready condition's status, reason and message when not Ready ("Unknown (NodeStatusUnknown: …)"). */
-  readyDetail?: string;
-  cordoned: boolean;
-  /** Who cordoned it: this run's record ("cordoned by this run, not uncordoned"), else drydock's cordoned-by annotation. */
-  cordonNote?: string;
-  kubeletVersion: string;
-}
-
-/**
- * Rows for `formatNodeStates`, sorted by name. `cordonNotes` is what the run itself knows about the
- * nodes it left cordoned (PlayRenderer.cordonNotes()); without a note, the run id in drydock's cordoned-by
- * annotation (an earlier run's cordon) is named, and a cordon without it is a human's.
- */
-export function nodeStateRows(nodes: readonly KubeNode[], cordonNotes: ReadonlyMap<string, string> = new Map()): NodeStateRow[] {
-  return nodes
-    .map((node): NodeStateRow => {
-      const name = node.metadata.name;
-      const condition = nodeReadyCondition(node);
-      const ready = condition?.status === 'True';
-      const cordoned = node.spec.unschedulable === true;
-      const detail = [condition?.reason, condition?.message].filter(Boolean).join(': ');
-      const run = cordoned ? cordonedBy(node) : undefined;
-      const note = cordoned ? (cordonNotes.get(name) ?? (run !== undefined ? `cordoned by drydock run ${run}` : 'cordoned, not by drydock')) : undefined;
-      return {
-        name,
-        ready,
-        ...(ready ? {} : { readyDetail: `${condition?.status ?? 'absent'}${detail ? ` (${detail})` : ''}` }),
-        cordoned,
-        ...(note ? { cordonNote: note } : {}),
-        kubeletVersion: node.status.nodeInfo?.kubeletVersion ?? 'unknown',
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** Above this many nodes only the ones needing attention are listed, the rest counted per kubelet version. */
 const ALL_ROWS_UP_TO = 40;
 
@@ -252,24 +213,8 @@ export function formatNodeStates(nodes: readonly NodeStateRow[], color = false):
   return `${banner('NODES')}\n${lines.join('\n')}\n\n`;
 }
 
-export interface NodeStatesSection {
-  /** The NODES section, or a line saying why the nodes could not be read. */
-  text: string;
-  /** For the JSON report; absent when the API could not be read. */
-  rows?: NodeStateRow[];
-  error?: string;
-}
-
-/**
- * Reads every node at the end of a run and formats the NODES section. Never throws: at the end of a failed
- * run the API may be what failed, and the recap above must still stand.
- */
-export async function nodeStatesSection(port: () => Promise<KubePort>, cordonNotes: ReadonlyMap<string, string>, color = false): Promise<NodeStatesSection> {
-  try {
-    const rows = nodeStateRows(await (await port()).listNodes(), cordonNotes);
-    return { text: formatNodeStates(rows, color), rows };
-  } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    return { text: `${banner('NODES')}\n  could not read the nodes from the API: ${error}\n\n`, error };
-  }
+/** The NODES section of a `nodes.state` event: the rows, or a line saying why the API could not be read. */
+export function formatNodeStatesEvent(event: Extract<RunEvent, { type: 'nodes.state' }>, color = false): string {
+  if (event.error !== undefined) return `${banner('NODES')}\n  could not read the nodes from the API: ${event.error}\n\n`;
+  return formatNodeStates(event.rows ?? [], color);
 }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { CommandTimeoutError } from '../errors.js';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
-import { shellQuoteWord } from './quote.js';
+import { shellQuote } from '../util/shell.js';
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
@@ -38,7 +38,7 @@ export function localExec(command: string, options: ExecOptions = {}, host = 'lo
   if (options.become?.enabled) {
     const user = options.become.user ?? 'root';
     const password = options.become.password;
-    line = `sudo ${password ? '-S -p ""' : '-n'} -u ${shellQuoteWord(user)} -- /bin/sh -c ${shellQuoteWord(command)}`;
+    line = `sudo ${password ? '-S -p ""' : '-n'} -u ${shellQuote(user)} -- /bin/sh -c ${shellQuote(command)}`;
     if (password) stdin = Buffer.concat([Buffer.from(`${password}\n`), Buffer.from(stdin ?? '')]);
   }
   return new Promise((resolve, reject) => {

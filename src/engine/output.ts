@@ -7,7 +7,7 @@
 import type { HostResult, RunEvent } from '../events/events.js';
 import { ANSI, banner, formatRecap, paint } from '../events/recap.js';
 import { CordonTracker } from './cordon-summary.js';
-import { FailureTracker } from './failure-summary.js';
+import { FailureTracker, formatNodeStatesEvent } from './failure-summary.js';
 import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from '../events/tty.js';
 import { formatDiff } from './diff-text.js';
 
@@ -128,6 +128,8 @@ export class PlayRenderer {
         return this.write(paint(this.cordons.summary(), ANSI.yellow, color && this.cordons.summary() !== ''));
       case 'run.end':
         return this.status.clear();
+      case 'nodes.state':
+        return this.write(formatNodeStatesEvent(event, color));
       default:
         return;
     }

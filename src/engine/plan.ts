@@ -10,10 +10,11 @@ import type { TaskModule } from '../modules/types.js';
 import { checkFdBudget } from '../transport/fd-budget.js';
 import type { Play, Playbook, TaskItem } from '../playbook/model.js';
 import { renderString } from '../playbook/template.js';
+import { walkItems, walkTasks } from '../playbook/walk.js';
 import { countBastions, loadConnectionContext, resolveEverySpec, specResolver, type HostPlanRequest, type RunPlanPorts } from '../run/plan.js';
 import type { ConnectionSpec } from '../transport/types.js';
 import { taskDisplayName } from './effective.js';
-import { orderedPlayHosts, planBatches, playVars } from './play-runner.js';
+import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
 import { shouldRunByTags } from './tags.js';
 import { isController } from './types.js';
 
@@ -34,14 +35,6 @@ export interface PlaybookPlan {
   resolveSpec(host: string): ConnectionSpec;
 }
 
-function walk(items: readonly TaskItem[], visit: (task: Extract<TaskItem, { kind: 'task' }>, tags: string[]) => void, tags: string[] = []): void {
-  for (const item of items) {
-    const own = [...tags, ...item.tags];
-    if (item.kind === 'task') visit(item, own);
-    else for (const section of [item.block, item.rescue, item.always]) walk(section, visit, own);
-  }
-}
-
 function issueAt(pos: { file: string; line?: number; col?: number }, message: string): ConfigIssue {
   return { file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.col !== undefined ? { col: pos.col } : {}), message };
 }
@@ -56,12 +49,11 @@ export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, Ta
     const check = (item: TaskItem): void => {
       if (item.remoteUser !== undefined) issues.push(issueAt(item.pos, "'remote_user' on a task or block is not supported; set ansible_user in the inventory or pass -u"));
       if (item.becomeMethod !== undefined && item.becomeMethod !== 'sudo') issues.push(issueAt(item.pos, `become_method '${item.becomeMethod}' is not supported; only sudo is`));
-      if (item.kind === 'block') for (const section of [item.block, item.rescue, item.always]) section.forEach(check);
-      else if (!ENGINE_MODULES.has(item.module) && !modules.has(item.module)) {
+      if (item.kind === 'task' && !ENGINE_MODULES.has(item.module) && !modules.has(item.module)) {
         issues.push(issueAt(item.pos, `module '${item.moduleWritten}' is known but has no implementation in this drydock build`));
       }
     };
-    for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) section.forEach(check);
+    for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkItems(section, check);
   }
   return issues;
 }
@@ -78,9 +70,8 @@ function literalDelegates(playbook: Playbook, inventory: Inventory, issues: Conf
       if (inventory.hosts.has(target)) out.add(target);
       else issues.push(issueAt(item.pos, `delegate_to: '${target}' is not a host of the inventory (use localhost for the controller)`));
     }
-    if (item.kind === 'block') for (const section of [item.block, item.rescue, item.always]) section.forEach(visit);
   };
-  for (const play of playbook.plays) for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) section.forEach(visit);
+  for (const play of playbook.plays) for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkItems(section, visit);
   return [...out];
 }
 
@@ -152,8 +143,8 @@ export function formatTaskList(playbook: Playbook, tags: { only: string[]; skip:
     lines.push(`  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]`);
     lines.push('    tasks:');
     for (const section of [play.preTasks, play.tasks, play.postTasks]) {
-      walk(section, (task, own) => {
-        const all = [...new Set([...play.tags, ...own])];
+      walkTasks(section, (task, at) => {
+        const all = [...new Set([...play.tags, ...at.tags])];
         if (shouldRunByTags(all, tags)) lines.push(`      ${taskDisplayName(task)}\tTAGS: [${all.join(', ')}]`);
       });
     }

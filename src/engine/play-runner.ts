@@ -4,12 +4,11 @@
  * stop rules (max_fail_percentage strictly exceeded, any_errors_fatal, every host of the batch failed or
  * unreachable) decide whether the play, and with it the run, ends.
  */
-import type { Vars } from '../inventory/types.js';
-import { orderHosts, serialBatches, shouldStopAfterBatch, type SerialItem } from '../playbook/batches.js';
+import { shouldStopAfterBatch } from '../playbook/batches.js';
 import { renderBoolKeyword } from '../playbook/keywords.js';
 import type { Play, Task } from '../playbook/model.js';
+import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
 import { withRenderedMaxFailPercentage } from '../playbook/plays.js';
-import { renderString } from '../playbook/template.js';
 import { BatchRunner } from './batch-runner.js';
 import { GATHER_FACTS_MODULE } from './facts.js';
 import type { PlayReport } from './report.js';
@@ -17,24 +16,6 @@ import { isActive, type RunState } from './run-state.js';
 
 export interface PlayOutcome {
   stopped?: { reason: string; message: string };
-}
-
-/** Play vars with vars_files on top (later files win), as one layer. */
-export function playVars(play: Play): Vars {
-  const vars: Vars = { ...play.vars };
-  for (const file of play.varsFiles) Object.assign(vars, file.vars ?? {});
-  return vars;
-}
-
-/** The play's batches; templated serial values render with the play's vars and -e. */
-export function planBatches(play: Play, hosts: readonly string[], extraVars: Vars): string[][] {
-  const vars = { ...playVars(play), ...extraVars };
-  const serial: SerialItem[] = play.serial.map((item) => {
-    if (typeof item !== 'string' || !item.includes('{{')) return item;
-    const out = renderString(item, vars, { origin: play.pos });
-    return typeof out === 'number' ? out : String(out);
-  });
-  return serialBatches(hosts, serial);
 }
 
 export function gatherFactsTask(play: Play): Task {
@@ -51,12 +32,6 @@ export function gatherFactsTask(play: Play): Task {
     notify: [],
     listen: [],
   };
-}
-
-/** The play's hosts still in the run (not failed or unreachable earlier), in the play's `order:`. */
-export function orderedPlayHosts(play: Play, targets: readonly string[], gone: ReadonlySet<string>, shuffleSeed?: number | string): string[] {
-  const reachable = targets.filter((h) => !gone.has(h));
-  return orderHosts(reachable, play.order, shuffleSeed);
 }
 
 /**

@@ -9,9 +9,10 @@
  * (play.stop event) and in the report's `stopped`.
  */
 import { UsageError } from '../errors.js';
+import { EXIT } from '../util/exit-codes.js';
 import type { RecapStats } from '../events/events.js';
 import { REDACTED } from '../events/json-log.js';
-import { builtinModuleRegistry } from '../playbook/builtin-modules.js';
+import { moduleRegistry } from '../modules/catalogue.js';
 import type { ModuleRegistry } from '../playbook/modules.js';
 import type { Playbook } from '../playbook/model.js';
 import { ConnectionBudget } from './connections.js';
@@ -24,10 +25,6 @@ import type { RunState } from './run-state.js';
 import type { EnginePorts, PlaybookRunOptions, RunControl } from './types.js';
 import { VarStore } from './vars.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 2;
-export const EXIT_UNREACHABLE = 4;
-export const EXIT_INTERRUPTED = 130;
 
 export interface PlaybookOutcome {
   exitCode: number;
@@ -62,7 +59,7 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
   const ports: EnginePorts = { ...givenPorts, modules, connect: (spec) => connections.connect(spec) };
   const started = ports.clock.now();
   const store = new VarStore(ports.inventory, options.extraVars);
-  const registry = request.registry ?? builtinModuleRegistry();
+  const registry = request.registry ?? moduleRegistry();
   const abort = control.abort ?? new AbortController().signal;
   const run: RunState = {
     options,
@@ -103,7 +100,7 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
   const interrupted = control.stop?.aborted === true || control.stopBatches?.aborted === true;
   for (const h of run.unreachable) run.stats[h] ??= { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
   ports.emit({ type: 'recap', stats: run.stats });
-  const exitCode = interrupted ? EXIT_INTERRUPTED : exitCodeOf(run.stats, run.failed, run.unreachable, stopped !== undefined);
+  const exitCode = interrupted ? EXIT.INTERRUPTED : exitCodeOf(run.stats, run.failed, run.unreachable, stopped !== undefined);
   const ms = ports.clock.now() - started;
   ports.emit({ type: 'run.end', exitCode, ms });
   const failedHosts = [...run.failed].filter((h) => !run.unreachable.has(h)).sort();
@@ -127,7 +124,7 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
 
 export function exitCodeOf(stats: RecapStats, failed: ReadonlySet<string>, unreachable: ReadonlySet<string>, stopped: boolean): number {
   const counters = Object.values(stats);
-  if (unreachable.size > 0 || counters.some((c) => c.unreachable > 0)) return EXIT_UNREACHABLE;
-  if (failed.size > 0 || counters.some((c) => c.failed > 0) || stopped) return EXIT_FAILED;
-  return EXIT_OK;
+  if (unreachable.size > 0 || counters.some((c) => c.unreachable > 0)) return EXIT.UNREACHABLE_HOSTS;
+  if (failed.size > 0 || counters.some((c) => c.failed > 0) || stopped) return EXIT.FAILED_HOSTS;
+  return EXIT.OK;
 }

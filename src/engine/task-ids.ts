@@ -6,7 +6,8 @@
  * differs, the ids no longer point at the same tasks and a resume must refuse.
  */
 import { createHash } from 'node:crypto';
-import type { Playbook, Task, TaskItem } from '../playbook/model.js';
+import type { Playbook, Task } from '../playbook/model.js';
+import { walkTasks } from '../playbook/walk.js';
 
 export type SectionName = 'pre_tasks' | 'tasks' | 'post_tasks';
 
@@ -28,28 +29,13 @@ export function gatherTaskId(playIndex: number): string {
   return `${playIndex}.gather`;
 }
 
-/** The play index a task id belongs to. */
-export function playIndexOf(taskId: string): number {
-  return Number.parseInt(taskId, 10);
-}
 
-function walk(items: readonly TaskItem[], path: string, visit: (id: string, task: Task) => void): void {
-  items.forEach((item, i) => {
-    const id = `${path}/${i}`;
-    if (item.kind === 'task') visit(id, item);
-    else {
-      walk(item.block, `${id}/block`, visit);
-      walk(item.rescue, `${id}/rescue`, visit);
-      walk(item.always, `${id}/always`, visit);
-    }
-  });
-}
 
 /** Every task of the playbook (handlers included) by id, in playbook order. */
 export function tasksById(playbook: Playbook): Map<string, Task> {
   const out = new Map<string, Task>();
   playbook.plays.forEach((play, p) => {
-    for (const [section, key] of SECTIONS) walk(play[key], sectionPath(p, section), (id, task) => out.set(id, task));
+    for (const [section, key] of SECTIONS) walkTasks(play[key], (task, at) => out.set(at.path, task), sectionPath(p, section));
     play.handlers.forEach((handler, h) => out.set(handlerTaskId(p, h), handler));
   });
   return out;

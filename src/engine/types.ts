@@ -49,10 +49,6 @@ export interface PlaybookRunOptions {
   resume?: ResumeState;
 }
 
-/** The hosts of one play, after its pattern and --limit (computed before any host is contacted). */
-export interface PlayTargets {
-  hosts: string[];
-}
 
 export interface EnginePorts {
   inventory: Inventory;

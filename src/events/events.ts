@@ -25,6 +25,18 @@ export interface HostResult {
   data?: Record<string, unknown>;
 }
 
+/** One node's state at the end of a run (the NODES section under the recap). */
+export interface NodeStateRow {
+  name: string;
+  ready: boolean;
+  /** The Ready condition's status, reason and message when not Ready ("Unknown (NodeStatusUnknown: …)"). */
+  readyDetail?: string;
+  cordoned: boolean;
+  /** Who cordoned it: this run's record ("cordoned by this run, not uncordoned"), else drydock's cordoned-by annotation. */
+  cordonNote?: string;
+  kubeletVersion: string;
+}
+
 export type RunEvent =
   // `playbookFingerprint` (playbook runs): a digest of the plays' task ids, names and modules, so a resumed run
   // can tell whether the playbook still has the tasks the journal's task ids point to.
@@ -40,6 +52,8 @@ export type RunEvent =
   | { type: 'warning'; message: string; host?: string }
   | { type: 'recap'; stats: RecapStats }
   | { type: 'run.end'; exitCode: number; ms: number }
+  /** After a failed run: each node's state from the API (rows), or why it could not be read (error). */
+  | { type: 'nodes.state'; rows?: NodeStateRow[]; error?: string }
   // Playbook runs (drydock play). A task's per-host (and per-item) outcome; `show` is what follows "=>".
   | { type: 'handler.start'; name: string; hosts: string[]; taskId?: string }
   // `facts`: what the task set on the host (set_fact, kube_* cordon records), for a resumed run to restore.

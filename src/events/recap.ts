@@ -3,6 +3,7 @@
  * padded with stars to 80 columns, hosts sorted by name, the name padded to 26, each counter as "%s=%-4s".
  * Also the tally rules and the exit code the recap implies.
  */
+import { EXIT } from '../util/exit-codes.js';
 import type { HostResult, HostStatus, RecapCounters, RecapStats } from './events.js';
 
 /** Counter order and labels as Ansible prints them. */
@@ -33,11 +34,11 @@ export function countStatus(stats: RecapStats, host: string, status: HostStatus)
  * Ansible's verdict (`StrategyBase.run`): any unreachable host gives 4 even when others failed, then any
  * failed host gives 2, else 0.
  */
-export function recapExitCode(stats: RecapStats): 0 | 2 | 4 {
+export function recapExitCode(stats: RecapStats): number {
   const all = Object.values(stats);
-  if (all.some((c) => c.unreachable > 0)) return 4;
-  if (all.some((c) => c.failed > 0)) return 2;
-  return 0;
+  if (all.some((c) => c.unreachable > 0)) return EXIT.UNREACHABLE_HOSTS;
+  if (all.some((c) => c.failed > 0)) return EXIT.FAILED_HOSTS;
+  return EXIT.OK;
 }
 
 /** Ansible's palette, for every renderer. */

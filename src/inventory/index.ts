@@ -12,8 +12,6 @@ export { expandHostRange, hasHostRange, MAX_RANGE_HOSTS } from './ranges.js';
 export type { RangeExpansion } from './ranges.js';
 export { parseHostAddress, looksLikeIPv6 } from './address.js';
 export { parsePythonLiteral } from './python-literal.js';
-export { shlexSplit } from './shlex.js';
-export type { ShlexToken, ShlexResult } from './shlex.js';
 export { hostVars, magicVars, groupsOf, groupHosts, groupDepths, groupPriority, sortGroups } from './vars.js';
 export type { HostVarsOptions } from './vars.js';
 export { resolvePattern, resolvePatternDetailed, splitPattern, applyLimit, expandLimitTerms } from './patterns.js';

@@ -7,7 +7,7 @@ import { looksLikeIPv6 } from './address.js';
 import { addHostEntry, parseHostEntry } from './host-entry.js';
 import type { InventoryBuilder } from './model.js';
 import { parsePythonLiteral } from './python-literal.js';
-import { shlexSplit } from './shlex.js';
+import { shlexSplit } from '../util/shell.js';
 import type { SourceRef } from './types.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$/;
@@ -87,7 +87,7 @@ export function parseIniInventory(builder: InventoryBuilder, text: string, file:
 }
 
 function parseHostLine(builder: InventoryBuilder, line: string, group: string, at: (offset?: number) => SourceRef): void {
-  const split = shlexSplit(line);
+  const split = shlexSplit(line, { comments: true });
   if (!split.ok) {
     builder.error(at(split.at), `cannot parse host line: ${split.error}`);
     return;

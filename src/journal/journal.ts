@@ -9,6 +9,7 @@ import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { EventBus, RecapStats, RunEvent } from '../events/events.js';
 import { redactSecrets, REDACTED, SECRET_KEY } from '../events/json-log.js';
+import { shellQuote } from '../util/shell.js';
 
 export const JOURNAL_FORMAT = 1;
 
@@ -87,7 +88,7 @@ export function redactArgument(arg: string): string {
 export function redactCommandLine(argv: readonly string[]): string {
   return argv
     .map(redactArgument)
-    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+    .map(shellQuote)
     .join(' ');
 }
 

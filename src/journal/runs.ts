@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { JournalEnd, JournalHeader } from './journal.js';
 import { runsDir } from './journal.js';
+import { EXIT } from '../util/exit-codes.js';
 
 export type RunOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'running';
 
@@ -41,14 +42,12 @@ export interface ListRunsOptions {
   isAlive?: (pid: number) => boolean;
 }
 
-const EXIT_INTERRUPTED = 130;
-const EXIT_UNREACHABLE = 4;
 const CHUNK = 64 * 1024;
 
 export function outcomeOf(end: Pick<JournalEnd, 'exitCode' | 'interrupted'>): RunOutcome {
-  if (end.interrupted || end.exitCode === EXIT_INTERRUPTED) return 'interrupted';
+  if (end.interrupted || end.exitCode === EXIT.INTERRUPTED) return 'interrupted';
   if (end.exitCode === 0) return 'ok';
-  if (end.exitCode === EXIT_UNREACHABLE) return 'unreachable';
+  if (end.exitCode === EXIT.UNREACHABLE_HOSTS) return 'unreachable';
   return 'failed';
 }
 

@@ -225,16 +225,6 @@ export async function acquireClusterLock(port: KubePort, options: ClusterLockOpt
   };
 }
 
-/** Runs `fn` while holding the cluster lock; the lock is released however `fn` ends. */
-export async function withClusterLock<T>(port: KubePort, options: ClusterLockOptions, fn: (lock: ClusterLock) => Promise<T>): Promise<T> {
-  const lock = await acquireClusterLock(port, options);
-  try {
-    return await fn(lock);
-  } finally {
-    await lock.release();
-  }
-}
-
 /** The log line for a takeover, or undefined when the lease was free. */
 export function describeTakeover(previous: PreviousHolder | undefined): string | undefined {
   if (!previous) return undefined;

@@ -17,9 +17,11 @@ import {
   type SimulatedChange,
 } from './apt-plan.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import type { ExecResult } from '../transport/types.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 const LOCK_RETRY_MS = 3000;
 
@@ -153,4 +155,21 @@ function describe(changes: SimulatedChange[]): string {
   return changes.map((c) => (c.action === 'remove' ? `${c.name} ${c.from ?? ''} → removed` : `${c.name} ${c.from ?? 'none'} → ${c.to}`)).join(', ');
 }
 
-export const aptModule: TaskModule = { name: 'apt', supportsCheck: true, run };
+export const aptSpec: ModuleSpec = {
+  name: 'apt',
+  args: {
+    name: { type: 'list', aliases: ['package', 'pkg'] },
+    state: { type: 'str', choices: ['absent', 'latest', 'present'], default: 'present' },
+    update_cache: { type: 'bool', aliases: ['update-cache'], default: false },
+    cache_valid_time: { type: 'int', default: 0 },
+    allow_downgrade: { type: 'bool', aliases: ['allow-downgrade', 'allow_downgrades', 'allow-downgrades'], default: false },
+    allow_change_held_packages: { type: 'bool', default: false },
+    install_recommends: { type: 'bool', aliases: ['install-recommends'] },
+    purge: { type: 'bool', default: false },
+    autoremove: { type: 'bool', default: false },
+    lock_timeout: { type: 'int', default: 60 },
+  },
+  requiredOneOf: [['name', 'update_cache', 'autoremove']],
+};
+
+export const aptModule: ModuleDefinition = defineModule(aptSpec, { supportsCheck: true, run });

@@ -4,7 +4,7 @@
  * result fields Ansible registers (start/end/delta, *_lines).
  */
 import { ModuleFailure } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 
 /** shlex.split(text, comments=False): whitespace separates; '' literal; "" honours \" \\ \$ \`; \ escapes. */
 export function splitWords(text: string): string[] {

@@ -13,8 +13,11 @@ import {
   stripEnds,
 } from './command-line.js';
 import { ModuleFailure, splitLines } from './failure.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { str, path } from './spec-args.js';
+import { FREE_FORM, type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 interface Planned {
   /** What the result's `cmd` shows: the argv for command, the text for shell. */
@@ -91,14 +94,45 @@ async function runPlanned(ctx: ModuleContext, plan: Planned): Promise<ModuleResu
   return result;
 }
 
-export const commandModule: TaskModule = {
+export const commandSpec: ModuleSpec = {
   name: 'command',
-  supportsCheck: true,
-  run: (ctx) => runPlanned(ctx, planCommand(ctx)),
+  freeForm: true,
+  args: {
+    cmd: str,
+    argv: { type: 'list', splitString: false },
+    chdir: path,
+    creates: path,
+    removes: path,
+    stdin: str,
+    stdin_add_newline: { type: 'bool', default: true },
+    strip_empty_ends: { type: 'bool', default: true },
+  },
+  requiredOneOf: [[FREE_FORM, 'cmd', 'argv']],
+  mutuallyExclusive: [[FREE_FORM, 'cmd', 'argv']],
 };
 
-export const shellModule: TaskModule = {
+export const shellSpec: ModuleSpec = {
   name: 'shell',
+  freeForm: true,
+  args: {
+    cmd: str,
+    chdir: path,
+    creates: path,
+    removes: path,
+    executable: path,
+    stdin: str,
+    stdin_add_newline: { type: 'bool', default: true },
+  },
+  requiredOneOf: [[FREE_FORM, 'cmd']],
+  mutuallyExclusive: [[FREE_FORM, 'cmd']],
+};
+
+export const commandModule: ModuleDefinition = defineModule(commandSpec, {
+  supportsCheck: true,
+  run: (ctx) => runPlanned(ctx, planCommand(ctx)),
+});
+
+export const shellModule: ModuleDefinition = defineModule(shellSpec, {
   supportsCheck: true,
   run: (ctx) => runPlanned(ctx, planShell(ctx)),
-};
+});

@@ -8,7 +8,10 @@ import { optBool, optInt, optString } from './args.js';
 import { ModuleFailure } from './failure.js';
 import { ansibleDelta, ansibleTimestamp } from './command-line.js';
 import { evaluateCondition, evaluateExpression, TemplateError, type Condition } from '../playbook/template.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { str, int } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 function vars(ctx: ModuleContext): Record<string, unknown> {
   return ctx.vars as Record<string, unknown>;
@@ -38,17 +41,58 @@ async function assertRun(ctx: ModuleContext): Promise<ModuleResult> {
   return { changed: false, msg: success === undefined || success === null ? 'All assertions passed' : (success as string) };
 }
 
-export const assertModule: TaskModule = { name: 'assert', supportsCheck: true, controllerOnly: true, run: assertRun };
+export const assertSpec: ModuleSpec = {
+  name: 'assert',
+  args: {
+    that: { type: 'list', required: true, splitString: false },
+    fail_msg: { type: 'raw', aliases: ['msg'] },
+    success_msg: { type: 'raw' },
+    quiet: { type: 'bool', default: false },
+  },
+};
 
-export const failModule: TaskModule = {
+export const failSpec: ModuleSpec = {
   name: 'fail',
+  args: { msg: { type: 'raw', default: 'Failed as requested from task' } },
+};
+
+export const debugSpec: ModuleSpec = {
+  name: 'debug',
+  args: {
+    msg: { type: 'raw' },
+    var: str,
+    verbosity: { type: 'int', default: 0 },
+  },
+  mutuallyExclusive: [['msg', 'var']],
+};
+
+export const setFactSpec: ModuleSpec = {
+  name: 'set_fact',
+  freeKeys: true,
+  args: { cacheable: { type: 'bool', default: false } },
+};
+
+export const pauseSpec: ModuleSpec = {
+  name: 'pause',
+  args: {
+    minutes: int,
+    seconds: int,
+    prompt: str,
+    echo: { type: 'bool', default: true },
+  },
+  mutuallyExclusive: [['minutes', 'seconds']],
+};
+
+export const assertModule: ModuleDefinition = defineModule(assertSpec, { supportsCheck: true, controllerOnly: true, run: assertRun });
+
+export const failModule: ModuleDefinition = defineModule(failSpec, {
   supportsCheck: true,
   controllerOnly: true,
   run: async (ctx) => {
     const msg = ctx.args.msg;
     return { changed: false, failed: true, msg: typeof msg === 'string' ? msg : msg === undefined || msg === null ? 'Failed as requested from task' : JSON.stringify(msg) };
   },
-};
+});
 
 /** The run's -v count, when the engine exposes it as Ansible does (`ansible_verbosity`). */
 function verbosity(ctx: ModuleContext): number {
@@ -56,8 +100,7 @@ function verbosity(ctx: ModuleContext): number {
   return typeof v === 'number' ? v : 0;
 }
 
-export const debugModule: TaskModule = {
-  name: 'debug',
+export const debugModule: ModuleDefinition = defineModule(debugSpec, {
   supportsCheck: true,
   controllerOnly: true,
   run: async (ctx): Promise<ModuleResult> => {
@@ -77,10 +120,9 @@ export const debugModule: TaskModule = {
     // debug's msg may be any value (a list, a map); it is shown as given.
     return { changed: false, msg: (ctx.args.msg ?? 'Hello world!') as string };
   },
-};
+});
 
-export const setFactModule: TaskModule = {
-  name: 'set_fact',
+export const setFactModule: ModuleDefinition = defineModule(setFactSpec, {
   supportsCheck: true,
   controllerOnly: true,
   run: async (ctx) => {
@@ -88,7 +130,7 @@ export const setFactModule: TaskModule = {
     for (const [key, value] of Object.entries(ctx.args)) if (key !== 'cacheable') facts[key] = value;
     return { changed: false, facts, ansible_facts: facts };
   },
-};
+});
 
 async function pauseRun(ctx: ModuleContext): Promise<ModuleResult> {
   const seconds = optInt(ctx.args, 'seconds');
@@ -110,5 +152,5 @@ async function pauseRun(ctx: ModuleContext): Promise<ModuleResult> {
   throw new ModuleFailure(`pause${prompt ? ` "${prompt}"` : ''} waits for an operator's answer, which this run cannot read; re-run with --yes to skip prompts, or use seconds/minutes`);
 }
 
-export const pauseModule: TaskModule = { name: 'pause', supportsCheck: true, controllerOnly: true, run: pauseRun };
+export const pauseModule: ModuleDefinition = defineModule(pauseSpec, { supportsCheck: true, controllerOnly: true, run: pauseRun });
 

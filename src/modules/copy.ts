@@ -15,7 +15,10 @@ import {
   type Attributes,
   type RemoteStat,
 } from './remote-files.js';
-import type { ModuleContext, ModuleDiff, ModuleResult, TaskModule } from './types.js';
+import type { ModuleContext, ModuleDiff, ModuleResult, ModuleDefinition } from './types.js';
+import { str, path, ownership } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 export type CopyDecision = 'write' | 'unchanged' | 'keep-existing';
 
@@ -113,4 +116,21 @@ export function parseModeOrFail(value: unknown): ModeSpec | undefined {
   }
 }
 
-export const copyModule: TaskModule = { name: 'copy', supportsCheck: true, run };
+export const copySpec: ModuleSpec = {
+  name: 'copy',
+  args: {
+    src: path,
+    content: { type: 'str' },
+    dest: { type: 'path', required: true },
+    ...ownership,
+    backup: { type: 'bool', default: false },
+    force: { type: 'bool', aliases: ['thirsty'], default: true },
+    remote_src: { type: 'bool', default: false },
+    validate: str,
+    directory_mode: { type: 'raw' },
+  },
+  mutuallyExclusive: [['src', 'content']],
+  requiredOneOf: [['src', 'content']],
+};
+
+export const copyModule: ModuleDefinition = defineModule(copySpec, { supportsCheck: true, run });

@@ -5,9 +5,10 @@
  */
 import { optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleSpec } from '../playbook/modules.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { defineModule } from './define.js';
 
 /** Not in playbook/builtin-modules.ts (whose tests pin the list): registered on top, like the kube_* specs. */
 export const dpkgSelectionsSpec: ModuleSpec = {
@@ -41,4 +42,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return { ...base, changed: true };
 }
 
-export const dpkgSelectionsModule: TaskModule = { name: 'dpkg_selections', supportsCheck: true, run };
+export const dpkgSelectionsModule: ModuleDefinition = defineModule(dpkgSelectionsSpec, { supportsCheck: true, run });

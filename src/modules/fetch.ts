@@ -7,7 +7,9 @@ import { optBool, optString } from './args.js';
 import { sha256Hex } from './copy.js';
 import { ModuleFailure } from './failure.js';
 import { readRemoteFile, remoteStat } from './remote-files.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 /** Where the file lands on the controller, as Ansible lays it out. Pure. */
 export function fetchDestination(src: string, dest: string, host: string, flat: boolean): string {
@@ -49,4 +51,15 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return { ...base, changed: true };
 }
 
-export const fetchModule: TaskModule = { name: 'fetch', supportsCheck: true, run };
+export const fetchSpec: ModuleSpec = {
+  name: 'fetch',
+  args: {
+    src: { type: 'str', required: true },
+    dest: { type: 'str', required: true },
+    flat: { type: 'bool', default: false },
+    fail_on_missing: { type: 'bool', default: true },
+    validate_checksum: { type: 'bool', default: true },
+  },
+};
+
+export const fetchModule: ModuleDefinition = defineModule(fetchSpec, { supportsCheck: true, run });

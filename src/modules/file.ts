@@ -7,8 +7,11 @@ import { optBool, optString } from './args.js';
 import { parseModeOrFail } from './copy.js';
 import { ModuleFailure, tail } from './failure.js';
 import { applyAttributes, remoteStat, type Attributes, type RemoteStat } from './remote-files.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { path, ownership } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';
 
@@ -97,4 +100,21 @@ async function link(ctx: ModuleContext, path: string, state: 'link' | 'hard', st
   return { ...(await finish(ctx, path, state, attrs, true, false, true)), src };
 }
 
-export const fileModule: TaskModule = { name: 'file', supportsCheck: true, run };
+export const fileSpec: ModuleSpec = {
+  name: 'file',
+  args: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'] },
+    state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'] },
+    src: path,
+    ...ownership,
+    recurse: { type: 'bool', default: false },
+    force: { type: 'bool', default: false },
+    follow: { type: 'bool', default: true },
+  },
+  requiredIf: [
+    ['state', 'link', ['src']],
+    ['state', 'hard', ['src']],
+  ],
+};
+
+export const fileModule: ModuleDefinition = defineModule(fileSpec, { supportsCheck: true, run });

@@ -7,8 +7,11 @@ import { parseModeOrFail } from './copy.js';
 import { ModuleFailure } from './failure.js';
 import { editLines, type LineEdit } from './lineinfile-edit.js';
 import { applyAttributes, backupRemoteFile, readRemoteFile, remoteStat, writeRemoteFile, type Attributes } from './remote-files.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { str, ownership } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 function editFromArgs(args: Record<string, unknown>): LineEdit {
   const edit: LineEdit = { state: optString(args, 'state') === 'absent' ? 'absent' : 'present' };
@@ -78,4 +81,32 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return result;
 }
 
-export const lineinfileModule: TaskModule = { name: 'lineinfile', supportsCheck: true, run };
+export const lineinfileSpec: ModuleSpec = {
+  name: 'lineinfile',
+  args: {
+    path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'] },
+    regexp: { type: 'str', aliases: ['regex'] },
+    search_string: str,
+    state: { type: 'str', choices: ['absent', 'present'], default: 'present' },
+    line: { type: 'str', aliases: ['value'] },
+    backrefs: { type: 'bool', default: false },
+    insertafter: str,
+    insertbefore: str,
+    create: { type: 'bool', default: false },
+    backup: { type: 'bool', default: false },
+    firstmatch: { type: 'bool', default: false },
+    validate: str,
+    ...ownership,
+  },
+  mutuallyExclusive: [
+    ['insertbefore', 'insertafter'],
+    ['regexp', 'search_string'],
+    ['backrefs', 'search_string'],
+  ],
+  requiredIf: [
+    ['backrefs', true, ['regexp']],
+    ['state', 'present', ['line']],
+  ],
+};
+
+export const lineinfileModule: ModuleDefinition = defineModule(lineinfileSpec, { supportsCheck: true, run });

@@ -7,8 +7,11 @@
 import { HostUnreachableError, CommandTimeoutError } from '../errors.js';
 import { optInt, optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { str, int } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 const RETRY_PAUSE_MS = 2000;
 
@@ -85,4 +88,18 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
 }
 
-export const rebootModule: TaskModule = { name: 'reboot', supportsCheck: true, run };
+export const rebootSpec: ModuleSpec = {
+  name: 'reboot',
+  args: {
+    reboot_timeout: { type: 'int', default: 600 },
+    connect_timeout: int,
+    pre_reboot_delay: { type: 'int', default: 0 },
+    post_reboot_delay: { type: 'int', default: 0 },
+    test_command: { type: 'str', default: 'whoami' },
+    msg: { type: 'str', default: 'Reboot initiated by drydock' },
+    reboot_command: str,
+    boot_time_command: { type: 'str', default: 'cat /proc/sys/kernel/random/boot_id' },
+  },
+};
+
+export const rebootModule: ModuleDefinition = defineModule(rebootSpec, { supportsCheck: true, run });

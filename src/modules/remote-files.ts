@@ -8,7 +8,7 @@
  */
 import { ModuleFailure, tail } from './failure.js';
 import { modeArg, type ModeSpec } from './args.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 import type { ModuleContext } from './types.js';
 
 export type RemoteFileType = 'file' | 'directory' | 'link' | 'other';

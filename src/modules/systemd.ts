@@ -6,8 +6,11 @@
  */
 import { optBool, optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { bool } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 export interface UnitState {
   active: string;
@@ -110,5 +113,37 @@ async function runUnit(ctx: ModuleContext, withSystemdArgs: boolean): Promise<Mo
   return { ...base, ...summary(), changed: true };
 }
 
-export const systemdModule: TaskModule = { name: 'systemd', supportsCheck: true, run: (ctx) => runUnit(ctx, true) };
-export const serviceModule: TaskModule = { name: 'service', supportsCheck: true, run: (ctx) => runUnit(ctx, false) };
+export const serviceSpec: ModuleSpec = {
+  name: 'service',
+  args: {
+    name: { type: 'str', required: true },
+    state: { type: 'str', choices: ['reloaded', 'restarted', 'started', 'stopped'] },
+    enabled: bool,
+  },
+  requiredOneOf: [['state', 'enabled']],
+};
+
+export const systemdSpec: ModuleSpec = {
+  name: 'systemd',
+  aliases: ['systemd_service'],
+  args: {
+    name: { type: 'str', aliases: ['service', 'unit'] },
+    state: { type: 'str', choices: ['reloaded', 'restarted', 'started', 'stopped'] },
+    enabled: bool,
+    masked: bool,
+    daemon_reload: { type: 'bool', aliases: ['daemon-reload'], default: false },
+    daemon_reexec: { type: 'bool', aliases: ['daemon-reexec'], default: false },
+    scope: { type: 'str', choices: ['system', 'user', 'global'], default: 'system' },
+    no_block: { type: 'bool', default: false },
+  },
+  requiredOneOf: [['state', 'enabled', 'masked', 'daemon_reload', 'daemon_reexec']],
+  requiredIf: [
+    ['state', 'started', ['name']],
+    ['state', 'stopped', ['name']],
+    ['state', 'restarted', ['name']],
+    ['state', 'reloaded', ['name']],
+  ],
+};
+
+export const systemdModule: ModuleDefinition = defineModule(systemdSpec, { supportsCheck: true, run: (ctx) => runUnit(ctx, true) });
+export const serviceModule: ModuleDefinition = defineModule(serviceSpec, { supportsCheck: true, run: (ctx) => runUnit(ctx, false) });

@@ -5,6 +5,7 @@
  */
 import type { RunEvent } from '../events/events.js';
 import type { KubePort } from '../kube/port.js';
+import type { ModuleSpec } from '../playbook/modules.js';
 import type { Connection, ExecOptions, ExecResult } from '../transport/types.js';
 
 /** Time, injected wherever it decides behaviour (timeouts, retries, reboot waits). */
@@ -94,4 +95,9 @@ export interface TaskModule {
   /** Runs on the controller only (debug, set_fact, assert, fail, pause, kube_*): no host connection needed. */
   controllerOnly?: boolean;
   run(ctx: ModuleContext): Promise<ModuleResult>;
+}
+
+/** A module as the catalogue lists it: its code and the argument spec the playbook loader checks tasks against. */
+export interface ModuleDefinition extends TaskModule {
+  spec: ModuleSpec;
 }

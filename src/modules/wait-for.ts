@@ -7,8 +7,11 @@ import { optInt, optString } from './args.js';
 import { ModuleFailure } from './failure.js';
 import { pythonRegExp } from './lineinfile-edit.js';
 import { readRemoteFile } from './remote-files.js';
-import { shellQuote } from './shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from './types.js';
+import { shellQuote } from '../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
+import { str, path, int } from './spec-args.js';
+import { type ModuleSpec } from '../playbook/modules.js';
+import { defineModule } from './define.js';
 
 export interface WaitSpec {
   host: string;
@@ -120,4 +123,21 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
 }
 
-export const waitForModule: TaskModule = { name: 'wait_for', supportsCheck: true, run };
+export const waitForSpec: ModuleSpec = {
+  name: 'wait_for',
+  args: {
+    host: { type: 'str', default: '127.0.0.1' },
+    port: int,
+    path: path,
+    state: { type: 'str', choices: ['absent', 'drained', 'present', 'started', 'stopped'], default: 'started' },
+    timeout: { type: 'int', default: 300 },
+    delay: { type: 'int', default: 0 },
+    sleep: { type: 'int', default: 1 },
+    connect_timeout: { type: 'int', default: 5 },
+    search_regex: str,
+    msg: str,
+  },
+  mutuallyExclusive: [['port', 'path']],
+};
+
+export const waitForModule: ModuleDefinition = defineModule(waitForSpec, { supportsCheck: true, run });

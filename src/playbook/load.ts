@@ -7,7 +7,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { builtinModuleRegistry } from './builtin-modules.js';
 import type { Condition, Play, Playbook, VarsFile } from './model.js';
 import type { ModuleRegistry } from './modules.js';
 import { parsePlay } from './plays.js';
@@ -17,8 +16,8 @@ import { isTemplated } from './template.js';
 import { isMap, isScalar, isSeq, mapEntries, parseYamlSource, seqItems, type MapEntry, type SourcePos, type YamlNode } from './yaml-source.js';
 
 export interface LoadOptions {
-  /** Module specs to validate tasks against; defaults to the built-in modules. */
-  moduleRegistry?: ModuleRegistry;
+  /** Module specs to validate tasks against: `moduleRegistry()` from the module catalogue (modules/catalogue.ts). */
+  moduleRegistry: ModuleRegistry;
   /** Reads a file as UTF-8 (injected in tests); must reject with code ENOENT for a missing file. */
   readText?: (path: string) => Promise<string>;
   /** Directory that file names in messages are shown relative to (default: the current directory). */
@@ -35,7 +34,7 @@ class PlaybookLoader {
     private readonly rootDir: string,
     options: LoadOptions,
   ) {
-    this.registry = options.moduleRegistry ?? builtinModuleRegistry();
+    this.registry = options.moduleRegistry;
     this.readText = options.readText ?? ((p) => readFile(p, 'utf8'));
   }
 
@@ -196,7 +195,7 @@ class PlaybookLoader {
  * Loads and validates a playbook. Throws ConfigError listing every problem (YAML syntax, unknown keys,
  * unknown modules, bad arguments, bad serial, missing handlers and vars files, import cycles).
  */
-export async function loadPlaybook(path: string, options: LoadOptions = {}): Promise<Playbook> {
+export async function loadPlaybook(path: string, options: LoadOptions): Promise<Playbook> {
   const file = resolve(path);
   const loader = new PlaybookLoader(resolve(options.displayRoot ?? process.cwd()), options);
   const plays = await loader.loadFile(file, []);

@@ -41,6 +41,15 @@ export interface ModuleSpec {
   requiredIf?: readonly (readonly [string, unknown, readonly string[]])[];
 }
 
+/** `meta:` is a task keyword the engine carries out itself (flush_handlers, end_play, …), checked like a module. */
+export const META_SPEC: ModuleSpec = {
+  name: 'meta',
+  freeForm: true,
+  freeFormChoices: ['flush_handlers', 'noop', 'clear_host_errors', 'end_batch', 'end_host', 'end_play'],
+  args: {},
+  requiredOneOf: [[FREE_FORM]],
+};
+
 const COLLECTION_PREFIXES = ['ansible.builtin.', 'ansible.legacy.'];
 
 export class ModuleRegistry {

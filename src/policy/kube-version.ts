@@ -49,7 +49,3 @@ export function formatMinor(major: number, minor: number): string {
   return `${major}.${minor}`;
 }
 
-/** Minor distance a - b within one major (callers check majors first). */
-export function minorsApart(a: KubeVersion, b: KubeVersion): number {
-  return a.minor - b.minor;
-}

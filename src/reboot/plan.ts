@@ -9,7 +9,6 @@ import { closingTime, describeAt, describeInstant, describeWindow, isOpen, nextO
 
 /** Debian/Ubuntu's "a reboot is required" file (unattended-upgrades, package postinst scripts). */
 export const REBOOT_SENTINEL = '/var/run/reboot-required';
-export const DEFAULT_DRAIN_TIMEOUT_S = 600;
 export const DEFAULT_REBOOT_TIMEOUT_S = 600;
 
 export interface RebootFlags {

@@ -13,6 +13,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { PQueue } from '../util/queue.js';
+import { EXIT } from '../util/exit-codes.js';
 import { CommandTimeoutError, HostUnreachableError } from '../errors.js';
 import type { HostResult, RecapStats, RunEvent } from '../events/events.js';
 import { recapExitCode, tally } from '../events/recap.js';
@@ -68,7 +69,6 @@ export interface FanoutOutcome {
   ms: number;
 }
 
-export const EXIT_INTERRUPTED = 130;
 
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -150,7 +150,7 @@ export async function runFanout(request: FanoutRequest, ports: FanoutPorts, cont
     tally(stats, result);
   }
   ports.emit({ type: 'recap', stats });
-  const exitCode = interrupted ? EXIT_INTERRUPTED : recapExitCode(stats);
+  const exitCode = interrupted ? EXIT.INTERRUPTED : recapExitCode(stats);
   const ms = clock.now() - started;
   ports.emit({ type: 'run.end', exitCode, ms });
   return { results, stats, exitCode, interrupted, ms };

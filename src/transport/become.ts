@@ -8,12 +8,9 @@
  * failed sudo is told apart from a command that exits 1.
  */
 import { RemoteCommandError } from '../errors.js';
+import { shellQuote } from '../util/shell.js';
 import type { BecomeSpec } from './types.js';
 
-/** POSIX single-quoting: the word is taken literally by any sh. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export interface BecomeWrap {
   /** The command to run as the login user. */

@@ -8,47 +8,13 @@ import { ConfigError } from '../errors.js';
 import type { SshHostConfig } from './ssh-config.js';
 import { parsePort, parseStrictHostKeyChecking, parseWholeNumber, parseYesNo } from './ssh-option-values.js';
 import { expandTilde } from './ssh-paths.js';
+import { splitShellWords } from '../util/shell.js';
 
 export interface SshCommonArgs {
   /** Same shape as ~/.ssh/config settings, so resolution can layer the two. */
   settings: SshHostConfig;
   /** Options and flags that drydock does not apply. */
   warnings: string[];
-}
-
-/** POSIX-shell-like word splitting: single quotes, double quotes with backslash escapes, backslashes. */
-export function splitShellWords(text: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i] as string;
-    if (quote === "'") {
-      if (char === "'") quote = undefined;
-      else word += char;
-    } else if (quote === '"') {
-      if (char === '"') quote = undefined;
-      else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1] as string)) word += text[++i];
-      else word += char;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-      inWord = true;
-    } else if (char === '\\' && i + 1 < text.length) {
-      word += text[++i];
-      inWord = true;
-    } else if (/\s/.test(char)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += char;
-      inWord = true;
-    }
-  }
-  if (quote) throw new ConfigError(`unterminated ${quote} quote in ssh arguments: ${text}`);
-  if (inWord) words.push(word);
-  return words;
 }
 
 /** ssh(1) options that take an argument; the rest are single-letter flags. */

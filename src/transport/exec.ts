@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
 import { CommandTimeoutError, ConfigError, HostUnreachableError } from '../errors.js';
-import { BecomeError, classifyBecomeFailure, shellQuote, stripPromptMarker, wrapBecome } from './become.js';
+import { shellQuote } from '../util/shell.js';
+import { BecomeError, classifyBecomeFailure, stripPromptMarker, wrapBecome } from './become.js';
 import type { BecomeWrap } from './become.js';
 import { OutputTail, StderrPreamble } from './exec-streams.js';
 import type { BecomeSpec, ExecOptions, ExecResult } from './types.js';

@@ -4,6 +4,7 @@
  */
 import { storedKeyType } from './fingerprint.js';
 import { knownHostsName } from './known-hosts-format.js';
+import { shellQuote } from '../util/shell.js';
 
 /** Recorded key, as `known-hosts.ts` reports it. */
 interface RecordedKey {
@@ -20,10 +21,6 @@ function keyscanType(keyType: string): string | undefined {
   if (type.startsWith('ecdsa-sha2-')) return 'ecdsa';
   if (type === 'ssh-rsa') return 'rsa';
   return undefined;
-}
-
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function keyscanCommand(host: string, port: number, keyType: string): string {

@@ -11,7 +11,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { splitShellWords } from './common-args.js';
+import { splitShellWords } from '../util/shell.js';
 import { expandTilde } from './ssh-paths.js';
 
 export interface SourceLine {

@@ -10,10 +10,6 @@ import { tryParseKubeVersion, formatKubeVersion } from '../policy/kube-version.j
 
 export type UpgradeScope = 'cluster' | 'control-plane' | 'workers';
 
-/** The workers' ramp when no flag says otherwise: one canary, then a fifth of the workers at a time. */
-export const DEFAULT_CANARY: SerialItem = 1;
-export const DEFAULT_WORKER_BATCH: SerialItem = '20%';
-
 export interface UpgradeFlags {
   /** The target as given (`1.29.4` or `v1.29.4`). */
   to: string;

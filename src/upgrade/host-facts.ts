@@ -7,6 +7,7 @@
  * package cache, so the host's own sources, lists and caches stay untouched. Script and parser are pure.
  */
 import { parseMadison } from '../policy/package-versions.js';
+import { shellQuote } from '../util/shell.js';
 
 export const KUBE_PACKAGES = ['kubeadm', 'kubelet', 'kubectl'] as const;
 export type KubePackage = (typeof KUBE_PACKAGES)[number];
@@ -60,7 +61,7 @@ export function factsScript(minors: readonly string[], listPath: string = KUBERN
   ].join(' ');
   return [
     'set -u',
-    `list='${listPath.replace(/'/g, "'\\''")}'`,
+    `list=${shellQuote(listPath)}`,
     "dpkg-query -W -f='@pkg ${Package}\\t${Version}\\t${Status}\\n' kubeadm kubelet kubectl 2>/dev/null",
     'if [ ! -f "$list" ]; then echo "@repo-missing"; exit 0; fi',
     `sed -n 's/^[[:space:]]*\\(deb[[:space:]].*\\)$/@repo \\1/p' "$list"`,

@@ -6,11 +6,10 @@
  * (SSH, read-only) and builds the plan.
  */
 import { join, resolve } from 'node:path';
-import { CONTROL_PLANE_GROUPS } from '../cli/cluster-access.js';
+import { controlPlaneMembers } from '../inventory/control-plane.js';
 import { ConfigError } from '../errors.js';
-import { orderedPlayHosts, playVars } from '../engine/play-runner.js';
+import { orderedPlayHosts, playVars } from '../playbook/play-plan.js';
 import { playPattern } from '../engine/plan.js';
-import { groupHosts } from '../inventory/index.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import { nodeNameFor } from '../kube/node-names.js';
 import type { KubePort } from '../kube/port.js';
@@ -48,6 +47,8 @@ export interface PreparedUpgrade {
   flags: UpgradeFlags;
   /** The run's playbooks in order (absolute paths): one run, one journal, one lock. */
   playbooks: string[];
+  /** The same playbooks, loaded once here and run as they are. */
+  loaded: Playbook[];
   /** The run's -e: the user's with the flags' variables. */
   extraVars: Vars;
   inventory: Inventory;
@@ -101,7 +102,7 @@ export async function prepareUpgrade(request: PrepareRequest, ports: PreparePort
   const { resolved, issues } = resolveEverySpec(new Set([...stages.preflight, ...(stages.backup ?? [])]), resolveSpec);
   if (issues.length > 0) throw new ConfigError(issues);
   const specs = new Map(resolved.map((r) => [r.name, r.spec]));
-  const controlPlanes = new Set(CONTROL_PLANE_GROUPS.filter((g) => context.inventory.groups.has(g)).flatMap((g) => groupHosts(context.inventory, g)));
+  const controlPlanes = new Set(controlPlaneMembers(context.inventory));
   const roles = new Map(
     stages.preflight.map((host) => [
       host,
@@ -112,6 +113,7 @@ export async function prepareUpgrade(request: PrepareRequest, ports: PreparePort
     target,
     flags: request.flags,
     playbooks: names.map((name) => join(dir, `${name}.yaml`)),
+    loaded: names.map((name) => ({ 'etcd-backup': backupPlaybook, 'upgrade-control-plane': controlPlane, 'upgrade-workers': workers })[name]!),
     extraVars,
     inventory: context.inventory,
     stages,

@@ -1,13 +1,13 @@
 /**
  * The stages of the run read off the shipped playbooks themselves, so the plan shows the hosts and batches
  * the engine will use: each play's pattern and --limit give its hosts, the engine's own planBatches cuts
- * them (serial with -e rendered). Plays are recognised by the file they come from and what they do
- * (`kubeadm upgrade apply`, `kubeadm upgrade node`, kube_drain), not by their names.
+ * them (serial with -e rendered). Each play says which stage it is with the `drydock_upgrade_stage` var (data,
+ * not its name or the text of its commands); a shipped playbook that lost or doubled a marker is refused.
  */
 import type { Vars } from '../inventory/types.js';
-import { planBatches, playVars } from '../engine/play-runner.js';
+import { planBatches, playVars } from '../playbook/play-plan.js';
 import type { SerialItem } from '../playbook/batches.js';
-import type { Play, Playbook, TaskItem } from '../playbook/model.js';
+import type { Play, Playbook } from '../playbook/model.js';
 import { withRenderedMaxFailPercentage } from '../playbook/plays.js';
 import { renderString } from '../playbook/template.js';
 
@@ -34,34 +34,15 @@ export interface StagePlaybooks {
 /** A play's hosts: pattern and --limit applied, in the play's order (the engine's orderedPlayHosts). */
 export type PlayHosts = (play: Play) => string[];
 
-function walk(items: readonly TaskItem[], visit: (text: string, module: string) => void): void {
-  for (const item of items) {
-    if (item.kind === 'block') {
-      for (const section of [item.block, item.rescue, item.always]) walk(section, visit);
-      continue;
-    }
-    const args = item.args as Record<string, unknown>;
-    const text = item.freeForm ?? (typeof args['cmd'] === 'string' ? args['cmd'] : typeof args['_raw_params'] === 'string' ? args['_raw_params'] : '');
-    visit(text, item.module);
-  }
-}
+/** The marker each shipped upgrade play carries: which step of the plan it is (its `vars`). */
+export const STAGE_VAR = 'drydock_upgrade_stage';
+export type StageName = 'preflight' | 'backup' | 'first-control-plane' | 'other-control-planes' | 'control-plane-kubelets' | 'workers';
 
-function does(play: Play, wanted: { command?: RegExp; module?: string }): boolean {
-  let found = false;
-  for (const section of [play.preTasks, play.tasks, play.postTasks]) {
-    walk(section, (text, module) => {
-      if (wanted.command && ['command', 'shell'].includes(module) && wanted.command.test(text)) found = true;
-      if (wanted.module && module === wanted.module) found = true;
-    });
-  }
-  return found;
-}
+const stageOf = (play: Play): unknown => play.vars[STAGE_VAR];
 
-const fromFile = (play: Play, name: string): boolean => play.pos.file.endsWith(`/${name}`) || play.pos.file === name;
-
-function onePlay(plays: readonly Play[], what: string, file: string, test: (play: Play) => boolean): Play {
-  const found = plays.filter((p) => fromFile(p, file) && test(p));
-  if (found.length !== 1) throw new Error(`${file}: expected one play that ${what}, found ${found.length}; the shipped playbook changed shape`);
+function onePlay(plays: readonly Play[], stage: StageName, file: string): Play {
+  const found = plays.filter((p) => stageOf(p) === stage);
+  if (found.length !== 1) throw new Error(`${file}: expected one play marked ${STAGE_VAR}: ${stage}, found ${found.length}; the shipped playbook changed shape`);
   return found[0]!;
 }
 
@@ -71,21 +52,21 @@ export function upgradeStages(playbooks: StagePlaybooks, playHosts: PlayHosts, e
     return hosts.length > 0 ? planBatches(play, hosts, extraVars) : [];
   };
   const all = [playbooks.controlPlane, playbooks.workers].flatMap((p) => p?.plays ?? []);
-  const preflight = [...new Set(all.filter((p) => fromFile(p, 'upgrade-preflight.yaml')).flatMap((p) => playHosts(p)))];
+  const preflight = [...new Set(all.filter((p) => stageOf(p) === 'preflight').flatMap((p) => playHosts(p)))];
   const stages: UpgradeStages = { preflight, firstControlPlane: [], otherControlPlanes: [], controlPlaneKubelets: [], workers: [], workerSerial: [], workerMaxFailPercentage: 0 };
   if (playbooks.backup) {
-    const plays = playbooks.backup.plays.filter((p) => does(p, { module: 'etcd_snapshot' }));
+    const plays = playbooks.backup.plays.filter((p) => stageOf(p) === 'backup');
     stages.backup = [...new Set(plays.flatMap((p) => playHosts(p)))];
   }
   if (playbooks.controlPlane) {
     const plays = playbooks.controlPlane.plays;
     const file = 'upgrade-control-plane.yaml';
-    stages.firstControlPlane = batches(onePlay(plays, 'runs kubeadm upgrade apply', file, (p) => does(p, { command: /kubeadm upgrade apply/ })));
-    stages.otherControlPlanes = batches(onePlay(plays, 'runs kubeadm upgrade node', file, (p) => does(p, { command: /kubeadm upgrade node/ })));
-    stages.controlPlaneKubelets = batches(onePlay(plays, 'drains control planes', file, (p) => does(p, { module: 'kube_drain' })));
+    stages.firstControlPlane = batches(onePlay(plays, 'first-control-plane', file));
+    stages.otherControlPlanes = batches(onePlay(plays, 'other-control-planes', file));
+    stages.controlPlaneKubelets = batches(onePlay(plays, 'control-plane-kubelets', file));
   }
   if (playbooks.workers) {
-    const play = onePlay(playbooks.workers.plays, 'drains workers', 'upgrade-workers.yaml', (p) => does(p, { module: 'kube_drain' }));
+    const play = onePlay(playbooks.workers.plays, 'workers', 'upgrade-workers.yaml');
     stages.workers = batches(play);
     const vars = { ...playVars(play), ...extraVars };
     stages.workerSerial = play.serial.map((item) => (typeof item === 'string' && item.includes('{{') ? renderSerialItem(item, vars, play) : item));

@@ -102,6 +102,19 @@ export function sessionProcesses(fleet: Fleet): number[] {
   return childrenOf(fleet.pids);
 }
 
+/**
+ * How many SSH logins the fleet's sshds have accepted so far (their logs' "Accepted publickey/password"
+ * lines): a run's handshakes are the difference before and after it.
+ */
+export function sshdLogins(fleet: Fleet): number {
+  let count = 0;
+  for (const entry of readdirSync(fleet.dir)) {
+    if (!/^sshd-\d+\.log$/.test(entry)) continue;
+    count += (readFileSync(join(fleet.dir, entry), 'utf8').match(/^.*Accepted (publickey|password|keyboard-interactive\S*) for /gm) ?? []).length;
+  }
+  return count;
+}
+
 /** Direct children (sshd's per-connection processes) of the given pids, read from /proc. */
 function childrenOf(pids: number[]): number[] {
   const parents = new Set(pids);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { readLabRecord, type LabRecord } from '../../src/lab/state.js';
-import { builtinTaskModules } from '../../src/modules/index.js';
+import { taskModules } from '../../src/modules/catalogue.js';
 import type { ModuleResult } from '../../src/modules/types.js';
 import { KnownHostsStore } from '../../src/transport/known-hosts.js';
 import { openSshConnection } from '../../src/transport/ssh.js';
@@ -29,7 +29,7 @@ const LAB_CLI = join(import.meta.dirname, 'helpers/lab-cli.ts');
 function labCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, ['--import', 'tsx', LAB_CLI, ...args], { timeout: 600_000 });
 }
-const modules = builtinTaskModules();
+const modules = taskModules();
 const PKG = 'drydock-demo';
 
 /** Builds `drydock-demo` at each version into `<dir>/repo` with a Packages index. */

@@ -15,23 +15,26 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCertificates, certsExitCode, type CertsCheckOutcome } from '../../certs/check.js';
-import { DEFAULT_LOCATIONS, type CertificateLocations } from '../../certs/remote.js';
+import { DEFAULT_LOCATIONS, type CertificateLocations } from '../../pki/remote.js';
 import { renderJsonLines, renderTable } from '../../certs/render.js';
 import { renewSummary } from '../../certs/renew-plan.js';
 import { controlPlaneHosts } from '../../certs/targets.js';
 import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
-import { EventBus } from '../../events/events.js';
 import type { FanoutTarget } from '../../run/fanout.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import {
   addConnectionOptions, addTargetOptions, breakLockOption, connectionOverrides, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
 } from '../options.js';
-import { livePlanPorts, livePool } from '../run-setup.js';
-import { playCommand, type PlayOptions } from './play.js';
-import { MAINTENANCE_PLAY_DEFAULTS } from '../maintenance.js';
+import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
+import { runPlayPlan, type PlayOptions, type PlayRunPlan } from '../play-run.js';
+import { withSession, type RunSession } from '../session.js';
+import { planPlaybook } from '../../engine/plan.js';
+import { moduleRegistry, taskModules } from '../../modules/catalogue.js';
+import { loadPlaybook } from '../../playbook/load.js';
+import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
 
 export const DEFAULT_WARN_DAYS = 30;
 
@@ -47,7 +50,7 @@ function parseDays(value: string): number {
   return Number(value);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const certs = program.command('certs').description('kubeadm certificates on the control planes');
   const check = certs
     .command('check')
@@ -62,7 +65,7 @@ export function register(program: Command): void {
     .addOption(new Option('--kubelet-cert <file>', "the kubelet's client certificate on the hosts").default(DEFAULT_LOCATIONS.kubeletCert))
     .addOption(new Option('--json', 'one JSON object per certificate (and per host that could not be checked) on stdout').default(false));
   check.action(async (pattern: string | undefined, options: CertsCheckOptions) => {
-    process.exitCode = await certsCheckCommand(pattern, options);
+    exit(await certsCheckCommand(pattern, options));
   });
 
   const renew = certs
@@ -81,7 +84,7 @@ export function register(program: Command): void {
     .addOption(breakLockOption())
     .addOption(resumeOption());
   renew.action(async (pattern: string | undefined, options: CertsRenewOptions) => {
-    process.exitCode = await certsRenewCommand(pattern, options);
+    exit(await certsRenewCommand(pattern, { ...options, commandLine }));
   });
 }
 
@@ -99,7 +102,7 @@ export async function certsCheckCommand(
   const ports: RunPlanPorts = pattern === undefined ? { ...planPorts, resolvePattern: (inventory) => controlPlaneHosts(inventory) } : planPorts;
   const targets = await planTargets(pattern, options, streams, ports);
   if (targets.length === 0) return 0;
-  const outcome = await readCertificates(targets, options, streams);
+  const outcome = await withSession(streams, (session) => readCertificates(targets, options, session, { release: true }));
   writeOutcome(outcome, options, streams);
   return certsExitCode(outcome);
 }
@@ -123,33 +126,28 @@ async function planTargets(pattern: string | undefined, options: Omit<SharedOpti
   return plan.targets;
 }
 
-/** Every target's certificates, `forks` hosts at a time, over a pool of its own. */
+/**
+ * Every target's certificates, `forks` hosts at a time, on the session's connections. `release` closes each
+ * host's connection once read (certs check); renew keeps them for the run and the read after it.
+ */
 async function readCertificates(
   targets: FanoutTarget[],
   options: Omit<SharedOptions, 'logFile'> & { warnDays: number } & CertificateLocations,
-  streams: CertsStreams,
+  session: RunSession,
+  { release }: { release: boolean },
 ): Promise<CertsCheckOutcome> {
   const locations: CertificateLocations = { pkiDir: options.pkiDir, kubeconfigDir: options.kubeconfigDir, kubeletCert: options.kubeletCert };
-  const bus = new EventBus();
-  const warn = warnTo(streams);
-  bus.on((event) => event.type === 'warning' && warn(event.message));
-  const abort = new AbortController();
-  const pool = livePool(bus, abort.signal);
-  try {
-    return await checkCertificates(
-      {
-        targets,
-        forks: options.forks,
-        locations,
-        warnDays: options.warnDays,
-        ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}),
-        now: () => new Date(),
-      },
-      { connect: (spec) => pool.connect(spec), release: (name) => pool.release(name) },
-    );
-  } finally {
-    await pool.closeAll();
-  }
+  return checkCertificates(
+    {
+      targets,
+      forks: options.forks,
+      locations,
+      warnDays: options.warnDays,
+      ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}),
+      now: () => new Date(),
+    },
+    { connect: (spec) => session.pool.connect(spec), release: (name) => (release ? session.pool.release(name) : Promise.resolve()) },
+  );
 }
 
 export interface CertsRenewOptions extends SharedOptions {
@@ -168,13 +166,14 @@ export interface RenewSeams {
   planPorts: RunPlanPorts;
   /** Whether someone can answer the question: stdin and the stream the question goes to are terminals. */
   interactive(json: boolean): boolean;
-  play: typeof playCommand;
+  /** Runs the planned renewal in the command's session (cli/play-run.ts). */
+  run(session: RunSession, run: PlayRunPlan, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
 }
 
 const liveRenewSeams = (): RenewSeams => ({
   planPorts: livePlanPorts,
   interactive: (json) => process.stdin.isTTY === true && (json ? process.stderr : process.stdout).isTTY === true,
-  play: playCommand,
+  run: (session, run, options, hooks) => runPlayPlan(session, run, options, { hooks }),
 });
 
 export async function certsRenewCommand(
@@ -198,32 +197,31 @@ export async function certsRenewCommand(
   const targets = await planTargets(pattern, options, streams, ports);
   if (targets.length === 0) throw new UsageError(`no control plane matches "${pattern ?? ''}"${options.limit ? ` with --limit ${options.limit}` : ''}: nothing to renew`);
   const readOptions = { ...options, ...locations };
-  const before = await readCertificates(targets, readOptions, streams);
   const human = options.json ? streams.stderr : streams.stdout;
-  if (before.failures.length > 0) {
-    writeOutcome(before, { ...readOptions, json: false }, { stdout: human, stderr: streams.stderr });
-    streams.stderr.write('drydock: not renewing: every control plane must be readable first (nothing was changed)\n');
-    return certsExitCode(before);
-  }
-  const hosts = targets.map((t) => t.name);
-  const summary = renewSummary({ hosts, rows: before.rows, warnDays: options.warnDays, kubeletCert: locations.kubeletCert });
-  const code = await seams.play(
-    RENEW_PLAYBOOK,
-    playOptions(options, hosts),
-    { stdout: human, stderr: streams.stderr },
-    seams.planPorts,
-    undefined,
-    { lock: { breakLock: options.breakLock }, confirm: { summary, yes: options.yes } },
-  );
-  // 1: the question was answered no (or the input was wrong); nothing ran, so there is nothing new to show.
-  if (code === EXIT.ERROR) return code;
-  const after = await readCertificates(targets, readOptions, streams);
-  human.write('\ncertificates after the run:\n');
-  writeOutcome(after, readOptions, streams, 'renew');
-  return code;
+  // One session for the reads before, the run and the read after: one SSH connection per control plane.
+  return withSession({ stdout: human, stderr: streams.stderr }, async (session) => {
+    const before = await readCertificates(targets, readOptions, session, { release: false });
+    if (before.failures.length > 0) {
+      writeOutcome(before, { ...readOptions, json: false }, { stdout: human, stderr: streams.stderr });
+      streams.stderr.write('drydock: not renewing: every control plane must be readable first (nothing was changed)\n');
+      return certsExitCode(before);
+    }
+    const hosts = targets.map((t) => t.name);
+    const summary = renewSummary({ hosts, rows: before.rows, warnDays: options.warnDays, kubeletCert: locations.kubeletCert });
+    const runOptions = playOptions(options, hosts);
+    const playbook = await loadPlaybook(RENEW_PLAYBOOK, { moduleRegistry: moduleRegistry() });
+    const plan = await planPlaybook(playbook, taskModules(), hostPlanRequest(runOptions), seams.planPorts);
+    const code = await seams.run(session, { playbook, plan }, runOptions, { lock: { breakLock: options.breakLock }, confirm: { summary, yes: options.yes } });
+    // 1: the question was answered no (or the input was wrong); nothing ran, so there is nothing new to show.
+    if (code === EXIT.ERROR) return code;
+    const after = await readCertificates(targets, readOptions, session, { release: false });
+    human.write('\ncertificates after the run:\n');
+    writeOutcome(after, readOptions, streams, 'renew');
+    return code;
+  });
 }
 
-/** The run `certs renew` asks of the play engine: exactly the hosts shown in the summary, nothing optional. */
+/** The run `certs renew` plans and runs: exactly the hosts shown in the summary (as its --limit), nothing optional. */
 export function playOptions(options: CertsRenewOptions, hosts: readonly string[]): PlayOptions {
   return {
     inventory: options.inventory,
@@ -246,6 +244,7 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     ...(options.context !== undefined ? { context: options.context } : {}),
     breakLock: options.breakLock,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
+    ...(options.commandLine !== undefined ? { commandLine: options.commandLine } : {}),
   };
 }
 

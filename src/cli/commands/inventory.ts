@@ -9,13 +9,14 @@ import { formatIssue } from '../../errors.js';
 import { formatHostVars, formatInventoryGraph, formatInventoryList, loadInventory } from '../../inventory/index.js';
 import type { LoadedInventory, Vars } from '../../inventory/index.js';
 import { extraVarsOption, inventoryOption, requireInventory } from '../options.js';
+import type { Invocation } from '../exit.js';
 
 interface InventoryOptions {
   inventory: string[];
   extraVars: Vars;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { exit }: Invocation): void {
   const inventory = program
     .command('inventory')
     .description('show the inventory as drydock reads it (groups, hosts, merged variables)');

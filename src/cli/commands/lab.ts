@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { parseListen, startApiServer } from '../../lab/apiserver/index.js';
 import { registerLabHostCommands } from '../../lab/cli.js';
+import type { Invocation } from '../exit.js';
 
 interface ApiserverOptions {
   listen: string;
@@ -25,7 +26,7 @@ function nonNegative(value: string, flag: string): number {
   return n;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { exit }: Invocation): void {
   const lab = program.command('lab').description('the rehearsal lab: namespaced Debian hosts and a simulated Kubernetes API');
   registerLabHostCommands(lab);
   lab

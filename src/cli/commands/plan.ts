@@ -10,19 +10,20 @@
 import type { Command } from 'commander';
 import type { RunPlanPorts } from '../../run/plan.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import { livePlanPorts } from '../run-setup.js';
-import type { PlayStreams } from './play.js';
-import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from './upgrade.js';
+import type { PlayStreams } from '../play-run.js';
+import { withSession } from '../session.js';
+import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
 
-export function register(program: Command): void {
+export function register(program: Command, { exit }: Invocation): void {
   const plan = program.command('plan').description('show what a maintenance command would do, changing nothing');
   const upgrade = plan
     .command('upgrade')
     .description('the upgrade plan: hops, etcd backup, each control plane, each worker batch, every host\'s packages (installed → target)');
   addUpgradePlanOptions(upgrade);
   upgrade.action(async (options: UpgradePlanOptions) => {
-    process.exitCode = await planUpgradeCommand(options);
+    exit(await planUpgradeCommand(options));
   });
 }
 
@@ -33,7 +34,7 @@ export async function planUpgradeCommand(
 ): Promise<number> {
   const warn = (message: string) => streams.stderr.write(`drydock: warning: ${message}\n`);
   const prepared = await prepareFromOptions(options, planPorts, warn);
-  const plan = await gatherLive(prepared, options, warn);
+  const plan = await withSession(streams, (session) => gatherLive(prepared, options, session));
   streams.stdout.write(options.json ? planJson(plan) : renderPlanText(plan));
   return refusalExitCode(plan) ?? EXIT.OK;
 }

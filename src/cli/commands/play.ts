@@ -7,68 +7,25 @@
  * play stopped between batches), 4 unreachable hosts, 130 interrupted (first Ctrl-C: no new task or batch
  * starts, running ones finish, the recap is printed; a second Ctrl-C ends running commands).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import { EventBus } from '../../events/events.js';
-import { redactSecrets } from '../../events/json-log.js';
-import type { TextOutput } from '../../events/tty.js';
-import { redactCommandLine, startRunJournal } from '../../journal/journal.js';
-import type { ClusterLock } from '../../lock/cluster-lock.js';
-import { extraTaskModuleSpecs } from '../../modules/index.js';
-import { kubeModuleSpecs } from '../../modules/kube/index.js';
-import { etcdModuleSpecs } from '../../modules/etcd/index.js';
-import { certsModuleSpecs } from '../../modules/certs/index.js';
-import { createRunKube } from '../cluster-access.js';
+import { taskModules } from '../../modules/catalogue.js';
 import type { TaskModule } from '../../modules/types.js';
-import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
-import { loadPlaybook } from '../../playbook/load.js';
-import { localExec } from '../../engine/local-exec.js';
-import { PlayRenderer } from '../../engine/output.js';
-import { nodeStatesSection } from '../../engine/failure-summary.js';
 import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.js';
-import { defaultRetryPath, retryFileText } from '../../engine/report.js';
-import { EXIT_INTERRUPTED, runPlaybook } from '../../engine/run-playbook.js';
 import type { RunPlanPorts } from '../../run/plan.js';
-import type { ConnectionPool } from '../../transport/types.js';
-import { EXIT } from '../exit.js';
-import { watchInterrupts } from '../interrupt.js';
-import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
-import { loadResumeState } from '../../journal/resume-state.js';
-import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, resumeOption, type SharedOptions } from '../options.js';
-import { allTaskModules, connectionBudget, loadPlaybooks, nodeControllerFiles, systemEngineClock } from '../play-setup.js';
-import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
+import { type Invocation } from '../exit.js';
+import { joinPlaybooks, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
+import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, resumeOption } from '../options.js';
+import { loadCataloguePlaybooks } from '../play-setup.js';
+import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
+import { withSession } from '../session.js';
+import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js';
 
-export interface PlayOptions extends SharedOptions {
-  check: boolean;
-  diff: boolean;
-  tags: string[];
-  skipTags: string[];
-  startAtTask?: string;
-  listHosts: boolean;
-  listTasks: boolean;
-  syntaxCheck: boolean;
-  yes: boolean;
-  retryFile?: string;
-  retryFiles: boolean;
-  report?: string;
-  countUnreachableInMaxFail: boolean;
-  continueOnFailedBatch?: boolean;
-  shuffleSeed?: string;
-  kubeconfig?: string;
-  context?: string;
-  /** Take the cluster lock: undefined = when the playbook cordons, drains or uncordons (and not --check). */
-  lock?: boolean;
-  breakLock?: boolean;
-  /** The run id of a failed or interrupted run this one continues (drydock resume). */
-  resume?: string;
-}
+export type { PlayOptions, PlayStreams } from '../play-run.js';
+
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
 
-export function register(program: Command): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
     .command('play')
     .description('run a playbook (plays, serial batches, handlers) against the inventory')
@@ -101,31 +58,22 @@ export function register(program: Command): void {
     .addOption(breakLockOption())
     .addOption(resumeOption());
   command.action(async (playbook: string, options: PlayOptions) => {
-    process.exitCode = await playCommand(playbook, options);
+    exit(await playCommand(playbook, { ...options, commandLine }));
   });
 }
 
-/** Kept here for callers that import it from the play command. */
-export { allTaskModules, systemEngineClock };
-
-export interface PlayStreams {
-  stdout: TextOutput;
-  stderr: TextOutput;
-}
 
 export async function playCommand(
   playbookPaths: string | readonly string[],
   options: PlayOptions,
   streams: PlayStreams = { stdout: process.stdout, stderr: process.stderr },
   planPorts: RunPlanPorts = livePlanPorts,
-  modules: ReadonlyMap<string, TaskModule> = allTaskModules(),
+  modules: ReadonlyMap<string, TaskModule> = taskModules(),
   hooks: MaintenanceHooks = {},
   input: ConfirmStreams['input'] = process.stdin,
 ): Promise<number> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs(), ...certsModuleSpecs()]) registry.register(spec);
   const paths = typeof playbookPaths === 'string' ? [playbookPaths] : playbookPaths;
-  const playbook = joinPlaybooks(await loadPlaybooks(paths, (path) => loadPlaybook(path, { moduleRegistry: registry })));
+  const playbook = joinPlaybooks(await loadCataloguePlaybooks(paths));
   const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
   if (options.syntaxCheck) {
     for (const path of paths) streams.stdout.write(`\nplaybook: ${path}\n`);
@@ -135,143 +83,11 @@ export async function playCommand(
     streams.stdout.write(formatTaskList(playbook, tagSelection));
     return 0;
   }
-  const extraVars = options.extraVars ?? {};
   const plan = await planPlaybook(playbook, modules, hostPlanRequest(options), planPorts);
   if (options.listHosts) {
-    streams.stdout.write(formatHostList(playbook, plan.playHosts, extraVars, options.shuffleSeed));
+    streams.stdout.write(formatHostList(playbook, plan.playHosts, options.extraVars ?? {}, options.shuffleSeed));
     return 0;
   }
-
-  // A run that cannot be resumed is refused before anything is asked or changed.
-  const resume = options.resume !== undefined ? loadResumeState(options.resume) : undefined;
-  const human = options.json ? streams.stderr : streams.stdout;
-  if (!(await confirmMaintenance(hooks, { input, output: human }))) {
-    human.write('not confirmed: nothing was changed\n');
-    return EXIT.ERROR;
-  }
-  const color = wantsColor(human);
-  const bus = new EventBus();
-  const renderer = new PlayRenderer({ out: human, color });
-  bus.on((event) => renderer.handle(event));
-  const runId = randomUUID();
-  const log = await openRunLog(bus, options.logFile, runId);
-  const journal = startRunJournal(bus, runId, {
-    warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
-    ...(options.resume !== undefined ? { resumes: options.resume } : {}),
-  });
-  human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
-  let journalExit = 1;
-  let journalError: string | undefined;
-  for (const message of plan.warnings) bus.emit({ type: 'warning', message });
-  const maxOpenConnections = connectionBudget(plan.specs.size, plan.bastions, (message) => bus.emit({ type: 'warning', message }));
-
-  const warn = (message: string): void => bus.emit({ type: 'warning', message });
-  const interrupts = watchInterrupts(warn, {
-    stopping: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)',
-    ending: 'ending the commands still running',
-  });
-  const stop = stopSwitch(interrupts.stop, hooks.stopAt, warn);
-  const pool = livePool(bus, interrupts.abort);
-  const kube = createRunKube({
-    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-    ...(options.context !== undefined ? { context: options.context } : {}),
-    inventory: plan.inventory,
-    specFor: plan.resolveSpec,
-    connect: (spec) => pool.connect(spec),
-    emit: (event) => bus.emit(event),
-  });
-  let lock: ClusterLock | undefined;
-  try {
-    const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
-    if (wantsLock) {
-      lock = await takeClusterLock(kube, {
-        runId,
-        command: redactCommandLine(['drydock', ...process.argv.slice(2)]),
-        breakLock: hooks.lock?.breakLock ?? options.breakLock === true,
-        ...(resume ? { resumes: { runId: resume.runId, chain: resume.chain } } : {}),
-        emit: (event) => bus.emit(event),
-        onLost: (reason) => stop.stopForLock(`the cluster lock was lost (${reason}): no new task or batch will start`),
-      });
-    }
-    const outcome = await runPlaybook(
-      {
-        playbook,
-        playHosts: plan.playHosts,
-        registry,
-        options: {
-          runId,
-          ...(resume ? { resume } : {}),
-          check: options.check,
-          diff: options.diff,
-          yes: options.yes,
-          forks: options.forks,
-          tags: tagSelection.only,
-          skipTags: tagSelection.skip,
-          ...(options.startAtTask !== undefined ? { startAtTask: options.startAtTask } : {}),
-          extraVars,
-          countUnreachableInMaxFail: options.countUnreachableInMaxFail !== false,
-          continueOnFailedBatch: options.continueOnFailedBatch === true,
-          statusIntervalMs: statusIntervalMs(human),
-          ...(options.timeout !== undefined ? { taskTimeout: options.timeout } : {}),
-          ...(maxOpenConnections !== undefined ? { maxOpenConnections } : {}),
-          ...(options.shuffleSeed !== undefined ? { shuffleSeed: options.shuffleSeed } : {}),
-        },
-      },
-      {
-        inventory: plan.inventory,
-        modules,
-        specFor: plan.resolveSpec,
-        connect: (spec) => pool.connect(spec),
-        release: (host) => pool.release(host),
-        reconnect: (spec, opts) => {
-          const pooled: ConnectionPool = pool;
-          if (!pooled.reconnect) throw new UsageError('this drydock build cannot reconnect to hosts (the connection pool has no reconnect)');
-          return pooled.reconnect(spec, opts);
-        },
-        localExec: (command, opts) => localExec(command, opts),
-        controller: nodeControllerFiles,
-        kube,
-        clock: systemEngineClock,
-        emit: (event) => bus.emit(event),
-      },
-      { stop: stop.signal, stopBatches: stop.batches, abort: interrupts.abort },
-    );
-    // After a failed run the admin needs each touched node's state (Ready, cordoned, kubelet) from the API.
-    const nodeStates = outcome.exitCode !== 0 && renderer.nodesTouched().size > 0 ? await nodeStatesSection(kube, renderer.cordonNotes(), color) : undefined;
-    if (nodeStates) human.write(nodeStates.text);
-    const retryPath = options.retryFile ?? (options.retryFiles ? defaultRetryPath(playbook.file) : undefined);
-    const retryText = retryFileText(outcome.failedHosts, outcome.unreachableHosts);
-    if (retryPath && retryText) {
-      await mkdir(dirname(retryPath), { recursive: true });
-      await writeFile(retryPath, retryText);
-      human.write(`\tto retry, use: --limit @${retryPath}\n\n`);
-    }
-    const report = nodeStates ? { ...outcome.report, nodes: nodeStates.rows ?? null, ...(nodeStates.error ? { nodesError: nodeStates.error } : {}) } : outcome.report;
-    const reportJson = `${JSON.stringify(redactSecrets(report), null, 2)}\n`;
-    if (options.report) await writeFile(options.report, reportJson);
-    if (options.json) streams.stdout.write(reportJson);
-    journalExit = stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
-    if (outcome.interrupted) human.write(`to continue this run later: drydock resume ${runId}\n`);
-    return journalExit;
-  } catch (err) {
-    journalError = err instanceof Error ? err.message : String(err);
-    throw err;
-  } finally {
-    stop.dispose();
-    interrupts.dispose();
-    await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
-    await pool.closeAll();
-    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
-    if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
-    await closeRunLog(log, streams.stderr);
-  }
+  return withSession(streams, (session) => runPlayPlan(session, { playbook, plan }, options, { hooks, input, modules }));
 }
 
-/**
- * A run stopped by something other than Ctrl-C: the window closing is a planned stop (75, EX_TEMPFAIL: the
- * rest waits for the next window), a lost lock is an error (1). Failures found before the stop still win.
- */
-export function stoppedExitCode(exitCode: number, interrupted: boolean, reason: 'window' | 'lock' | undefined): number {
-  if (exitCode !== EXIT_INTERRUPTED || interrupted || reason === undefined) return exitCode;
-  return reason === 'window' ? EXIT.TEMPFAIL : EXIT.ERROR;
-}

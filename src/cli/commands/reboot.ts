@@ -11,20 +11,16 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { EventBus } from '../../events/events.js';
 import { planPlaybook, type PlaybookPlan } from '../../engine/plan.js';
 import { nodeNameFor } from '../../kube/node-names.js';
 import { parseSelector } from '../../kube/label-selector.js';
-import { extraTaskModuleSpecs } from '../../modules/index.js';
-import { kubeModuleSpecs } from '../../modules/kube/index.js';
-import { etcdModuleSpecs } from '../../modules/etcd/index.js';
 import type { TaskModule } from '../../modules/types.js';
-import { builtinModuleRegistry } from '../../playbook/builtin-modules.js';
+import { moduleRegistry, taskModules } from '../../modules/catalogue.js';
+import { DEFAULT_DRAIN_TIMEOUT_SECONDS } from '../../modules/kube/index.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { parseWindow, type MaintenanceWindow } from '../../policy/window.js';
 import {
   closedWindowMessage,
-  DEFAULT_DRAIN_TIMEOUT_S,
   DEFAULT_REBOOT_TIMEOUT_S,
   hostsToReboot,
   orderCandidates,
@@ -40,9 +36,8 @@ import {
 import { readSentinels, type SentinelState } from '../../reboot/sentinel.js';
 import type { RunPlanPorts } from '../../run/plan.js';
 import type { Connection } from '../../transport/types.js';
-import { EXIT } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
-import { allTaskModules } from '../play-setup.js';
 import {
   addConnectionOptions,
   addTargetOptions,
@@ -53,8 +48,9 @@ import {
   yesOption,
   type SharedOptions,
 } from '../options.js';
-import { hostPlanRequest, livePlanPorts, livePool } from '../run-setup.js';
-import type { PlayOptions, PlayStreams } from './play.js';
+import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
+import type { PlayOptions, PlayRunPlan, PlayStreams } from '../play-run.js';
+import { withSession, type RunSession } from '../session.js';
 
 export const OS_PATCH_REBOOT_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/os-patch-reboot.yaml', import.meta.url));
 
@@ -87,7 +83,7 @@ day it starts on), "01:00-03:00" (every day). Times are in --time-zone (an IANA 
 Blocking pods: a node running a pod that matches --blocking-pod-selector (and has not finished) is
 postponed, as kured does: left alone, reported, not a failure.`;
 
-export function register(program: Command): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
     .command('reboot')
     .description('rolling OS-patch reboots: drain, reboot, wait for a new boot id and Ready, uncordon — one node at a time')
@@ -100,7 +96,7 @@ export function register(program: Command): void {
     .addOption(new Option('--window <window>', 'maintenance window, e.g. "Mon-Fri 02:00-05:00" (default: always)'))
     .addOption(new Option('--time-zone <tz>', 'IANA time zone of --window (default UTC)'))
     .addOption(new Option('--blocking-pod-selector <selector>', 'postpone nodes running pods that match this label selector (e.g. app=batch)'))
-    .addOption(new Option('--drain-timeout <seconds>', 'give up a drain after this long; 0 waits forever').argParser(wholeSeconds('--drain-timeout')).default(DEFAULT_DRAIN_TIMEOUT_S))
+    .addOption(new Option('--drain-timeout <seconds>', 'give up a drain after this long; 0 waits forever').argParser(wholeSeconds('--drain-timeout')).default(DEFAULT_DRAIN_TIMEOUT_SECONDS))
     .addOption(new Option('--drain-force', 'also delete pods that no controller manages (they are lost), as kubectl drain --force and kured do').default(false))
     .addOption(new Option('--reboot-timeout <seconds>', 'wait this long for a host to come back with a new boot id').argParser(wholeSeconds('--reboot-timeout')).default(DEFAULT_REBOOT_TIMEOUT_S))
     .addOption(yesOption())
@@ -112,7 +108,7 @@ export function register(program: Command): void {
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addHelpText('after', HELP_AFTER);
   command.action(async (pattern: string, options: RebootOptions) => {
-    process.exitCode = await rebootCommand(pattern, options);
+    exit(await rebootCommand(pattern, { ...options, commandLine }));
   });
 }
 
@@ -132,19 +128,20 @@ export interface RebootDeps {
   streams: PlayStreams;
   planPorts: RunPlanPorts;
   modules: ReadonlyMap<string, TaskModule>;
-  /** Reads the sentinel on the hosts (read-only, over SSH). */
-  readSentinels(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions): Promise<SentinelState[]>;
-  play(playbook: string, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
+  /** Reads the sentinel on the hosts (read-only, over SSH, on the session's connections). */
+  readSentinels(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions, session: RunSession): Promise<SentinelState[]>;
+  /** Runs the planned playbook in the same session (the engine, the lock, the journal: cli/play-run.ts). */
+  run(session: RunSession, run: PlayRunPlan, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
 }
 
 export const liveRebootDeps = (): RebootDeps => ({
   now: () => Date.now(),
   streams: { stdout: process.stdout, stderr: process.stderr },
   planPorts: livePlanPorts,
-  modules: allTaskModules(),
+  modules: taskModules(),
   readSentinels: liveSentinelReader,
   // Loaded when a run starts: a closed window or a plain refusal need not pay for the engine and the Kubernetes client.
-  play: async (playbook, options, hooks) => (await import('./play.js')).playCommand(playbook, options, undefined, undefined, undefined, hooks),
+  run: async (session, run, options, hooks) => (await import('../play-run.js')).runPlayPlan(session, run, options, { hooks }),
 });
 
 /** The flags, checked before anything is read: a bad window or selector never reaches a host. */
@@ -168,19 +165,21 @@ export function rebootFlags(options: RebootOptions): RebootFlags {
     ...(window ? { window } : {}),
     ...(selector ? { blockingPodSelector: selector } : {}),
     ...(options.drainForce === true ? { drainForce: true } : {}),
-    drainTimeoutS: options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_S,
+    drainTimeoutS: options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_SECONDS,
     rebootTimeoutS: options.rebootTimeout ?? DEFAULT_REBOOT_TIMEOUT_S,
   };
 }
 
 export async function rebootCommand(pattern: string, options: RebootOptions, deps: RebootDeps = liveRebootDeps()): Promise<number> {
+  return withSession(deps.streams, (session) => reboot(session, pattern, options, deps));
+}
+
+async function reboot(session: RunSession, pattern: string, options: RebootOptions, deps: RebootDeps): Promise<number> {
   const flags = rebootFlags(options);
   const human = options.json ? deps.streams.stderr : deps.streams.stdout;
   const extraVars = { ...(options.extraVars ?? {}), ...rebootVars(flags) };
 
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
-  const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: registry });
+  const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: moduleRegistry() });
   const plan = await planPlaybook(playbook, deps.modules, { ...hostPlanRequest(options), extraVars }, deps.planPorts);
   const inPattern = new Set(deps.planPorts.resolvePattern(plan.inventory, pattern));
   const candidates = orderCandidates(
@@ -203,7 +202,7 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
   }
 
   if (flags.onlyIfRequired) {
-    const states = await deps.readSentinels(candidates.map((c) => c.host), plan, options);
+    const states = await deps.readSentinels(candidates.map((c) => c.host), plan, options, session);
     const failures = states.filter((s): s is Extract<SentinelState, { error: string }> => 'error' in s);
     if (failures.length > 0) {
       human.write(`cannot tell whether these hosts need a reboot, so nothing was started:\n${failures.map((f) => `  ${f.host}: ${f.error}`).join('\n')}\n`);
@@ -225,33 +224,29 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
     confirm: { summary: rebootSummary({ candidates, flags, verdict, now }), yes: options.yes === true },
     ...(flags.window && verdict.closes !== undefined ? { stopAt: { at: verdict.closes, message: windowClosedStopMessage(flags.window, verdict.closes) } } : {}),
   };
-  return deps.play(OS_PATCH_REBOOT_PLAYBOOK, playOptions(options, extraVars, chosen), hooks);
+  return deps.run(session, { playbook, plan: onlyHosts(plan, chosen.map((c) => c.host)) }, playOptions(options, extraVars), hooks);
 }
 
-/** `drydock play` options for the run: exactly the hosts in the confirmed plan, the flags as variables. */
-export function playOptions(options: RebootOptions, extraVars: PlayOptions['extraVars'], chosen: readonly RebootCandidate[]): PlayOptions {
+/** The plan narrowed to exactly the hosts the user confirmed (each play keeps its own order). */
+export function onlyHosts(plan: PlaybookPlan, hosts: readonly string[]): PlaybookPlan {
+  const keep = new Set(hosts);
+  return { ...plan, playHosts: plan.playHosts.map((playHosts) => playHosts.filter((h) => keep.has(h))) };
+}
+
+/** The run's options: the reboot flags as variables, the maintenance defaults. */
+export function playOptions(options: RebootOptions, extraVars: PlayOptions['extraVars']): PlayOptions {
   return {
     ...options,
     ...MAINTENANCE_PLAY_DEFAULTS,
     extraVars,
-    limit: chosen.map((c) => c.host).join(','),
     yes: options.yes === true,
     breakLock: options.breakLock === true,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
   };
 }
 
-/** Over SSH with the run's own connection settings; the pool is closed before the run opens its own. */
-async function liveSentinelReader(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions): Promise<SentinelState[]> {
-  const bus = new EventBus();
-  bus.on((event) => {
-    if (event.type === 'warning') process.stderr.write(`drydock: warning: ${event.message}\n`);
-  });
-  const pool = livePool(bus, new AbortController().signal);
-  try {
-    const connect = (host: string): Promise<Connection> => pool.connect(plan.resolveSpec(host));
-    return await readSentinels(hosts, connect, options.forks);
-  } finally {
-    await pool.closeAll();
-  }
+/** Over SSH on the session's pool: the run that follows reuses these connections. */
+async function liveSentinelReader(hosts: readonly string[], plan: PlaybookPlan, options: RebootOptions, session: RunSession): Promise<SentinelState[]> {
+  const connect = (host: string): Promise<Connection> => session.pool.connect(plan.resolveSpec(host));
+  return readSentinels(hosts, connect, options.forks);
 }

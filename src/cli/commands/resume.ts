@@ -1,14 +1,12 @@
 /**
  * `drydock resume RUN_ID [-e key=value ...] [--yes]`: continues a failed or interrupted run. The run's
  * journal (and those of the runs that already resumed it) say what was done; the recorded command runs
- * again, as a child drydock process, with `--resume RUN_ID`, so hosts that finished are left out and a host that stopped
+ * again, in this process, with `--resume RUN_ID`, so hosts that finished are left out and a host that stopped
  * restarts at the task it stopped in. The new run gets its own run id and journal, which names RUN_ID.
  *
  * Secrets were masked when the command was recorded: a recorded `-e` value that was masked must be given
  * again here (`-e db_password=...`), or resume refuses and names the key.
  */
-import { spawn } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { REDACTED } from '../../events/json-log.js';
@@ -17,6 +15,7 @@ import type { Vars } from '../../inventory/types.js';
 import { defaultStateDir } from '../../journal/journal.js';
 import { describeResume, loadResumeState, type ResumeState } from '../../journal/resume-state.js';
 import { parseExtraVars } from '../options.js';
+import type { Invocation } from '../exit.js';
 
 export interface ResumeOptions {
   /** `-e` values as typed, passed on to the resumed command verbatim. */
@@ -28,7 +27,7 @@ export interface ResumeOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function register(program: Command): void {
+export function register(program: Command, { exit }: Invocation): void {
   program
     .command('resume')
     .description('continue a failed or interrupted run where it stopped (see drydock runs): finished hosts are left out, a stopped host restarts at its task')
@@ -37,7 +36,7 @@ export function register(program: Command): void {
     .addOption(new Option('-y, --yes', 'do not ask for confirmation (passed on to the resumed command)').default(false))
     .addOption(new Option('--break-lock', 'passed on: take the cluster lock even from a run that still holds it').default(false))
     .action(async (runId: string, options: ResumeOptions) => {
-      process.exitCode = await resumeCommand(runId, options);
+      exit(await resumeCommand(runId, options));
     });
 }
 
@@ -120,7 +119,7 @@ export function planResume(state: ResumeState, options: ResumeOptions): ResumePl
 export interface ResumeDeps {
   stateDir?: string;
   out?: TextOutput;
-  /** Runs a drydock command line and returns its exit code (default: a child drydock process). */
+  /** Runs a drydock command line and returns its exit code (default: in this process, runInProcess). */
   run?: (argv: string[]) => Promise<number>;
   chdir?: (dir: string) => void;
   cwd?: () => string;
@@ -137,27 +136,25 @@ export async function resumeCommand(runId: string, options: ResumeOptions, deps:
     out.write(`  in ${state.cwd}, where the run was started\n`);
     (deps.chdir ?? process.chdir)(state.cwd);
   }
-  return (deps.run ?? runAsChild)(plan.argv);
+  return (deps.run ?? runInProcess)(plan.argv);
 }
 
 /**
- * The resumed command as a drydock process of its own, started the way this one was (same node, same loader
- * flags, same entry script), sharing the terminal. Not in this process: the CLI's entry module is still
- * evaluating (`drydock resume` runs inside its top-level await), so importing it again would wait on itself.
- * Ctrl-C reaches the child directly (same process group); this process only waits for its verdict.
+ * The resumed command, in this process: the program is built again for the recorded command line and that
+ * command plans its run anew from the inventory, the playbooks and the journal (`--resume RUN_ID`), as it
+ * would have in the first place. Its journal and lock record the resumed command line, not `drydock resume`.
  */
-async function runAsChild(argv: string[]): Promise<number> {
-  const entry = process.argv[1];
-  if (!entry) throw new UsageError('cannot tell how drydock was started (no entry script in process.argv)');
-  const ignoreInterrupt = (): void => undefined;
-  process.on('SIGINT', ignoreInterrupt);
-  try {
-    return await new Promise<number>((done, fail) => {
-      const child = spawn(process.execPath, [...process.execArgv, entry, ...argv], { stdio: 'inherit' });
-      child.on('error', fail);
-      child.on('close', (code, signal) => done(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
-    });
-  } finally {
-    process.off('SIGINT', ignoreInterrupt);
-  }
+async function runInProcess(argv: string[]): Promise<number> {
+  const { buildProgram } = await import('../program.js');
+  const line = ['node', 'drydock', ...argv];
+  let code: number | undefined;
+  const program = await buildProgram(line, {
+    exit: (c) => {
+      code = c;
+    },
+    commandLine: argv,
+  });
+  program.exitOverride();
+  await program.parseAsync(line);
+  return code ?? 0;
 }

@@ -18,8 +18,9 @@ import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { watchInterrupts } from '../interrupt.js';
 import { addConnectionOptions, addOutputOptions, addTargetOptions, type SharedOptions } from '../options.js';
 import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
+import type { Invocation } from '../exit.js';
 
-export function register(program: Command): void {
+export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
     .command('run')
     .description('run one shell command on every host matching PATTERN (put the command after --)')
@@ -30,7 +31,7 @@ export function register(program: Command): void {
   addConnectionOptions(command);
   addOutputOptions(command);
   command.action(async (pattern: string, words: string[], options: SharedOptions) => {
-    process.exitCode = await runCommand(pattern, words.join(' '), options);
+    exit(await runCommand(pattern, words.join(' '), { ...options, commandLine }));
   });
 }
 
@@ -64,7 +65,10 @@ export async function runCommand(
     return 0;
   }
   // Ad hoc commands change hosts too (a restart, a file removed): `drydock runs` must show them.
-  const journal = startRunJournal(bus, runId, { warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`) });
+  const journal = startRunJournal(bus, runId, {
+    warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
+    ...(options.commandLine !== undefined ? { argv: options.commandLine } : {}),
+  });
   let exitCode = 1;
 
   const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
 import { defaultStateDir } from '../../journal/journal.js';
 import { listRuns, type RunSummary } from '../../journal/runs.js';
+import type { Invocation } from '../exit.js';
 
 const DEFAULT_LIMIT = 20;
 
@@ -18,14 +19,14 @@ function parseLimit(value: string): number {
   return n;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { exit }: Invocation): void {
   program
     .command('runs')
     .description(`list recent runs from their journals (${defaultStateDir()}/runs; DRYDOCK_STATE_DIR overrides)`)
     .addOption(new Option('--json', 'print the list as JSON').default(false))
     .addOption(new Option('--limit <n>', 'show at most this many runs').argParser(parseLimit).default(DEFAULT_LIMIT))
     .action((options: RunsOptions) => {
-      process.exitCode = runsCommand(options);
+      exit(runsCommand(options));
     });
 }
 

@@ -6,12 +6,13 @@
  * ones under min_days).
  */
 import type { ModuleSpec } from '../../playbook/modules.js';
-import { DEFAULT_LOCATIONS, collectScript, parseCollectOutput, type CertificateLocations } from '../../certs/remote.js';
-import { isKubeadmRenewed, shortOfDays } from '../../certs/renewable.js';
-import { formatResidual, hostCertificates } from '../../certs/rows.js';
+import { DEFAULT_LOCATIONS, collectScript, parseCollectOutput, type CertificateLocations } from '../../pki/remote.js';
+import { isKubeadmRenewed, shortOfDays } from '../../pki/renewable.js';
+import { formatResidual, hostCertificates } from '../../pki/rows.js';
 import { optInt, optString } from '../args.js';
-import { failed, guarded, ModuleFailure, tail } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { failed, ModuleFailure, tail } from '../failure.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
+import { defineModule } from '../define.js';
 
 export const certsExpirySpec: ModuleSpec = {
   name: 'kubeadm_certs_expiry',
@@ -59,4 +60,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return { changed: false, msg: `${renewable.length} kubeadm certificates, the soonest expiring in ${soonest} days${judged}`, soonest_days: soonest, ...out };
 }
 
-export const certsExpiry: TaskModule = guarded({ name: 'kubeadm_certs_expiry', supportsCheck: true, run });
+export const certsExpiry: ModuleDefinition = defineModule(certsExpirySpec, { supportsCheck: true, run });

@@ -11,11 +11,12 @@ import { KubeApiError } from '../../errors.js';
 import type { KubePod, KubePort } from '../../kube/port.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool, optInt, optString, reqString } from '../args.js';
-import { failed, guarded, ModuleFailure } from '../failure.js';
+import { failed, ModuleFailure } from '../failure.js';
 import { kubePort, targetNode } from '../kube/common.js';
-import { shellQuote } from '../shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { shellQuote } from '../../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { describePod, isNewInstance, MIRROR_NAMESPACE, mirrorPodName, podInstance, podReady, type PodInstance } from './mirror-pod.js';
+import { defineModule } from '../define.js';
 
 export const staticPodRestartSpec: ModuleSpec = {
   name: 'kube_static_pod_restart',
@@ -214,4 +215,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   };
 }
 
-export const kubeStaticPodRestart: TaskModule = guarded({ name: 'kube_static_pod_restart', supportsCheck: false, run });
+export const kubeStaticPodRestart: ModuleDefinition = defineModule(staticPodRestartSpec, { supportsCheck: false, run });

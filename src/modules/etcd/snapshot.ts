@@ -11,12 +11,13 @@ import { readdir, rm } from 'node:fs/promises';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optInt, optString } from '../args.js';
 import { sha256Hex } from '../copy.js';
-import { guarded, ModuleFailure, tail } from '../failure.js';
+import { ModuleFailure, tail } from '../failure.js';
 import { readRemoteFile, remoteStat } from '../remote-files.js';
-import { shellQuote } from '../shell-quote.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { shellQuote } from '../../util/shell.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { namePartProblem, SHA256_SUFFIX, snapshotFileName, snapshotsToPrune, SNAPSHOT_SUFFIX, STATUS_SUFFIX, utcStamp } from './naming.js';
 import { parseSnapshotStatus, statusProblem, type SnapshotSidecar, type SnapshotStatus } from './status.js';
+import { defineModule } from '../define.js';
 
 export const ETCD_SNAPSHOT_DEFAULTS = {
   endpoint: 'https://127.0.0.1:2379',
@@ -178,7 +179,7 @@ async function planned(ctx: ModuleContext, folder: ControllerSnapshotFolder, s: 
   };
 }
 
-export function createEtcdSnapshotModule(folder: ControllerSnapshotFolder = nodeSnapshotFolder): TaskModule {
+export function createEtcdSnapshotModule(folder: ControllerSnapshotFolder = nodeSnapshotFolder): ModuleDefinition {
   async function run(ctx: ModuleContext): Promise<ModuleResult> {
     const s = settings(ctx);
     const takenAt = ctx.clock.now();
@@ -249,7 +250,7 @@ export function createEtcdSnapshotModule(folder: ControllerSnapshotFolder = node
       pruned: { host: hostPrune, controller: controllerPrune },
     };
   }
-  return guarded({ name: 'etcd_snapshot', supportsCheck: true, run });
+  return defineModule(etcdSnapshotSpec, { supportsCheck: true, run });
 }
 
-export const etcdSnapshotModule: TaskModule = createEtcdSnapshotModule();
+export const etcdSnapshotModule: ModuleDefinition = createEtcdSnapshotModule();

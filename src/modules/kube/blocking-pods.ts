@@ -9,9 +9,10 @@ import { parseSelector, requirementMatches } from '../../kube/label-selector.js'
 import { podRef, type KubePod } from '../../kube/port.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optString } from '../args.js';
-import { failed, guarded } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { failed } from '../failure.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { apiFailure, kubePort, targetNode } from './common.js';
+import { defineModule } from '../define.js';
 
 export const kubeBlockingPodsSpec: ModuleSpec = {
   name: 'kube_blocking_pods',
@@ -62,4 +63,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
 }
 
-export const kubeBlockingPods: TaskModule = guarded({ name: 'kube_blocking_pods', supportsCheck: true, controllerOnly: true, run });
+export const kubeBlockingPods: ModuleDefinition = defineModule(kubeBlockingPodsSpec, { supportsCheck: true, controllerOnly: true, run });

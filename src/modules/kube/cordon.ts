@@ -5,9 +5,10 @@
 import { cordonedBy, cordonMarked, type MarkedCordon } from '../../kube/nodes.js';
 import type { KubePort } from '../../kube/port.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
-import { guarded } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { apiFailure, cordonFacts, cordonMark, kubePort, recordAfterCordon, targetNode } from './common.js';
+import { defineModule } from '../define.js';
 
 export const kubeCordonSpec: ModuleSpec = {
   name: 'kube_cordon',
@@ -40,4 +41,4 @@ async function currentMark(port: KubePort, name: string): Promise<MarkedCordon> 
   return { wasAlreadyCordoned: current.spec.unschedulable === true, ...(by !== undefined ? { cordonedBy: by } : {}) };
 }
 
-export const kubeCordon: TaskModule = guarded({ name: 'kube_cordon', supportsCheck: true, controllerOnly: true, run });
+export const kubeCordon: ModuleDefinition = defineModule(kubeCordonSpec, { supportsCheck: true, controllerOnly: true, run });

@@ -18,9 +18,10 @@ import { cordonedBy, cordonMarked, type MarkedCordon } from '../../kube/nodes.js
 import { controllerOf, podRef, type KubePdb, type KubePod, type KubePort } from '../../kube/port.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool, optInt, optString } from '../args.js';
-import { failed, guarded } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { failed } from '../failure.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { apiFailure, cordonFacts, cordonMark, kubeClock, kubePort, moduleHints, recordAfterCordon, targetNode, type TargetNode } from './common.js';
+import { defineModule } from '../define.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
 
@@ -217,4 +218,4 @@ async function existingDaemonSets(port: KubePort, pods: KubePod[]): Promise<Set<
   return existing;
 }
 
-export const kubeDrain: TaskModule = guarded({ name: 'kube_drain', supportsCheck: true, controllerOnly: true, run });
+export const kubeDrain: ModuleDefinition = defineModule(kubeDrainSpec, { supportsCheck: true, controllerOnly: true, run });

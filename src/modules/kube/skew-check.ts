@@ -11,10 +11,11 @@ import { checkControlPlaneUpgrade, checkKubeletUpgrade, type ClusterSnapshot, ty
 import { planVersionHops } from '../../policy/upgrade-plan.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optList, reqString } from '../args.js';
-import { failed, guarded, ModuleFailure } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { failed, ModuleFailure } from '../failure.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { kubePort, targetNode } from './common.js';
 import { oldestVersion } from './versions.js';
+import { defineModule } from '../define.js';
 
 export const skewCheckSpec: ModuleSpec = {
   name: 'skew_check',
@@ -106,4 +107,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return { changed: false, msg: `moving the ${what} stays within the skew policy`, ...result };
 }
 
-export const skewCheck: TaskModule = guarded({ name: 'skew_check', supportsCheck: true, controllerOnly: true, run });
+export const skewCheck: ModuleDefinition = defineModule(skewCheckSpec, { supportsCheck: true, controllerOnly: true, run });

@@ -8,9 +8,10 @@
 import { cordonedBy, uncordonMarked } from '../../kube/nodes.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool } from '../args.js';
-import { guarded } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { apiFailure, cordonFacts, kubePort, recordedCordon, targetNode } from './common.js';
+import { defineModule } from '../define.js';
 
 export const kubeUncordonSpec: ModuleSpec = {
   name: 'kube_uncordon',
@@ -63,4 +64,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
 }
 
-export const kubeUncordon: TaskModule = guarded({ name: 'kube_uncordon', supportsCheck: true, controllerOnly: true, run });
+export const kubeUncordon: ModuleDefinition = defineModule(kubeUncordonSpec, { supportsCheck: true, controllerOnly: true, run });

@@ -7,10 +7,11 @@ import { surveyVersions } from '../../kube/versions.js';
 import { compareKubeVersions, formatKubeVersion, tryParseKubeVersion } from '../../policy/kube-version.js';
 import { checkSkew, type ComponentInstance } from '../../policy/skew.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
-import { failed, guarded } from '../failure.js';
+import { failed } from '../failure.js';
 import { KubeApiError } from '../../errors.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { kubePort } from './common.js';
+import { defineModule } from '../define.js';
 
 export const kubeVersionsSpec: ModuleSpec = { name: 'kube_versions', args: {} };
 
@@ -57,4 +58,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
 }
 
-export const kubeVersions: TaskModule = guarded({ name: 'kube_versions', supportsCheck: true, controllerOnly: true, run });
+export const kubeVersions: ModuleDefinition = defineModule(kubeVersionsSpec, { supportsCheck: true, controllerOnly: true, run });

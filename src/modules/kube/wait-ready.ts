@@ -7,9 +7,10 @@ import { waitNodeReady } from '../../kube/nodes.js';
 import { NodeWaitError } from '../../kube/errors.js';
 import type { ModuleSpec } from '../../playbook/modules.js';
 import { optBool, optInt, optString } from '../args.js';
-import { failed, guarded } from '../failure.js';
-import type { ModuleContext, ModuleResult, TaskModule } from '../types.js';
+import { failed } from '../failure.js';
+import type { ModuleContext, ModuleResult, ModuleDefinition } from '../types.js';
 import { apiFailure, kubeClock, kubePort, targetNode } from './common.js';
+import { defineModule } from '../define.js';
 
 export const kubeWaitReadySpec: ModuleSpec = {
   name: 'kube_wait_ready',
@@ -69,4 +70,4 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
 }
 
-export const kubeWaitReady: TaskModule = guarded({ name: 'kube_wait_ready', supportsCheck: true, controllerOnly: true, run });
+export const kubeWaitReady: ModuleDefinition = defineModule(kubeWaitReadySpec, { supportsCheck: true, controllerOnly: true, run });

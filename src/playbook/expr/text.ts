@@ -87,12 +87,8 @@ export function expandReplacement(template: string, match: RegExpExecArray | str
   return out;
 }
 
-/** Python's shlex.quote, which Ansible's `quote` filter uses: POSIX single quotes, `'` as `'"'"'`. */
-export function shellQuote(s: string): string {
-  if (s === '') return "''";
-  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replaceAll("'", `'"'"'`)}'`;
-}
+/** Python's shlex.quote, which Ansible's `quote` filter uses (the one quoting helper, util/shell.ts). */
+export { shellQuote } from '../../util/shell.js';
 
 export function posixBasename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);

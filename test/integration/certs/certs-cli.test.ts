@@ -131,7 +131,7 @@ describe('drydock certs check against a loopback fleet', function () {
   it('cannot read the root-only files without sudo: the host fails, named, exit 2', async function () {
     if (!fleet.sudoUser) this.skip();
     const res = await drydock(['certs', 'check', fleet.hosts[0]!.name, '-i', inventory, ...locationArgs, '-e', 'ansible_become_password=wrong']);
-    expect(res.code).to.equal(2);
+    expect(res.code, res.stderr).to.equal(2);
     expect(res.stderr).to.include(`${fleet.hosts[0]!.name}: FAILED:`);
     expect(res.stderr).to.not.include('wrong');
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runDrydock, type CliResult } from '../../helpers/cli.js';
 import { skipUnlessSudo, startFleet, type Fleet } from '../../helpers/fleet.js';
 import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../src/inventory/index.js';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { moduleRegistry, taskModules } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import { createLiveOpener } from '../../../src/run/live-opener.js';
 import { readOpenFileLimit } from '../../../src/transport/fd-budget.js';
@@ -19,7 +19,7 @@ import { SshConnectionPool } from '../../../src/transport/pool.js';
 import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
 import { loadSshConfig } from '../../../src/transport/ssh-config.js';
 import type { Connection } from '../../../src/transport/types.js';
-import { systemEngineClock } from '../../../src/cli/commands/play.js';
+import { systemEngineClock } from '../../../src/cli/play-setup.js';
 import { localExec } from '../../../src/engine/local-exec.js';
 import { planPlaybook } from '../../../src/engine/plan.js';
 import { runPlaybook } from '../../../src/engine/run-playbook.js';
@@ -58,8 +58,8 @@ describe('drydock play against a loopback fleet', function () {
       shell: "echo second {{ ansible_distribution | length > 0 }} $(date +%s%N) >> ${out}/{{ inventory_hostname }}.log"
 `,
     );
-    const playbook = await loadPlaybook(book);
-    const modules = builtinTaskModules();
+    const playbook = await loadPlaybook(book, { moduleRegistry: moduleRegistry() });
+    const modules = taskModules();
     const plan = await planPlaybook(
       playbook,
       modules,

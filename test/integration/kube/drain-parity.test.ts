@@ -22,7 +22,7 @@ const DRAIN_ARGS = { node: 'node-1', ignore_daemonsets: true, delete_emptydir_da
 const KUBECTL_DRAIN = ['drain', 'node-1', '--ignore-daemonsets', '--delete-emptydir-data'];
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
-/** DRYDOCK_KUBECTL or a kubectl on PATH; the side-by-side half of each test is skipped without one. */
+/** DRYDOCK_KUBECTL or a kubectl on PATH; without one the side-by-side half of each test fails, saying so. */
 function kubectlBinary(): string | undefined {
   if (process.env.DRYDOCK_KUBECTL) return process.env.DRYDOCK_KUBECTL;
   return spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim() || undefined;
@@ -33,6 +33,11 @@ interface EndState {
   cordoned: boolean;
   /** Live pods left on node-1, by app label (or name for bare pods). */
   onNode1: string[];
+}
+
+/** A test that cannot compare with kubectl fails with the reason rather than passing on half its checks. */
+function requireKubectl(binary: string | undefined): asserts binary is string {
+  if (!binary) throw new Error('kubectl is not installed, so drydock cannot be compared with it: run bash scripts/ensure-deps.sh --kubectl, or set DRYDOCK_KUBECTL');
 }
 
 describe('kube modules on the API simulator: drain parity with kubectl', function () {
@@ -94,7 +99,7 @@ describe('kube modules on the API simulator: drain parity with kubectl', functio
     expect(uncordoned).to.include({ changed: true, left_cordoned: false });
     expect(server.store.get('nodes', undefined, 'node-1').spec.unschedulable ?? false).to.equal(false);
 
-    if (!binary) return;
+    requireKubectl(binary);
     const other = await boot('drain-reschedule.yaml');
     const k = await kubectl(other).run([...KUBECTL_DRAIN, '--timeout=25s']);
     expect(endState(other, k.code === 0), k.stderr).to.deep.equal(mine);
@@ -116,7 +121,7 @@ describe('kube modules on the API simulator: drain parity with kubectl', functio
     const mine = endState(server, succeeded(result));
     expect(mine).to.deep.equal({ ok: false, cordoned: true, onNode1: ['db'] });
 
-    if (!binary) return;
+    requireKubectl(binary);
     const other = await boot('drain-pdb-blocked.yaml');
     const k = await kubectl(other).run([...KUBECTL_DRAIN, '--timeout=3s']);
     expect(k.stderr).to.contain('global timeout reached: 3s');
@@ -140,7 +145,7 @@ describe('kube modules on the API simulator: drain parity with kubectl', functio
     const mine = endState(server, succeeded(result));
     expect(mine).to.deep.equal({ ok: false, cordoned: true, onNode1: ['db'] });
 
-    if (!binary) return;
+    requireKubectl(binary);
     const other = await boot('drain-pdb-blocked.yaml');
     other.sim.create('poddisruptionbudgets', structuredClone(secondPdb) as unknown as KubeObject);
     const k = await kubectl(other).run([...KUBECTL_DRAIN, '--timeout=20s']);
@@ -168,7 +173,7 @@ describe('kube modules on the API simulator: drain parity with kubectl', functio
     const forcedState = endState(server, succeeded(forced));
     expect(forcedState).to.deep.equal({ ok: true, cordoned: true, onNode1: [] });
 
-    if (!binary) return;
+    requireKubectl(binary);
     const other = await boot('drain-unmanaged.yaml');
     const k = kubectl(other);
     const kRefused = await k.run(KUBECTL_DRAIN);

@@ -3,14 +3,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import type { ModuleResult } from '../../../src/modules/types.js';
 import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
 import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
 import { fleetSpec, skipUnlessSudo, startFleet, type Fleet } from '../../helpers/fleet.js';
 import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
 
-const modules = builtinTaskModules();
+const modules = taskModules();
 
 describe('task modules against a real sshd (loopback fleet)', function () {
   this.timeout(30_000);

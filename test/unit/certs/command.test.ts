@@ -37,7 +37,7 @@ describe('certs: the command line, before any host is contacted', () => {
 
   it('takes --warn-days as a whole number of days and has kubeadm\'s paths by default', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-    register(program);
+    register(program, { exit: () => undefined, commandLine: [] });
     const check = program.commands.find((c) => c.name() === 'certs')!.commands.find((c) => c.name() === 'check')!;
     check.action(() => undefined);
     await program.parseAsync(['node', 'drydock', 'certs', 'check', '-i', 'x,']);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { formatExpiry, renderJsonLines, renderTable } from '../../../src/certs/render.js';
-import type { CertificateRow } from '../../../src/certs/rows.js';
+import type { CertificateRow } from '../../../src/pki/rows.js';
 
 const row = (over: Partial<CertificateRow>): CertificateRow => ({
   host: 'cp1', certificate: 'apiserver.crt', path: '/etc/kubernetes/pki/apiserver.crt', subject: 'kube-apiserver',

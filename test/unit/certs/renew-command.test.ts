@@ -7,11 +7,7 @@ import { certsRenewCommand, playOptions, register, RENEW_PLAYBOOK, type CertsRen
 import { livePlanPorts } from '../../../src/cli/run-setup.js';
 import { NO_CONFIRMATION_MESSAGE } from '../../../src/cli/confirm.js';
 import { UsageError } from '../../../src/errors.js';
-import { certsModuleSpecs } from '../../../src/modules/certs/index.js';
-import { etcdModuleSpecs } from '../../../src/modules/etcd/index.js';
-import { extraTaskModuleSpecs } from '../../../src/modules/index.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
 
@@ -23,7 +19,7 @@ describe('certs renew: the command line', () => {
   let dir: string;
   let stderr: string;
   const streams = { stdout: { write: () => true }, stderr: { write: (t: string) => ((stderr += t), true) } };
-  const neverPlay: RenewSeams['play'] = () => Promise.reject(new Error('the playbook must not run'));
+  const neverRun: RenewSeams['run'] = () => Promise.reject(new Error('the playbook must not run'));
 
   beforeEach(() => (stderr = ''));
   before(() => (dir = mkdtempSync(join(tmpdir(), 'drydock-certs-renew-cmd-'))));
@@ -32,7 +28,7 @@ describe('certs renew: the command line', () => {
   it('refuses without a terminal and without --yes before reading the inventory or contacting a host', async () => {
     const untouchable = new Proxy({} as RunPlanPorts, { get: () => () => { throw new Error('no host or file may be touched'); } });
     let error: unknown;
-    await certsRenewCommand(undefined, options('inv.yaml'), streams, { planPorts: untouchable, interactive: () => false, play: neverPlay }).catch((err: unknown) => (error = err));
+    await certsRenewCommand(undefined, options('inv.yaml'), streams, { planPorts: untouchable, interactive: () => false, run: neverRun }).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(UsageError);
     expect((error as Error).message).to.equal(NO_CONFIRMATION_MESSAGE);
   });
@@ -41,7 +37,7 @@ describe('certs renew: the command line', () => {
     const file = join(dir, 'cp.ini');
     writeFileSync(file, '[control_plane]\ncp1 ansible_host=127.0.9.1\n[workers]\nw1 ansible_host=127.0.9.2\n');
     let error: unknown;
-    await certsRenewCommand('w1', options(file, { yes: true }), streams, { planPorts: livePlanPorts, interactive: () => false, play: neverPlay }).catch((err: unknown) => (error = err));
+    await certsRenewCommand('w1', options(file, { yes: true }), streams, { planPorts: livePlanPorts, interactive: () => false, run: neverRun }).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(UsageError);
     expect((error as Error).message).to.equal('no control plane matches "w1": nothing to renew');
   });
@@ -57,7 +53,7 @@ describe('certs renew: the command line', () => {
 
   it('takes the changing-command options (--yes, --break-lock, hidden --resume, --json, --log-file, --kubeconfig, --context)', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-    register(program);
+    register(program, { exit: () => undefined, commandLine: [] });
     const renew = program.commands.find((c) => c.name() === 'certs')!.commands.find((c) => c.name() === 'renew')!;
     renew.action(() => undefined);
     await program.parseAsync(['node', 'drydock', 'certs', 'renew', '-i', 'x,', '--yes', '--break-lock', '--resume', 'abc', '--json', '--log-file', 'l', '--kubeconfig', 'k', '--context', 'c']);
@@ -69,8 +65,7 @@ describe('certs renew: the command line', () => {
 describe('playbooks/renew-certs.yaml', () => {
   it('loads with drydock\'s modules: every control plane, one at a time, stopping at the first failure', async () => {
     expect(existsSync(RENEW_PLAYBOOK)).to.equal(true);
-    const registry = builtinModuleRegistry();
-    for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs(), ...certsModuleSpecs()]) registry.register(spec);
+    const registry = moduleRegistry();
     const playbook = await loadPlaybook(RENEW_PLAYBOOK, { moduleRegistry: registry });
     expect(playbook.plays).to.have.length(1);
     const play = playbook.plays[0]!;

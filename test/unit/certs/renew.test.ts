@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renewSummary } from '../../../src/certs/renew-plan.js';
-import { isKubeadmRenewed, shortOfDays } from '../../../src/certs/renewable.js';
-import type { CertificateRow } from '../../../src/certs/rows.js';
-import { certsModuleSpecs, certsTaskModules } from '../../../src/modules/certs/index.js';
+import { isKubeadmRenewed, shortOfDays } from '../../../src/pki/renewable.js';
+import type { CertificateRow } from '../../../src/pki/rows.js';
+import { TASK_MODULES, taskModules } from '../../../src/modules/catalogue.js';
 import { checkModuleArgs } from '../../../src/playbook/modules.js';
 import { fakeContext } from '../modules/fake-context.js';
 import { kubeconfigWith, makeCa, makeLeaf } from './helpers/openssl-certs.js';
@@ -86,10 +86,10 @@ describe('modules: kubeadm_certs_expiry', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = async (given: Record<string, unknown>, stdout: string) => {
-    const spec = certsModuleSpecs().find((s) => s.name === 'kubeadm_certs_expiry')!;
+    const spec = TASK_MODULES.find((m) => m.name === 'kubeadm_certs_expiry')!.spec;
     const { args } = checkModuleArgs(spec, given, { applyDefaults: true });
     const ctx = fakeContext(args, () => ({ stdout }), { clock: { now: () => Date.now(), sleep: async () => undefined } });
-    return { result: await certsTaskModules().get('kubeadm_certs_expiry')!.run(ctx), ctx };
+    return { result: await taskModules().get('kubeadm_certs_expiry')!.run(ctx), ctx };
   };
 
   it('passes when every renewed certificate has a year, whatever the CA and the kubelet certificate say', async () => {

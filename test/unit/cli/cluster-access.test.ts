@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createRunKube, firstControlPlane } from '../../../src/cli/cluster-access.js';
+import { createRunKube } from '../../../src/cli/cluster-access.js';
+import { firstControlPlane } from '../../../src/inventory/control-plane.js';
 import { loadInventory } from '../../../src/inventory/index.js';
 import type { Connection, ConnectionSpec, ExecOptions } from '../../../src/transport/types.js';
 

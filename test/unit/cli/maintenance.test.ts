@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError } from '../../../src/errors.js';
 import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch } from '../../../src/cli/maintenance.js';
-import { stoppedExitCode } from '../../../src/cli/commands/play.js';
+import { stoppedExitCode } from '../../../src/cli/play-run.js';
 import { EXIT } from '../../../src/cli/exit.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Playbook } from '../../../src/playbook/model.js';
 
@@ -16,8 +15,7 @@ async function playbookOf(text: string): Promise<Playbook> {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-maint-'));
   const file = join(dir, 'p.yaml');
   writeFileSync(file, text);
-  const registry = builtinModuleRegistry();
-  for (const spec of kubeModuleSpecs()) registry.register(spec);
+  const registry = moduleRegistry();
   return loadPlaybook(file, { moduleRegistry: registry });
 }
 

@@ -7,10 +7,8 @@ import { expect } from 'chai';
 import { runPlaybook, type PlaybookOutcome } from '../../../src/engine/run-playbook.js';
 import type { EngineClock } from '../../../src/engine/types.js';
 import type { RunEvent } from '../../../src/events/events.js';
-import { extraTaskModuleSpecs } from '../../../src/modules/index.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import type { ModuleResult, TaskModule } from '../../../src/modules/types.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Connection, ConnectionSpec, ExecResult } from '../../../src/transport/types.js';
 import { OS_PATCH_REBOOT_PLAYBOOK } from '../../../src/cli/commands/reboot.js';
@@ -40,8 +38,7 @@ function execResult(code: number): ExecResult {
 }
 
 async function runRebootPlaybook(cluster: Cluster, vars: Record<string, unknown>): Promise<Run> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs()]) registry.register(spec);
+  const registry = moduleRegistry();
   const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: registry });
   const timeline: string[] = [];
   const out = new Set<string>();

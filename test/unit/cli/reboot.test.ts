@@ -13,9 +13,9 @@ import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../sr
 import type { RunPlanPorts } from '../../../src/run/plan.js';
 import { emptySshConfig } from '../../../src/transport/ssh-config.js';
 import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
-import { allTaskModules } from '../../../src/cli/play-setup.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import type { MaintenanceHooks } from '../../../src/cli/maintenance.js';
-import type { PlayOptions } from '../../../src/cli/commands/play.js';
+import type { PlayOptions } from '../../../src/cli/play-run.js';
 import { OS_PATCH_REBOOT_PLAYBOOK, rebootCommand, register, type RebootDeps, type RebootOptions } from '../../../src/cli/commands/reboot.js';
 import type { SentinelState } from '../../../src/reboot/sentinel.js';
 
@@ -58,29 +58,35 @@ const NIGHT = Date.parse('2026-11-26T02:30:00Z');
 interface Fake {
   deps: RebootDeps;
   out: { stdout: string; stderr: string };
-  plays: Array<{ playbook: string; options: PlayOptions; hooks: MaintenanceHooks }>;
+  plays: Array<{ playbook: string; hosts: string[]; options: PlayOptions; hooks: MaintenanceHooks }>;
   sentinelReads: string[][];
+  /** The run session each step was given: the read-only pass and the run must share one. */
+  sessions: unknown[];
 }
 
 function fake(now: number, sentinels: (host: string) => SentinelState = (host) => ({ host, present: false }), planPorts: RunPlanPorts = ports): Fake {
   const out = { stdout: '', stderr: '' };
   const plays: Fake['plays'] = [];
   const sentinelReads: string[][] = [];
+  const sessions: unknown[] = [];
   return {
     out,
     plays,
     sentinelReads,
+    sessions,
     deps: {
       now: () => now,
       streams: { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } },
       planPorts,
-      modules: allTaskModules(),
-      readSentinels: async (hosts) => {
+      modules: taskModules(),
+      readSentinels: async (hosts, _plan, _options, session) => {
+        sessions.push(session);
         sentinelReads.push([...hosts]);
         return hosts.map(sentinels);
       },
-      play: async (playbook, options, hooks) => {
-        plays.push({ playbook, options, hooks });
+      run: async (session, run, options, hooks) => {
+        sessions.push(session);
+        plays.push({ playbook: run.playbook.file, hosts: [...new Set(run.plan.playHosts.flat())], options, hooks });
         return 0;
       },
     },
@@ -139,7 +145,7 @@ describe('drydock reboot (command function)', () => {
     expect(f.plays).to.have.length(1);
     const [run] = f.plays;
     expect(run!.playbook).to.equal(OS_PATCH_REBOOT_PLAYBOOK);
-    expect(run!.options.limit).to.equal('cp1,worker1,worker2,worker3');
+    expect(run!.hosts.join(',')).to.equal('cp1,worker1,worker2,worker3');
     expect(run!.options.extraVars).to.deep.equal({
       only_if_required: false,
       reboot_concurrency: 2,
@@ -178,7 +184,9 @@ describe('drydock reboot (command function)', () => {
     const f = fake(NIGHT, (host) => ({ host, present: host === 'worker1' || host === 'worker3' }));
     await rebootCommand('all', options({ ...WINDOW, onlyIfRequired: true }), f.deps);
     expect(f.sentinelReads).to.deep.equal([['cp1', 'worker1', 'worker2', 'worker3']]);
-    expect(f.plays[0]!.options.limit).to.equal('worker1,worker3');
+    expect(f.plays[0]!.hosts.join(',')).to.equal('worker1,worker3');
+    expect(f.sessions, 'the sentinel reads and the run share one session: one connection per host').to.have.length(2);
+    expect(f.sessions[0]).to.equal(f.sessions[1]);
     expect(f.plays[0]!.options.extraVars).to.include({ only_if_required: true });
     const summary = f.plays[0]!.hooks.confirm!.summary;
     expect(summary).to.include('  1. worker1  node worker1  worker  /var/run/reboot-required present\n  2. worker3  node worker3  worker  /var/run/reboot-required present\n');
@@ -202,7 +210,7 @@ describe('drydock reboot (command function)', () => {
   it('PATTERN and --limit narrow the hosts; a pattern that names no node is a usage error', async () => {
     const f = fake(NIGHT);
     await rebootCommand('workers:cp1', options({ limit: '!worker2' }), f.deps);
-    expect(f.plays[0]!.options.limit).to.equal('cp1,worker1,worker3');
+    expect(f.plays[0]!.hosts.join(',')).to.equal('cp1,worker1,worker3');
     const none = fake(NIGHT);
     const err = await rebootCommand('etcd-only-host-that-is-not-there', options(), none.deps).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(UsageError);
@@ -224,7 +232,7 @@ describe('drydock reboot (command function)', () => {
   it('commander rejects a concurrency below 1 and timeouts that are not whole seconds, naming the flag', async () => {
     const parse = async (args: string[]): Promise<string> => {
       const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
-      register(program);
+      register(program, { exit: () => undefined, commandLine: [] });
       program.commands[0]!.exitOverride().configureOutput({ writeErr: () => undefined });
       return program.parseAsync(['node', 'drydock', 'reboot', ...args]).then(() => 'parsed', (err: Error) => err.message);
     };

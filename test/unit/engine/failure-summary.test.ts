@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { HostUnreachableError } from '../../../src/errors.js';
 import type { RunEvent } from '../../../src/events/events.js';
-import { FailureTracker, formatNodeStates, nodeStatesSection, nodeStateRows, OUTPUT_TAIL_LINES } from '../../../src/engine/failure-summary.js';
+import { FailureTracker, formatNodeStates, formatNodeStatesEvent, OUTPUT_TAIL_LINES } from '../../../src/engine/failure-summary.js';
+import { nodeStateRows, readNodeStates } from '../../../src/engine/node-states.js';
 import { PlayRenderer } from '../../../src/engine/output.js';
 import { CORDONED_BY_ANNOTATION } from '../../../src/kube/nodes.js';
 import type { KubeNode, KubePort } from '../../../src/kube/port.js';
@@ -171,13 +172,13 @@ describe('engine/failure-summary: the NODES section', () => {
     expect(lines[2]).to.equal('  and 60 more node(s) Ready and schedulable: 20 at kubelet v1.28.14, 40 at kubelet v1.29.4');
   });
 
-  it('nodeStatesSection reads the nodes through the port, and says so when the API cannot be read', async () => {
+  it('readNodeStates reads the nodes through the port into a nodes.state event, and says why when the API cannot be read', async () => {
     const port = { listNodes: async () => [node('w1', { cordoned: true })] } as unknown as KubePort;
-    const ok = await nodeStatesSection(async () => port, new Map([['w1', 'node w1 stays cordoned']]));
+    const ok = await readNodeStates(async () => port, new Map([['w1', 'node w1 stays cordoned']]));
     expect(ok.rows).to.have.length(1);
-    expect(ok.text).to.contain('  w1    kubelet v1.29.4  Ready     cordoned (node w1 stays cordoned)');
-    const down = await nodeStatesSection(async () => { throw new KubeApiError('connect ECONNREFUSED 10.0.0.1:6443'); }, new Map());
+    expect(formatNodeStatesEvent(ok)).to.contain('  w1    kubelet v1.29.4  Ready     cordoned (node w1 stays cordoned)');
+    const down = await readNodeStates(async () => { throw new KubeApiError('connect ECONNREFUSED 10.0.0.1:6443'); }, new Map());
     expect(down.rows).to.equal(undefined);
-    expect(down.text).to.match(/^NODES \*+\n {2}could not read the nodes from the API: connect ECONNREFUSED 10\.0\.0\.1:6443\n\n$/);
+    expect(formatNodeStatesEvent(down)).to.match(/^NODES \*+\n {2}could not read the nodes from the API: connect ECONNREFUSED 10\.0\.0\.1:6443\n\n$/);
   });
 });

@@ -7,6 +7,7 @@ import { HostUnreachableError } from '../../../src/errors.js';
 import type { RunEvent } from '../../../src/events/events.js';
 import type { Inventory, InventoryGroup, InventoryHost } from '../../../src/inventory/types.js';
 import type { ModuleResult, TaskModule } from '../../../src/modules/types.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Playbook } from '../../../src/playbook/model.js';
 import { runPlaybook, type PlaybookOutcome } from '../../../src/engine/run-playbook.js';
@@ -138,6 +139,7 @@ export interface HarnessOptions {
 export async function loadFromText(text: string, files: Record<string, string> = {}): Promise<Playbook> {
   const all: Record<string, string> = { '/pb/site.yml': text, ...files };
   return loadPlaybook('/pb/site.yml', {
+    moduleRegistry: moduleRegistry(),
     displayRoot: '/pb',
     readText: async (path) => {
       const content = all[path];

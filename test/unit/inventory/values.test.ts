@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { parseHostAddress, parsePythonLiteral, shlexSplit } from '../../../src/inventory/index.js';
+import { parseHostAddress, parsePythonLiteral } from '../../../src/inventory/index.js';
+import { shlexSplit as split } from '../../../src/util/shell.js';
+
+const shlexSplit = (line: string) => split(line, { comments: true });
 
 const lit = (text: string): unknown => {
   const r = parsePythonLiteral(text);

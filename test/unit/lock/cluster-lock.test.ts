@@ -7,7 +7,6 @@ import {
   LOCK_NAME,
   LOCK_NAMESPACE,
   STARTED_ANNOTATION,
-  withClusterLock,
   type ClusterLockOptions,
   type LockTimers,
 } from '../../../src/lock/cluster-lock.js';
@@ -186,16 +185,6 @@ describe('cluster lock', () => {
     const next = await acquireClusterLock(port, opts('run-2', { identity: 'bob@ops/7/run-2' }));
     expect(next.previous, 'a released lease is free, not broken').to.equal(undefined);
     expect(lease(port).spec.holderIdentity).to.equal('bob@ops/7/run-2');
-  });
-
-  it('withClusterLock releases when the work throws', async () => {
-    const { port, opts } = setup();
-    const err = await withClusterLock(port, opts('run-1'), async () => {
-      expect(lease(port).spec.holderIdentity).to.equal('alice@laptop/100/run-1');
-      throw new Error('boom');
-    }).catch((e: unknown) => e);
-    expect((err as Error).message).to.equal('boom');
-    expect(lease(port).spec.holderIdentity).to.equal(undefined);
   });
 
   it('passes through errors that are not conflicts', async () => {

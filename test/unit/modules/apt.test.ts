@@ -9,11 +9,11 @@ import {
   planPackage,
   versionMatches,
 } from '../../../src/modules/apt-plan.js';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import { fakeContext, type ExecAnswer } from './fake-context.js';
 
-const apt = builtinTaskModules().get('apt')!;
-const dpkgSelections = builtinTaskModules().get('dpkg_selections')!;
+const apt = taskModules().get('apt')!;
+const dpkgSelections = taskModules().get('dpkg_selections')!;
 
 const MADISON = [
   '   kubeadm | 1.29.4-1.1 | file:/srv/repo ./ Packages',

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { ansibleDelta, globExistsScript, quoteArgv, quoteGlob, splitWords } from '../../../src/modules/command-line.js';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import { fakeContext } from './fake-context.js';
 
-const modules = builtinTaskModules();
+const modules = taskModules();
 const command = modules.get('command')!;
 const shell = modules.get('shell')!;
 

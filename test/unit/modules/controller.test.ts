@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import { fakeContext } from './fake-context.js';
 
-const modules = builtinTaskModules();
+const modules = taskModules();
 
 describe('modules/controller-only modules', () => {
   it('marks assert/fail/debug/set_fact/pause controller-only', () => {

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { HostUnreachableError } from '../../../src/errors.js';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import { detachedRebootCommand } from '../../../src/modules/reboot.js';
 import type { Connection } from '../../../src/transport/types.js';
 import { fakeContext, type FakeContext } from './fake-context.js';
 
-const reboot = builtinTaskModules().get('reboot')!;
+const reboot = taskModules().get('reboot')!;
 
 /**
  * A host that reboots when told: reconnects fail `downFor` times, then it answers — first (optionally) still

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import { parseUnitState, planUnit } from '../../../src/modules/systemd.js';
 import { fakeContext, type ExecAnswer } from './fake-context.js';
 
-const systemd = builtinTaskModules().get('systemd')!;
-const service = builtinTaskModules().get('service')!;
+const systemd = taskModules().get('systemd')!;
+const service = taskModules().get('service')!;
 
 function unitHost(active: string, enabled: string, load = 'loaded', failVerb?: string) {
   return (command: string): ExecAnswer => {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { builtinTaskModules } from '../../../src/modules/index.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
 import { describeWait, portProbeScript } from '../../../src/modules/wait-for.js';
 import { fakeContext } from './fake-context.js';
 
-const waitFor = builtinTaskModules().get('wait_for')!;
+const waitFor = taskModules().get('wait_for')!;
 
 describe('modules/wait_for (fake host)', () => {
   it('probes the port from the target and polls with the clock until it opens', async () => {

@@ -2,14 +2,17 @@ import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
-import { loadPlaybook } from '../../../src/playbook/load.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
+import { loadPlaybook as loadWith, type LoadOptions } from '../../../src/playbook/load.js';
 import type { Block, Playbook, Task } from '../../../src/playbook/model.js';
+
+/** The loader with the catalogue's registry, as the commands use it. */
+const loadPlaybook = (path: string, options: Partial<LoadOptions> = {}): Promise<Playbook> => loadWith(path, { moduleRegistry: moduleRegistry(), ...options });
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/playbook');
 
 /** Loads a playbook from an in-memory file tree rooted at /pb. */
-function loadInline(files: Record<string, string>, main = 'main.yml', options: Parameters<typeof loadPlaybook>[1] = {}): Promise<Playbook> {
+function loadInline(files: Record<string, string>, main = 'main.yml', options: Partial<LoadOptions> = {}): Promise<Playbook> {
   return loadPlaybook(`/pb/${main}`, {
     displayRoot: '/pb',
     readText: async (path) => {
@@ -107,7 +110,7 @@ describe('playbook/load errors', () => {
       "errors/many.yml:8:7: unknown task key 'whne' (did you mean 'when'?)",
       "errors/many.yml:10:7: unknown module 'aptt' (did you mean 'apt'?)",
       "errors/many.yml:14:7: a task runs exactly one module, but this one has 'command' and 'shell'; split it into separate tasks",
-      "errors/many.yml:15:7: task has no module; add one such as 'command: …' (modules: command, shell, apt, service, systemd, copy, fetch, file, lineinfile, wait_for, reboot, assert, fail, debug, set_fact, pause, meta)",
+      "errors/many.yml:15:7: task has no module; add one such as 'command: …' (modules: command, shell, apt, dpkg_selections, service, systemd, copy, fetch, file, lineinfile, wait_for, reboot, assert, fail, debug, set_fact, pause, kube_cordon, kube_uncordon, kube_drain, kube_wait_ready, kube_versions, skew_check, kube_blocking_pods, etcd_snapshot, kubeadm_certs_expiry, kube_static_pod_restart, meta)",
       `errors/many.yml:20:9: argument 'update_cache' of module 'apt' must be a boolean (yes/no/true/false), not string "maybe"`,
       `errors/many.yml:21:9: argument 'state' of module 'apt' must be one of absent, latest, present, not "installed"`,
       "errors/many.yml:23:7: module 'copy' requires argument 'dest'",
@@ -322,7 +325,7 @@ describe('playbook/load features', () => {
   });
 
   it('validates tasks against modules added to the registry', async () => {
-    const registry = builtinModuleRegistry().register({ name: 'kube_drain', args: { node: { type: 'str', required: true }, timeout: { type: 'int', default: 300 } } });
+    const registry = moduleRegistry().register({ name: 'kube_drain', args: { node: { type: 'str', required: true }, timeout: { type: 'int', default: 300 } } });
     const pb = await loadInline({ 'main.yml': '- hosts: all\n  tasks:\n    - drydock.kube_drain: {}\n    - kube_drain: { node: w1, timeout: "60" }\n' }, 'main.yml', { moduleRegistry: registry }).catch((e: ConfigError) => e);
     expect(pb).to.be.instanceOf(ConfigError);
     expect((pb as ConfigError).issues.map((i) => i.message)[0]).to.match(/unknown module 'drydock.kube_drain' \(did you mean 'kube_drain'\? only the ansible.builtin. and ansible.legacy. prefixes/);

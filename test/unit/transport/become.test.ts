@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { BecomeError, classifyBecomeFailure, shellQuote, stripPromptMarker, wrapBecome } from '../../../src/transport/become.js';
+import { BecomeError, classifyBecomeFailure, stripPromptMarker, wrapBecome } from '../../../src/transport/become.js';
+import { shellQuote } from '../../../src/util/shell.js';
 
 const run = promisify(execFile);
 
@@ -14,14 +15,14 @@ describe('become: sudo wrapping', () => {
 
   it('uses sudo -S with a unique prompt and the password on stdin when there is one', () => {
     const wrap = wrapBecome('id -u', { user: 'postgres', password: 'pa ss' }, 'n0nce');
-    expect(wrap.command).to.match(/^sudo -k -S -p 'DRYDOCK-SUDO-PROMPT-n0nce:' -u 'postgres' -- sh -c '/);
+    expect(wrap.command).to.match(/^sudo -k -S -p DRYDOCK-SUDO-PROMPT-n0nce: -u postgres -- sh -c '/);
     expect(wrap.command).not.to.include('pa ss');
     expect(wrap).to.include({ stdinPrefix: 'pa ss\n', promptMarker: 'DRYDOCK-SUDO-PROMPT-n0nce:', successMarker: 'DRYDOCK-BECOME-OK-n0nce' });
   });
 
   it('uses sudo -n without a password, so sudo fails instead of waiting for one', () => {
     const wrap = wrapBecome('id -u', { user: 'root' }, 'x');
-    expect(wrap.command).to.match(/^sudo -n -u 'root' -- sh -c '/);
+    expect(wrap.command).to.match(/^sudo -n -u root -- sh -c '/);
     expect(wrap.stdinPrefix).to.equal(undefined);
     expect(wrap.promptMarker).to.equal(undefined);
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/errors.js';
-import { parseSshCommonArgs, proxyCommandToJump, splitShellWords } from '../../../src/transport/common-args.js';
+import { parseSshCommonArgs, proxyCommandToJump } from '../../../src/transport/common-args.js';
+import { splitShellWords } from '../../../src/util/shell.js';
 import { parseProxyJump } from '../../../src/transport/proxy-jump.js';
 
 function configErrorOf(run: () => unknown): ConfigError {

@@ -91,7 +91,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 describe('exec: command wrapping', () => {
   it('quotes env values so the shell takes them literally', () => {
-    expect(envPrefix({ A: "it's $HOME", B: '' })).to.equal(`export A='it'\\''s $HOME'; export B=''; `);
+    expect(envPrefix({ A: "it's $HOME", B: '' })).to.equal(`export A='it'"'"'s $HOME'; export B=''; `);
     expect(() => envPrefix({ 'BAD-NAME': 'x' })).to.throw(ConfigError, 'BAD-NAME');
   });
 
@@ -108,7 +108,7 @@ describe('exec: command wrapping', () => {
 
   it('wraps through sudo when become is on, never putting the password in the command', () => {
     const plan = planCommand('id -u', { nonce: 'n1', become: sudo('s3cret') });
-    expect(plan.remote).to.include('sudo -k -S -p').and.include('DRYDOCK-SUDO-PROMPT-n1:').and.include("-u '\\''root'\\''");
+    expect(plan.remote).to.include('sudo -k -S -p').and.include('DRYDOCK-SUDO-PROMPT-n1:').and.include('-u root --');
     expect(plan.remote).not.to.include('s3cret');
     expect(plan.become?.stdinPrefix).to.equal('s3cret\n');
     expect(planCommand('id -u', { nonce: 'n2', become: sudo() }).remote).to.include('sudo -n -u');

@@ -8,11 +8,8 @@ import { join, resolve } from 'node:path';
 import { runPlaybook } from '../../../src/engine/run-playbook.js';
 import type { RunEvent } from '../../../src/events/events.js';
 import { resolvePattern } from '../../../src/inventory/index.js';
-import { etcdModuleSpecs } from '../../../src/modules/etcd/index.js';
-import { extraTaskModuleSpecs } from '../../../src/modules/index.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import type { TaskModule } from '../../../src/modules/types.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Playbook } from '../../../src/playbook/model.js';
 import type { Connection, ConnectionSpec } from '../../../src/transport/types.js';
@@ -21,8 +18,7 @@ import { inventory } from '../engine/harness.js';
 const PLAYBOOKS = resolve(import.meta.dirname, '../../../playbooks');
 
 async function upgradeRun(): Promise<Playbook> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
+  const registry = moduleRegistry();
   const loaded = await Promise.all(['etcd-backup', 'upgrade-control-plane', 'upgrade-workers'].map((n) => loadPlaybook(join(PLAYBOOKS, `${n}.yaml`), { moduleRegistry: registry })));
   return { file: loaded[0]!.file, plays: loaded.flatMap((p) => p.plays), files: loaded.flatMap((p) => p.files) };
 }

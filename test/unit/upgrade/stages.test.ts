@@ -1,13 +1,10 @@
 import { expect } from 'chai';
 import { join, resolve } from 'node:path';
-import { orderedPlayHosts } from '../../../src/engine/play-runner.js';
+import { orderedPlayHosts } from '../../../src/playbook/play-plan.js';
 import { playPattern } from '../../../src/engine/plan.js';
 import { applyLimit, resolvePattern } from '../../../src/inventory/index.js';
 import type { Inventory, Vars } from '../../../src/inventory/types.js';
-import { etcdModuleSpecs } from '../../../src/modules/etcd/index.js';
-import { extraTaskModuleSpecs } from '../../../src/modules/index.js';
-import { kubeModuleSpecs } from '../../../src/modules/kube/index.js';
-import { builtinModuleRegistry } from '../../../src/playbook/builtin-modules.js';
+import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Play, Playbook } from '../../../src/playbook/model.js';
 import { upgradeStages, type StagePlaybooks } from '../../../src/upgrade/stages.js';
@@ -17,8 +14,7 @@ import { hostsNamed, inventory } from '../engine/harness.js';
 const PLAYBOOKS = resolve(import.meta.dirname, '../../../playbooks');
 
 async function shipped(): Promise<Required<StagePlaybooks>> {
-  const registry = builtinModuleRegistry();
-  for (const spec of [...extraTaskModuleSpecs(), ...kubeModuleSpecs(), ...etcdModuleSpecs()]) registry.register(spec);
+  const registry = moduleRegistry();
   const load = (name: string): Promise<Playbook> => loadPlaybook(join(PLAYBOOKS, `${name}.yaml`), { moduleRegistry: registry });
   const [backup, controlPlane, workers] = await Promise.all([load('etcd-backup'), load('upgrade-control-plane'), load('upgrade-workers')]);
   return { backup, controlPlane, workers };
@@ -101,5 +97,28 @@ describe('upgrade/stages: the batches the engine will cut, read off the shipped 
     const controlPlaneOnly = upgradeStages({ controlPlane: playbooks.controlPlane }, hostsOf(inv, vars), vars);
     expect(controlPlaneOnly.workers).to.deep.equal([]);
     expect(controlPlaneOnly.controlPlaneKubelets).to.deep.equal([['cp1']]);
+  });
+});
+
+describe('upgrade/stages: plays are found by their drydock_upgrade_stage marker', () => {
+  it('follows the marker, not the play name or its commands, and refuses a playbook that lost one', async () => {
+    const { controlPlane } = await shipped();
+    const inv = inventory({ control_plane: ['cp1', 'cp2'], workers: ['w1'] });
+    const vars = upgradeVars(flags());
+    // Swap the markers of the first two plays: the stages follow the markers.
+    const swap: Record<string, string> = { 'first-control-plane': 'other-control-planes', 'other-control-planes': 'first-control-plane' };
+    const swapped: Playbook = {
+      ...controlPlane,
+      plays: controlPlane.plays.map((p) => {
+        const stage = swap[String(p.vars['drydock_upgrade_stage'])];
+        return stage ? { ...p, vars: { ...p.vars, drydock_upgrade_stage: stage } } : p;
+      }),
+    };
+    const stages = upgradeStages({ controlPlane: swapped }, hostsOf(inv, vars), vars);
+    expect(stages.firstControlPlane).to.deep.equal([['cp2']]);
+    expect(stages.otherControlPlanes).to.deep.equal([['cp1']]);
+
+    const unmarked: Playbook = { ...controlPlane, plays: controlPlane.plays.map((p) => ({ ...p, vars: {} })) };
+    expect(() => upgradeStages({ controlPlane: unmarked }, hostsOf(inv, vars), vars)).to.throw(/expected one play marked drydock_upgrade_stage: first-control-plane, found 0/);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { KubeApiError } from '../../../../src/errors.js';
 import type { KubePod, KubePort } from '../../../../src/kube/port.js';
-import { certsModuleSpecs, certsTaskModules } from '../../../../src/modules/certs/index.js';
+import { TASK_MODULES, taskModules } from '../../../../src/modules/catalogue.js';
 import type { ModuleResult } from '../../../../src/modules/types.js';
 import { checkModuleArgs } from '../../../../src/playbook/modules.js';
 import type { Connection, ExecOptions } from '../../../../src/transport/types.js';
@@ -79,7 +79,7 @@ function pod(uid: string, ready: boolean): KubePod {
 const podIsReady = (p: KubePod) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 async function restart(cp: FakeControlPlane, given: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ModuleResult> {
-  const spec = certsModuleSpecs().find((s) => s.name === 'kube_static_pod_restart')!;
+  const spec = TASK_MODULES.find((m) => m.name === 'kube_static_pod_restart')!.spec;
   const { args, problems } = checkModuleArgs(spec, { component: 'kube-apiserver', park_dir: '/backup/parked', node: 'cp1', poll: 0.5, ...given }, { applyDefaults: true });
   expect(problems).to.deep.equal([]);
   const connection = {
@@ -95,7 +95,7 @@ async function restart(cp: FakeControlPlane, given: Record<string, unknown> = {}
     connection: async () => connection,
     ...(signal ? { signal } : {}),
   });
-  return certsTaskModules().get('kube_static_pod_restart')!.run(ctx);
+  return taskModules().get('kube_static_pod_restart')!.run(ctx);
 }
 
 describe('modules: kube_static_pod_restart', () => {

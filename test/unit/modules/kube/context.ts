@@ -1,7 +1,7 @@
 /** A ModuleContext for running kube_* modules outside the engine: arguments validated like the loader does, events collected. */
 import type { RunEvent } from '../../../../src/events/events.js';
 import type { KubePort } from '../../../../src/kube/port.js';
-import { kubeModuleSpecs, kubeTaskModules } from '../../../../src/modules/kube/index.js';
+import { TASK_MODULES, taskModules } from '../../../../src/modules/catalogue.js';
 import type { ModuleClock, ModuleContext, ModuleResult } from '../../../../src/modules/types.js';
 import { checkModuleArgs } from '../../../../src/playbook/modules.js';
 
@@ -26,8 +26,8 @@ export interface Harness {
 }
 
 export function harness(options: { host?: string; vars?: Record<string, unknown>; kube?: () => Promise<KubePort>; clock?: ModuleClock; runId?: string }): Harness {
-  const modules = kubeTaskModules();
-  const specs = new Map(kubeModuleSpecs().map((s) => [s.name, s]));
+  const modules = taskModules();
+  const specs = new Map(TASK_MODULES.map((m) => [m.name, m.spec]));
   const events: RunEvent[] = [];
   const vars: Record<string, unknown> = { ...(options.vars ?? {}) };
   const unused = (what: string) => () => Promise.reject(new Error(`kube modules must not use ${what}`));

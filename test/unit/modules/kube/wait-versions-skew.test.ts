@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import { KubeApiError } from '../../../../src/errors.js';
-import { BUILTIN_MODULES } from '../../../../src/playbook/builtin-modules.js';
-import { ModuleRegistry } from '../../../../src/playbook/modules.js';
-import { kubeModuleSpecs, kubeTaskModules } from '../../../../src/modules/kube/index.js';
+import { moduleRegistry, TASK_MODULES } from '../../../../src/modules/catalogue.js';
 import { node, pod } from '../../kube/builders.js';
 import { FakeClock, FakePort } from '../../kube/fakes.js';
 import { harness } from './context.js';
@@ -122,14 +120,10 @@ describe('modules/kube: skew_check', () => {
 });
 
 describe('modules/kube: registry', () => {
-  it('every module has a spec, runs on the controller, and the specs fit beside the built-ins', () => {
-    const modules = kubeTaskModules();
-    const specs = kubeModuleSpecs();
-    expect([...modules.keys()]).to.deep.equal(['kube_cordon', 'kube_uncordon', 'kube_drain', 'kube_wait_ready', 'kube_versions', 'skew_check', 'kube_blocking_pods']);
-    expect(specs.map((s) => s.name)).to.deep.equal([...modules.keys()]);
-    for (const module of modules.values()) expect(module).to.include({ controllerOnly: true, supportsCheck: true });
-    const registry = new ModuleRegistry();
-    for (const spec of [...BUILTIN_MODULES, ...specs]) registry.register(spec);
-    expect(registry.get('kube_drain')!.args.timeout!.default).to.equal(600);
+  it('every kube module runs on the controller, supports check mode, and is in the loader registry', () => {
+    const modules = TASK_MODULES.filter((m) => m.name.startsWith('kube_') || m.name === 'skew_check');
+    expect(modules.map((m) => m.name)).to.have.members(['kube_cordon', 'kube_uncordon', 'kube_drain', 'kube_wait_ready', 'kube_versions', 'skew_check', 'kube_blocking_pods', 'kube_static_pod_restart']);
+    for (const module of modules.filter((m) => m.name !== 'kube_static_pod_restart')) expect(module).to.include({ controllerOnly: true, supportsCheck: true });
+    expect(moduleRegistry().get('kube_drain')!.args.timeout!.default).to.equal(600);
   });
 });

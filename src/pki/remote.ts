@@ -3,7 +3,7 @@
  * prints. Every file found comes back on one line, `KIND<TAB>PATH<TAB>BASE64`, so the controller decodes
  * bytes exactly and a missing file simply has no line. Pure.
  */
-import { shellQuote } from '../modules/shell-quote.js';
+import { shellQuote } from '../util/shell.js';
 
 export interface CertificateLocations {
   /** Folder searched for `*.crt`, subfolders (etcd/) included. */

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonName, parseCertificate, parseOpenSslDate, splitPemCertificates } from '../../../src/certs/pem.js';
-import { makeCa, makeLeaf } from './helpers/openssl-certs.js';
+import { commonName, parseCertificate, parseOpenSslDate, splitPemCertificates } from '../../../src/pki/pem.js';
+import { makeCa, makeLeaf } from '../certs/helpers/openssl-certs.js';
 
 const DAY_MS = 86_400_000;
 

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LOCATIONS, type RemoteFile } from '../../../src/certs/remote.js';
-import { certificateStatus, formatResidual, hostCertificates, sortRows, type CertificateRow } from '../../../src/certs/rows.js';
-import { kubeconfigWith, makeCa, makeLeaf } from './helpers/openssl-certs.js';
+import { DEFAULT_LOCATIONS, type RemoteFile } from '../../../src/pki/remote.js';
+import { certificateStatus, formatResidual, hostCertificates, sortRows, type CertificateRow } from '../../../src/pki/rows.js';
+import { kubeconfigWith, makeCa, makeLeaf } from '../certs/helpers/openssl-certs.js';
 
 const DAY = 86_400;
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectScript, displayName, parseCollectOutput, type CertificateLocations } from '../../../src/certs/remote.js';
+import { collectScript, displayName, parseCollectOutput, type CertificateLocations } from '../../../src/pki/remote.js';
 
 describe('certs: the one collecting command and its output', () => {
   let dir: string;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { extractClientCertificates } from '../../../src/certs/kubeconfig.js';
-import { kubeconfigWith } from './helpers/openssl-certs.js';
+import { extractClientCertificates } from '../../../src/pki/kubeconfig.js';
+import { kubeconfigWith } from '../certs/helpers/openssl-certs.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

@@ -1,0 +1,217 @@
+/**
+ * Running a planned playbook: what `drydock play` and the changing commands (upgrade, reboot, certs renew) share
+ * once they have a plan the user has seen. Confirmation, run id, journal, log, Ctrl-C, the cluster lock, the
+ * engine on the session's connections and cluster access, then node states, retry file and report.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { UsageError } from '../errors.js';
+import { redactSecrets } from '../events/json-log.js';
+import type { TextOutput } from '../events/tty.js';
+import { redactCommandLine, startRunJournal } from '../journal/journal.js';
+import type { ClusterLock } from '../lock/cluster-lock.js';
+import { taskModules } from '../modules/catalogue.js';
+import type { TaskModule } from '../modules/types.js';
+import { localExec } from '../engine/local-exec.js';
+import { PlayRenderer } from '../engine/output.js';
+import { readNodeStates } from '../engine/node-states.js';
+import { type PlaybookPlan } from '../engine/plan.js';
+import { defaultRetryPath, retryFileText } from '../engine/report.js';
+import { runPlaybook } from '../engine/run-playbook.js';
+import type { ConnectionPool } from '../transport/types.js';
+import { EXIT } from './exit.js';
+import { watchInterrupts } from './interrupt.js';
+import { confirmMaintenance, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import { loadResumeState } from '../journal/resume-state.js';
+import { type SharedOptions } from './options.js';
+import { connectionBudget, nodeControllerFiles, systemEngineClock } from './play-setup.js';
+import { closeRunLog, openRunLog, statusIntervalMs, wantsColor } from './run-setup.js';
+import { type RunSession } from './session.js';
+import type { Playbook } from '../playbook/model.js';
+
+export interface PlayOptions extends SharedOptions {
+  check: boolean;
+  diff: boolean;
+  tags: string[];
+  skipTags: string[];
+  startAtTask?: string;
+  listHosts: boolean;
+  listTasks: boolean;
+  syntaxCheck: boolean;
+  yes: boolean;
+  retryFile?: string;
+  retryFiles: boolean;
+  report?: string;
+  countUnreachableInMaxFail: boolean;
+  continueOnFailedBatch?: boolean;
+  shuffleSeed?: string;
+  kubeconfig?: string;
+  context?: string;
+  /** Take the cluster lock: undefined = when the playbook cordons, drains or uncordons (and not --check). */
+  lock?: boolean;
+  breakLock?: boolean;
+  /** The run id of a failed or interrupted run this one continues (drydock resume). */
+  resume?: string;
+}
+
+export interface PlayStreams {
+  stdout: TextOutput;
+  stderr: TextOutput;
+}
+
+/** A playbook run, planned: the playbook and exactly the hosts of each play (what the user is shown). */
+export interface PlayRunPlan {
+  playbook: Playbook;
+  plan: PlaybookPlan;
+}
+
+export interface PlayRunExtras {
+  hooks?: MaintenanceHooks;
+  input?: ConfirmStreams['input'];
+  modules?: ReadonlyMap<string, TaskModule>;
+}
+
+/**
+ * Runs a planned playbook inside a session: confirmation, run id, journal, log, Ctrl-C, the cluster lock, the
+ * engine on the session's connections and cluster access, then the node states, retry file and report. The
+ * changing commands (upgrade, reboot, certs renew) call this with the plan they built and showed.
+ */
+export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options: PlayOptions, extras: PlayRunExtras = {}): Promise<number> {
+  const { playbook, plan } = run;
+  const { streams } = session;
+  const hooks = extras.hooks ?? {};
+  const modules = extras.modules ?? taskModules();
+  const extraVars = options.extraVars ?? {};
+  const tagSelection = { only: options.tags ?? [], skip: options.skipTags ?? [] };
+  // A run that cannot be resumed is refused before anything is asked or changed.
+  const resume = options.resume !== undefined ? loadResumeState(options.resume) : undefined;
+  const human = options.json ? streams.stderr : streams.stdout;
+  if (!(await confirmMaintenance(hooks, { input: extras.input ?? process.stdin, output: human }))) {
+    human.write('not confirmed: nothing was changed\n');
+    return EXIT.ERROR;
+  }
+  const color = wantsColor(human);
+  const { bus } = session;
+  const renderer = new PlayRenderer({ out: human, color });
+  session.renderedBy((event) => renderer.handle(event));
+  const runId = randomUUID();
+  const log = await openRunLog(bus, options.logFile, runId);
+  const journal = startRunJournal(bus, runId, {
+    warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
+    ...(options.commandLine !== undefined ? { argv: options.commandLine } : {}),
+    ...(options.resume !== undefined ? { resumes: options.resume } : {}),
+  });
+  human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
+  let journalExit = 1;
+  let journalError: string | undefined;
+  for (const message of plan.warnings) bus.emit({ type: 'warning', message });
+  const maxOpenConnections = connectionBudget(plan.specs.size, plan.bastions, (message) => bus.emit({ type: 'warning', message }));
+
+  const warn = (message: string): void => bus.emit({ type: 'warning', message });
+  const interrupts = watchInterrupts(warn, {
+    stopping: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)',
+    ending: 'ending the commands still running',
+  });
+  interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });
+  const stop = stopSwitch(interrupts.stop, hooks.stopAt, warn);
+  const { pool } = session;
+  const kube = session.kube({
+    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    inventory: plan.inventory,
+    specFor: plan.resolveSpec,
+  });
+  let lock: ClusterLock | undefined;
+  try {
+    const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
+    if (wantsLock) {
+      lock = await takeClusterLock(kube, {
+        runId,
+        command: redactCommandLine(['drydock', ...(options.commandLine ?? process.argv.slice(2))]),
+        breakLock: hooks.lock?.breakLock ?? options.breakLock === true,
+        ...(resume ? { resumes: { runId: resume.runId, chain: resume.chain } } : {}),
+        emit: (event) => bus.emit(event),
+        onLost: (reason) => stop.stopForLock(`the cluster lock was lost (${reason}): no new task or batch will start`),
+      });
+    }
+    const outcome = await runPlaybook(
+      {
+        playbook,
+        playHosts: plan.playHosts,
+        options: {
+          runId,
+          ...(resume ? { resume } : {}),
+          check: options.check,
+          diff: options.diff,
+          yes: options.yes,
+          forks: options.forks,
+          tags: tagSelection.only,
+          skipTags: tagSelection.skip,
+          ...(options.startAtTask !== undefined ? { startAtTask: options.startAtTask } : {}),
+          extraVars,
+          countUnreachableInMaxFail: options.countUnreachableInMaxFail !== false,
+          continueOnFailedBatch: options.continueOnFailedBatch === true,
+          statusIntervalMs: statusIntervalMs(human),
+          ...(options.timeout !== undefined ? { taskTimeout: options.timeout } : {}),
+          ...(maxOpenConnections !== undefined ? { maxOpenConnections } : {}),
+          ...(options.shuffleSeed !== undefined ? { shuffleSeed: options.shuffleSeed } : {}),
+        },
+      },
+      {
+        inventory: plan.inventory,
+        modules,
+        specFor: plan.resolveSpec,
+        connect: (spec) => pool.connect(spec),
+        release: (host) => pool.release(host),
+        reconnect: (spec, opts) => {
+          const pooled: ConnectionPool = pool;
+          if (!pooled.reconnect) throw new UsageError('this drydock build cannot reconnect to hosts (the connection pool has no reconnect)');
+          return pooled.reconnect(spec, opts);
+        },
+        localExec: (command, opts) => localExec(command, opts),
+        controller: nodeControllerFiles,
+        kube,
+        clock: systemEngineClock,
+        emit: (event) => bus.emit(event),
+      },
+      { stop: stop.signal, stopBatches: stop.batches, abort: interrupts.abort },
+    );
+    // After a failed run the admin needs each touched node's state (Ready, cordoned, kubelet) from the API.
+    const nodeStates = outcome.exitCode !== 0 && renderer.nodesTouched().size > 0 ? await readNodeStates(kube, renderer.cordonNotes()) : undefined;
+    if (nodeStates) bus.emit(nodeStates);
+    const retryPath = options.retryFile ?? (options.retryFiles ? defaultRetryPath(playbook.file) : undefined);
+    const retryText = retryFileText(outcome.failedHosts, outcome.unreachableHosts);
+    if (retryPath && retryText) {
+      await mkdir(dirname(retryPath), { recursive: true });
+      await writeFile(retryPath, retryText);
+      human.write(`\tto retry, use: --limit @${retryPath}\n\n`);
+    }
+    const report = nodeStates ? { ...outcome.report, nodes: nodeStates.rows ?? null, ...(nodeStates.error ? { nodesError: nodeStates.error } : {}) } : outcome.report;
+    const reportJson = `${JSON.stringify(redactSecrets(report), null, 2)}\n`;
+    if (options.report) await writeFile(options.report, reportJson);
+    if (options.json) streams.stdout.write(reportJson);
+    journalExit = stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
+    if (outcome.interrupted) human.write(`to continue this run later: drydock resume ${runId}\n`);
+    return journalExit;
+  } catch (err) {
+    journalError = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    stop.dispose();
+    interrupts.dispose();
+    await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
+    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
+    if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
+    await closeRunLog(log, streams.stderr);
+  }
+}
+
+/**
+ * A run stopped by something other than Ctrl-C: the window closing is a planned stop (75, EX_TEMPFAIL: the
+ * rest waits for the next window), a lost lock is an error (1). Failures found before the stop still win.
+ */
+export function stoppedExitCode(exitCode: number, interrupted: boolean, reason: 'window' | 'lock' | undefined): number {
+  if (exitCode !== EXIT.INTERRUPTED || interrupted || reason === undefined) return exitCode;
+  return reason === 'window' ? EXIT.TEMPFAIL : EXIT.ERROR;
+}

@@ -1,0 +1,73 @@
+/**
+ * The module catalogue: every task module drydock has, listed once. The playbook loader's registry (argument
+ * specs, checked before any host is contacted) and the engine's module map (code, run per host) are both built
+ * from this list, so a module cannot be known to one and missing from the other.
+ *
+ * Adding a module: write `src/modules/<name>.ts` exporting `defineModule(spec, { supportsCheck, run })`, then add
+ * it to TASK_MODULES below.
+ */
+import { META_SPEC, ModuleRegistry } from '../playbook/modules.js';
+import { aptModule } from './apt.js';
+import { certsExpiry } from './certs/certs-expiry.js';
+import { kubeStaticPodRestart } from './certs/static-pod-restart.js';
+import { commandModule, shellModule } from './command.js';
+import { assertModule, debugModule, failModule, pauseModule, setFactModule } from './controller.js';
+import { copyModule } from './copy.js';
+import { dpkgSelectionsModule } from './dpkg-selections.js';
+import { etcdSnapshotModule } from './etcd/snapshot.js';
+import { fetchModule } from './fetch.js';
+import { fileModule } from './file.js';
+import { kubeBlockingPods } from './kube/blocking-pods.js';
+import { kubeCordon } from './kube/cordon.js';
+import { kubeDrain } from './kube/drain.js';
+import { skewCheck } from './kube/skew-check.js';
+import { kubeUncordon } from './kube/uncordon.js';
+import { kubeVersions } from './kube/versions.js';
+import { kubeWaitReady } from './kube/wait-ready.js';
+import { lineinfileModule } from './lineinfile.js';
+import { rebootModule } from './reboot.js';
+import { serviceModule, systemdModule } from './systemd.js';
+import type { ModuleDefinition, TaskModule } from './types.js';
+import { waitForModule } from './wait-for.js';
+
+export const TASK_MODULES: readonly ModuleDefinition[] = [
+  commandModule,
+  shellModule,
+  aptModule,
+  dpkgSelectionsModule,
+  serviceModule,
+  systemdModule,
+  copyModule,
+  fetchModule,
+  fileModule,
+  lineinfileModule,
+  waitForModule,
+  rebootModule,
+  assertModule,
+  failModule,
+  debugModule,
+  setFactModule,
+  pauseModule,
+  kubeCordon,
+  kubeUncordon,
+  kubeDrain,
+  kubeWaitReady,
+  kubeVersions,
+  skewCheck,
+  kubeBlockingPods,
+  etcdSnapshotModule,
+  certsExpiry,
+  kubeStaticPodRestart,
+];
+
+/** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */
+export function moduleRegistry(modules: readonly ModuleDefinition[] = TASK_MODULES): ModuleRegistry {
+  const registry = new ModuleRegistry();
+  for (const module of modules) registry.register(module.spec);
+  return registry.register(META_SPEC);
+}
+
+/** The engine's map from canonical name to module. */
+export function taskModules(modules: readonly ModuleDefinition[] = TASK_MODULES): Map<string, TaskModule> {
+  return new Map(modules.map((module) => [module.name, module]));
+}

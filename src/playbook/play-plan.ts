@@ -1,0 +1,32 @@
+/**
+ * The pure planning of one play, shared by the engine (which runs it) and the planners that show a run before
+ * it starts (engine/plan.ts, upgrade/): its variables, its hosts in `order:`, and its `serial` batches.
+ */
+import type { Vars } from '../inventory/types.js';
+import { orderHosts, serialBatches, type SerialItem } from './batches.js';
+import type { Play } from './model.js';
+import { renderString } from './template.js';
+
+/** Play vars with vars_files on top (later files win), as one layer. */
+export function playVars(play: Play): Vars {
+  const vars: Vars = { ...play.vars };
+  for (const file of play.varsFiles) Object.assign(vars, file.vars ?? {});
+  return vars;
+}
+
+/** The play's batches; templated serial values render with the play's vars and -e. */
+export function planBatches(play: Play, hosts: readonly string[], extraVars: Vars): string[][] {
+  const vars = { ...playVars(play), ...extraVars };
+  const serial: SerialItem[] = play.serial.map((item) => {
+    if (typeof item !== 'string' || !item.includes('{{')) return item;
+    const out = renderString(item, vars, { origin: play.pos });
+    return typeof out === 'number' ? out : String(out);
+  });
+  return serialBatches(hosts, serial);
+}
+
+/** The play's hosts still in the run (not failed or unreachable earlier), in the play's `order:`. */
+export function orderedPlayHosts(play: Play, targets: readonly string[], gone: ReadonlySet<string>, shuffleSeed?: number | string): string[] {
+  const reachable = targets.filter((h) => !gone.has(h));
+  return orderHosts(reachable, play.order, shuffleSeed);
+}

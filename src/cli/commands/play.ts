@@ -20,7 +20,6 @@ import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { withSession } from '../session.js';
 import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js';
 
-export type { PlayOptions, PlayStreams } from '../play-run.js';
 
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];

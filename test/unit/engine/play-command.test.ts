@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
-import { playCommand, type PlayOptions } from '../../../src/cli/commands/play.js';
+import { playCommand } from '../../../src/cli/commands/play.js';
+import type { PlayOptions } from '../../../src/cli/play-run.js';
 import { offlinePlanPorts } from '../../helpers/plan-ports.js';
 
 const ports: RunPlanPorts = offlinePlanPorts();

@@ -24,7 +24,6 @@ import { planPlaybook } from '../../engine/plan.js';
 import { taskModules } from '../../modules/catalogue.js';
 import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
 
-
 export interface UpgradeOptions extends UpgradePlanOptions {
   yes: boolean;
   breakLock: boolean;

@@ -43,7 +43,6 @@ export interface MaintenanceHooks {
 /** Modules that change what the cluster schedules: a run using them must be the only maintenance. */
 const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'kube_drain', 'kube_uncordon']);
 
-
 /** Whether any play (tasks, pre/post tasks, handlers) cordons, drains or uncordons nodes. */
 export function playbookChangesCluster(playbook: Playbook): boolean {
   return playbook.plays.some((play) => [play.preTasks, play.tasks, play.postTasks, play.handlers].some((items) => usesAnyModule(items, CLUSTER_CHANGING_MODULES)));

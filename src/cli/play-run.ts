@@ -14,7 +14,7 @@ import type { ClusterLock } from '../lock/cluster-lock.js';
 import { taskModules } from '../modules/catalogue.js';
 import type { TaskModule } from '../modules/types.js';
 import { localExec } from '../engine/local-exec.js';
-import { PlayRenderer } from '../engine/output.js';
+import { PlayRenderer } from '../events/play-output.js';
 import { readNodeStates } from '../engine/node-states.js';
 import { type PlaybookPlan } from '../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../engine/report.js';

@@ -5,6 +5,7 @@
  * until a renderer takes the bus over. `close()` ends every connection; commands open a session with
  * `withSession` so it is always closed.
  */
+import { setMaxListeners } from 'node:events';
 import { EventBus } from '../events/events.js';
 import type { TextOutput } from '../events/tty.js';
 import type { Inventory } from '../inventory/types.js';
@@ -35,6 +36,8 @@ export class RunSession {
   private rendered = false;
 
   constructor(readonly streams: SessionStreams) {
+    // Every handshake and command in flight listens to it: hundreds at a time is normal, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.pool = livePool(this.bus, this.abort.signal);
     this.bus.on((event) => {
       if (!this.rendered && event.type === 'warning') streams.stderr.write(`drydock: warning: ${event.message}\n`);

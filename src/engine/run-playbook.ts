@@ -25,7 +25,6 @@ import type { RunState } from './run-state.js';
 import type { EnginePorts, PlaybookRunOptions, RunControl } from './types.js';
 import { VarStore } from './vars.js';
 
-
 export interface PlaybookOutcome {
   exitCode: number;
   stats: RecapStats;

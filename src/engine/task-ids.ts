@@ -29,8 +29,6 @@ export function gatherTaskId(playIndex: number): string {
   return `${playIndex}.gather`;
 }
 
-
-
 /** Every task of the playbook (handlers included) by id, in playbook order. */
 export function tasksById(playbook: Playbook): Map<string, Task> {
   const out = new Map<string, Task>();

@@ -49,7 +49,6 @@ export interface PlaybookRunOptions {
   resume?: ResumeState;
 }
 
-
 export interface EnginePorts {
   inventory: Inventory;
   /** TaskModule implementations by canonical module name. */

@@ -69,7 +69,6 @@ export interface FanoutOutcome {
   ms: number;
 }
 
-
 export const systemClock: Clock = {
   now: () => Date.now(),
   every(ms, tick) {

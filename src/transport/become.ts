@@ -11,7 +11,6 @@ import { RemoteCommandError } from '../errors.js';
 import { shellQuote } from '../util/shell.js';
 import type { BecomeSpec } from './types.js';
 
-
 export interface BecomeWrap {
   /** The command to run as the login user. */
   command: string;

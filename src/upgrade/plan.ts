@@ -253,3 +253,16 @@ function planSteps(input: UpgradePlanInput, target: string, byHost: ReadonlyMap<
   }
   return steps;
 }
+
+/** The variable the preflight playbook reads instead of probing a host's repository again (host → deb version). */
+export const PACKAGE_VERSIONS_VAR = 'drydock_package_versions';
+
+/** Each host's package version the plan found in its repository (one probe serves the plan and the preflight). */
+export function packageVersions(plan: UpgradePlan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const host of plan.hosts) {
+    const version = host.packages.find((p) => p.name === 'kubeadm')?.target;
+    if (version) out[host.host] = version;
+  }
+  return out;
+}

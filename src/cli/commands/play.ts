@@ -20,9 +20,6 @@ import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { withSession } from '../session.js';
 import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js';
 
-export type { PlayOptions, PlayStreams } from '../play-run.js';
-
-
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
 
 export function register(program: Command, { exit, commandLine }: Invocation): void {
@@ -61,7 +58,6 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     exit(await playCommand(playbook, { ...options, commandLine }));
   });
 }
-
 
 export async function playCommand(
   playbookPaths: string | readonly string[],

@@ -9,16 +9,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { EventBus, type RunEvent } from '../../events/events.js';
+import { type RunEvent } from '../../events/events.js';
 import { formatHostResultJson } from '../../events/json-log.js';
 import { HumanRenderer, type TextOutput } from '../../events/tty.js';
 import { startRunJournal } from '../../journal/journal.js';
 import { runFanout, systemClock } from '../../run/fanout.js';
-import { planRun, type RunPlanPorts } from '../../run/plan.js';
+import { planRun, type RunPlan, type RunPlanPorts } from '../../run/plan.js';
 import { watchInterrupts } from '../interrupt.js';
 import { addConnectionOptions, addOutputOptions, addTargetOptions, type SharedOptions } from '../options.js';
-import { closeRunLog, hostPlanRequest, livePlanPorts, livePool, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
+import { closeRunLog, hostPlanRequest, livePlanPorts, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 import type { Invocation } from '../exit.js';
+import { withSession, type RunSession } from '../session.js';
 
 export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
@@ -49,12 +50,15 @@ export async function runCommand(
   planPorts: RunPlanPorts = livePlanPorts,
 ): Promise<number> {
   const plan = await planRun({ pattern, ...hostPlanRequest(options) }, planPorts);
+  return withSession(streams, (session) => runPlanned(session, plan, commandLine, options));
+}
 
+async function runPlanned(session: RunSession, plan: RunPlan, commandLine: string, options: SharedOptions): Promise<number> {
+  const { streams, bus } = session;
   const human = options.json ? streams.stderr : streams.stdout;
   const color = wantsColor(human);
-  const bus = new EventBus();
   const renderer = new HumanRenderer({ out: human, color, hostBlocks: !options.json });
-  bus.on((event) => renderer.handle(event));
+  session.renderedBy((event) => renderer.handle(event));
   if (options.json) bus.on((event) => event.type === 'host.result' && streams.stdout.write(formatHostResultJson(event.result)));
   const runId = randomUUID();
   const log = await openRunLog(bus, options.logFile, runId);
@@ -75,7 +79,8 @@ export async function runCommand(
     stopping: 'interrupted: no new hosts will start; running ones finish (Ctrl-C again to abort them)',
     ending: 'aborting the commands still running',
   });
-  const pool = livePool(bus, interrupts.abort);
+  interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });
+  const { pool } = session;
   try {
     const outcome = await runFanout(
       {
@@ -100,7 +105,6 @@ export async function runCommand(
     return outcome.exitCode;
   } finally {
     interrupts.dispose();
-    await pool.closeAll();
     const journalFailure = journal?.close({ exitCode, interrupted: interrupts.stop.aborted });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
     await closeRunLog(log, streams.stderr);

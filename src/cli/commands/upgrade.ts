@@ -22,9 +22,8 @@ import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js'
 import { withSession, type RunSession } from '../session.js';
 import { planPlaybook } from '../../engine/plan.js';
 import { taskModules } from '../../modules/catalogue.js';
+import { PACKAGE_VERSIONS_VAR, packageVersions, type UpgradePlan } from '../../upgrade/plan.js';
 import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
-
-export { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, upgradeFlags, type UpgradePlanOptions } from '../upgrade-setup.js';
 
 export interface UpgradeOptions extends UpgradePlanOptions {
   yes: boolean;
@@ -47,11 +46,12 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
 }
 
 /** The `drydock play` options the upgrade run uses: the shared flags as given, the playbook ones fixed. */
-export function playOptionsFor(options: UpgradeOptions, prepared: PreparedUpgrade): PlayOptions {
+export function playOptionsFor(options: UpgradeOptions, prepared: PreparedUpgrade, plan?: UpgradePlan): PlayOptions {
   return {
     ...options,
     ...MAINTENANCE_PLAY_DEFAULTS,
-    extraVars: prepared.extraVars,
+    // The repositories the plan read are not probed again by the preflight.
+    extraVars: plan ? { ...prepared.extraVars, [PACKAGE_VERSIONS_VAR]: packageVersions(plan) } : prepared.extraVars,
     check: options.check === true,
     yes: options.yes === true,
     breakLock: options.breakLock === true,
@@ -96,7 +96,7 @@ async function upgradeIn(session: RunSession, prepared: PreparedUpgrade, options
   const hooks = options.check ? {} : { lock: { breakLock: options.breakLock === true }, confirm: { summary: text, yes: options.yes === true } };
   if (options.check) human.write(text);
   // The playbooks prepareUpgrade loaded and staged are the ones that run: one run, one journal, one lock.
-  const runOptions = playOptionsFor(options, prepared);
+  const runOptions = playOptionsFor(options, prepared, plan);
   const playbook = joinPlaybooks(prepared.loaded);
   const playPlan = await planPlaybook(playbook, taskModules(), hostPlanRequest(runOptions), planPorts);
   return runPlayPlan(session, { playbook, plan: playPlan }, runOptions, { hooks });

@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../../../src/errors.js';
-import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../src/inventory/index.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
-import { emptySshConfig } from '../../../src/transport/ssh-config.js';
-import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
 import { taskModules } from '../../../src/modules/catalogue.js';
 import type { MaintenanceHooks } from '../../../src/cli/maintenance.js';
 import type { PlayOptions } from '../../../src/cli/play-run.js';
 import { OS_PATCH_REBOOT_PLAYBOOK, rebootCommand, register, type RebootDeps, type RebootOptions } from '../../../src/cli/commands/reboot.js';
 import type { SentinelState } from '../../../src/reboot/sentinel.js';
+import { offlinePlanPorts } from '../../helpers/plan-ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drydock-reboot-cmd-'));
 const INVENTORY = join(dir, 'hosts.yaml');
@@ -39,16 +37,7 @@ writeFileSync(
 `,
 );
 
-const ports: RunPlanPorts = {
-  loadInventory: (s) => loadInventory(s),
-  resolvePattern,
-  applyLimit,
-  hostVars: (i, h, e) => hostVars(i, h, e),
-  loadSshConfig: async () => emptySshConfig(),
-  resolveSpec: (input) => resolveConnectionSpec({ ...input, env: { home: '/nonexistent', localUser: 'ops', fileExists: () => false } }),
-  fileExists: () => true,
-  openFileLimit: () => null,
-};
+const ports: RunPlanPorts = offlinePlanPorts();
 
 // Wednesday 2026-11-25 22:48 in Berlin: the Mon-Fri 02:00-05:00 window opens in 3h12m.
 const EVENING = Date.parse('2026-11-25T21:48:00Z');

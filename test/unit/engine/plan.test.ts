@@ -1,28 +1,23 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/errors.js';
-import { applyLimit, hostVars, resolvePattern } from '../../../src/inventory/index.js';
+import { applyLimit } from '../../../src/inventory/index.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
-import { emptySshConfig } from '../../../src/transport/ssh-config.js';
 import type { ConnectionSpec } from '../../../src/transport/types.js';
 import { formatHostList, formatTaskList, planPlaybook } from '../../../src/engine/plan.js';
 import { parseFacts } from '../../../src/engine/facts.js';
 import { matchesStartAt, shouldRunByTags } from '../../../src/engine/tags.js';
 import { FAKE_MODULES, hostsNamed, inventory, loadFromText } from './harness.js';
+import { offlinePlanPorts } from '../../helpers/plan-ports.js';
 
 function ports(inv = inventory({ web: hostsNamed('w', 5), db: ['d1', 'd2'] }), badHosts: string[] = []): RunPlanPorts {
-  return {
+  return offlinePlanPorts({
     loadInventory: async () => inv,
-    resolvePattern,
     applyLimit: (i, hosts, limit) => applyLimit(i, hosts, limit, () => ['w2', 'd1']),
-    hostVars: (i, host, extra) => hostVars(i, host, extra),
-    loadSshConfig: async () => emptySshConfig(),
     resolveSpec: (input) => {
       if (badHosts.includes(input.name)) throw new ConfigError({ file: 'inv', line: 3, message: `${input.name}: ansible_port must be a number` });
       return { name: input.name, proxyJump: [] } as unknown as ConnectionSpec;
     },
-    fileExists: () => true,
-    openFileLimit: () => null,
-  };
+  });
 }
 
 const request = { inventory: ['inv'], extraVars: {}, forks: 5, cli: {} };

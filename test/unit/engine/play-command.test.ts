@@ -7,22 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
-import { applyLimit, hostVars, loadInventory, resolvePattern } from '../../../src/inventory/index.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
-import { emptySshConfig } from '../../../src/transport/ssh-config.js';
-import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
-import { playCommand, type PlayOptions } from '../../../src/cli/commands/play.js';
+import { playCommand } from '../../../src/cli/commands/play.js';
+import type { PlayOptions } from '../../../src/cli/play-run.js';
+import { offlinePlanPorts } from '../../helpers/plan-ports.js';
 
-const ports: RunPlanPorts = {
-  loadInventory: (s) => loadInventory(s),
-  resolvePattern,
-  applyLimit,
-  hostVars: (i, h, e) => hostVars(i, h, e),
-  loadSshConfig: async () => emptySshConfig(),
-  resolveSpec: (input) => resolveConnectionSpec({ ...input, env: { home: '/nonexistent', localUser: 'ops', fileExists: () => false } }),
-  fileExists: () => true,
-  openFileLimit: () => null,
-};
+const ports: RunPlanPorts = offlinePlanPorts();
 
 function options(extra: Partial<PlayOptions> = {}): PlayOptions {
   return {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RunEvent } from '../../../src/events/events.js';
-import { formatDiff } from '../../../src/engine/diff-text.js';
-import { formatResultDiffs } from '../../../src/engine/output.js';
+import { formatDiff } from '../../../src/events/diff-text.js';
+import { formatResultDiffs } from '../../../src/events/play-output.js';
 import { hostsNamed, inventory, play } from './harness.js';
 
 type ResultEvent = Extract<RunEvent, { type: 'task.result' }>;

@@ -10,7 +10,8 @@ import {
   upgradePlaybooks,
   upgradeVars,
 } from '../../../src/upgrade/flags.js';
-import { playOptionsFor, upgradeFlags, type UpgradeOptions } from '../../../src/cli/commands/upgrade.js';
+import { playOptionsFor, type UpgradeOptions } from '../../../src/cli/commands/upgrade.js';
+import { upgradeFlags } from '../../../src/cli/upgrade-setup.js';
 import type { PreparedUpgrade } from '../../../src/upgrade/prepare.js';
 
 describe('upgrade/flags: flags and the -e variables they become', () => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { RunEvent } from '../../../src/events/events.js';
-import { PlayRenderer, formatTaskResult } from '../../../src/engine/output.js';
+import { PlayRenderer, formatTaskResult } from '../../../src/events/play-output.js';
 import { countResult, defaultRetryPath, retryFileText } from '../../../src/engine/report.js';
 import { exitCodeOf } from '../../../src/engine/run-playbook.js';
 import type { RecapStats } from '../../../src/events/events.js';
-import { inventory, play } from './harness.js';
+import { inventory, play } from '../engine/harness.js';
 
 function render(events: RunEvent[]): string {
   let text = '';

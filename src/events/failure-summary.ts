@@ -8,10 +8,10 @@
  * Also the NODES section: each node's state at the end of the run, from the `nodes.state` event the run emits
  * after reading the API (engine/node-states.ts); this file reads events only.
  */
-import type { HostResult, NodeStateRow, RunEvent } from '../events/events.js';
-import { ANSI, banner, paint } from '../events/recap.js';
+import type { HostResult, NodeStateRow, RunEvent } from './events.js';
+import { ANSI, banner, paint } from './recap.js';
 
-export type { NodeStateRow } from '../events/events.js';
+export type { NodeStateRow } from './events.js';
 
 /** Lines of stdout and of stderr kept for each failed host. */
 export const OUTPUT_TAIL_LINES = 10;

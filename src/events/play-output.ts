@@ -4,11 +4,11 @@
  * `skipping: [h]`, `...ignoring`, the "still running on" status line and the PLAY RECAP (recap.ts), then for a
  * run that failed the FAILED section (failure-summary.ts) and the nodes left cordoned (cordon-summary.ts).
  */
-import type { HostResult, RunEvent } from '../events/events.js';
-import { ANSI, banner, formatRecap, paint } from '../events/recap.js';
+import type { HostResult, RunEvent } from './events.js';
+import { ANSI, banner, formatRecap, paint } from './recap.js';
 import { CordonTracker } from './cordon-summary.js';
 import { FailureTracker, formatNodeStatesEvent } from './failure-summary.js';
-import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from '../events/tty.js';
+import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from './tty.js';
 import { formatDiff } from './diff-text.js';
 
 export interface PlayRendererOptions {

@@ -3,7 +3,7 @@
  * the PLAY RECAP so the admin sees at once which nodes still need attention: a node cordoned before the run
  * (left as it was, the kubespray/Kured rule), or one cordoned by this run whose maintenance did not finish.
  */
-import type { HostResult } from '../events/events.js';
+import type { HostResult } from './events.js';
 
 export class CordonTracker {
   private readonly left = new Map<string, string>();

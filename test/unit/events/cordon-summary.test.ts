@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CordonTracker } from '../../../src/engine/cordon-summary.js';
+import { CordonTracker } from '../../../src/events/cordon-summary.js';
 import type { HostResult } from '../../../src/events/events.js';
 
 const result = (status: HostResult['status'], data: Record<string, unknown>, msg?: string): HostResult => ({ host: 'h', task: 't', status, data, ...(msg ? { msg } : {}) });

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { HostUnreachableError } from '../../../src/errors.js';
 import type { RunEvent } from '../../../src/events/events.js';
-import { FailureTracker, formatNodeStates, formatNodeStatesEvent, OUTPUT_TAIL_LINES } from '../../../src/engine/failure-summary.js';
+import { FailureTracker, formatNodeStates, formatNodeStatesEvent, OUTPUT_TAIL_LINES } from '../../../src/events/failure-summary.js';
 import { nodeStateRows, readNodeStates } from '../../../src/engine/node-states.js';
-import { PlayRenderer } from '../../../src/engine/output.js';
+import { PlayRenderer } from '../../../src/events/play-output.js';
 import { CORDONED_BY_ANNOTATION } from '../../../src/kube/nodes.js';
 import type { KubeNode, KubePort } from '../../../src/kube/port.js';
 import { KubeApiError } from '../../../src/errors.js';
-import { inventory, play } from './harness.js';
+import { inventory, play } from '../engine/harness.js';
 
 function render(events: RunEvent[]): string {
   let text = '';

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { runDrydock, type CliResult } from '../helpers/cli.js';
-import { STANDIN_KUBE_VERSION } from './helpers/lab-hosts.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -26,7 +25,7 @@ describe('lab: drydock certs check on a cluster with 10-day certificates', funct
     this.timeout(600_000);
     stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-certs-test-'));
     // Through the CLI, in its own process: the lab starts helper processes from its ESM entry points.
-    const up = await drydock(['lab', 'up', '--kube-version', STANDIN_KUBE_VERSION, '--control-planes', '1', '--workers', '1', '--cert-days', '10', '--state-dir', stateDir]);
+    const up = await drydock(['lab', 'up', '--control-planes', '1', '--workers', '1', '--cert-days', '10', '--state-dir', stateDir]);
     if (up.code !== 0) throw new Error(`lab up failed (exit ${up.code}):\n${up.stdout}${up.stderr}`);
   });
 

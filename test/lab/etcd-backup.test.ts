@@ -15,7 +15,6 @@ import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
 import { readLabRecord } from '../../src/lab/state.js';
 import { latestVerifiedSnapshot } from '../../src/modules/etcd/index.js';
 import { runDrydock, type CliResult } from '../helpers/cli.js';
-import { STANDIN_KUBE_VERSION } from './helpers/lab-hosts.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const PLAYBOOK = join(REPO, 'playbooks/etcd-backup.yaml');
@@ -56,7 +55,7 @@ describe('lab: etcd-backup playbook (etcd_snapshot) end to end', function () {
     stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-etcd-test-'));
     backupDir = mkdtempSync(join(tmpdir(), 'drydock-etcd-backups-'));
     const started = Date.now();
-    await labCli(['up', '--kube-version', STANDIN_KUBE_VERSION, '--state-dir', stateDir, '--control-planes', '1', '--workers', '1']);
+    await labCli(['up', '--state-dir', stateDir, '--control-planes', '1', '--workers', '1']);
     console.log(`      lab up: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     // The bootstrap unit starts etcd and writes a few keys at first boot; back up only once they are there.
     const deadline = Date.now() + 120_000;

@@ -1,5 +1,5 @@
 /**
- * The lab's Kubernetes-side faults: `lab fault HOST hang-kubelet|heal-kubelet` (the stand-in kubelet keeps
+ * The lab's Kubernetes-side faults: `lab fault HOST hang-kubelet|heal-kubelet` (the node agent keeps
  * running but stops posting node status) and `slow-apt|fast-apt` (the lab's apt repository holds that
  * host's requests unanswered). The repository server's stall is also checked on its own, without a lab.
  */
@@ -15,7 +15,6 @@ import { startRepoServer, type RepoServer } from '../../src/lab/kube/reposerver.
 import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
 import { readLabRecord, type LabRecord } from '../../src/lab/state.js';
-import { STANDIN_KUBE_VERSION } from './helpers/lab-hosts.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,7 +100,7 @@ describe('lab faults: hang-kubelet and slow-apt', function () {
     if (reason) throw new Error(`the lab fault tests cannot run here: ${reason}`);
     this.timeout(600_000);
     stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-faults-test-'));
-    await labCli(['up', '--kube-version', STANDIN_KUBE_VERSION, '--state-dir', stateDir, '--control-planes', '1', '--workers', '1']);
+    await labCli(['up', '--state-dir', stateDir, '--control-planes', '1', '--workers', '1']);
     await eventually('cp1 and worker1 Ready', async () => (await ready('cp1')) === 'True' && (await ready('worker1')) === 'True', 60_000);
   });
 
@@ -111,12 +110,12 @@ describe('lab faults: hang-kubelet and slow-apt', function () {
   });
 
   it('hang-kubelet turns the node NotReady while its kubelet keeps running; heal-kubelet brings it back', async () => {
-    // The lab's apt repository is cached per machine, shared by every lab: one built from another kubelet.sh has no hang fault.
+    // The lab's apt repository is cached per machine, shared by every lab: one built from an older agent has no hang fault.
     const installed = await sshRun(target('worker1'), 'grep -c drydock-fault-hang /usr/bin/kubelet', 10_000);
-    expect(installed.stdout.trim(), 'the installed kubelet stand-in predates the hang fault (lab repository cache rebuilt by another tree?)').to.not.equal('0');
+    expect(installed.stdout.trim(), 'the installed node agent predates the hang fault (lab repository cache rebuilt by another tree?)').to.not.equal('0');
     await fault('worker1', 'hang-kubelet');
-    // The simulator's node-monitor grace is 40 s after the last heartbeat (at most 10 s old).
-    await eventually('worker1 NotReady', async () => (await ready('worker1')) !== 'True', 70_000);
+    // The real node-lifecycle controller's grace is 50 s after the last Lease renewal (at most 10 s old).
+    await eventually('worker1 NotReady', async () => (await ready('worker1')) !== 'True', 90_000);
     const kubelet = await sshRun(target('worker1'), 'systemctl is-active kubelet; journalctl -u kubelet --no-pager -q | grep -c "hang fault"', 10_000);
     expect(kubelet.stdout.trim().split('\n')[0]).to.equal('active');
     expect(await ready('cp1')).to.equal('True');

@@ -175,6 +175,53 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
     await eventually('worker1 Ready again', 90_000, async () => (await ready('worker1')) === 'True');
   });
 
+  /** sshd logins (accepted keys) per host so far, from each host's own journal. */
+  const logins = async (): Promise<Record<string, number>> => {
+    const counts: Record<string, number> = {};
+    for (const host of ['cp1', 'worker1', 'worker2']) {
+      counts[host] = Number(await hosts.on(host, "journalctl -b -u ssh --no-pager -o cat | grep -c '^Accepted publickey' || true"));
+    }
+    return counts;
+  };
+  const diff = (after: Record<string, number>, before: Record<string, number>) =>
+    Object.fromEntries(Object.keys(after).map((h) => [h, after[h]! - before[h]!]));
+  const inventory = () => join(stateDir, 'inventory.yaml');
+  const kubeconfig = () => join(stateDir, 'kubeconfig');
+
+  it('plans and walks the upgrade under --check with one SSH connection per host, changing nothing', async () => {
+    const before = await logins();
+    const result = await runDrydock(['upgrade', '--to', '1.37.2', '--check', '-i', inventory(), '--kubeconfig', kubeconfig(), '-e', 'drain_force=true'], { env: { KUBECONFIG: '' } });
+    expect(result.code, result.stdout.slice(-3000) + result.stderr).to.equal(0);
+    // Our own reading of the journal is one login per host too.
+    expect(diff(await logins(), before)).to.deep.equal({ cp1: 2, worker1: 2, worker2: 2 });
+    expect(await hosts.on('worker1', "dpkg-query -W -f '${Version}' kubelet")).to.equal('1.36.3-1.1');
+    expect((await json<{ items: Array<{ spec: { unschedulable?: boolean } }> }>('get', 'nodes')).items.every((n) => !n.spec.unschedulable)).to.equal(true);
+  });
+
+  it('reboots only the host that needs it (--only-if-required), back Ready through a fresh heartbeat, one SSH connection per host and boot', async () => {
+    const bootId = (h: string) => hosts.on(h, 'cat /proc/sys/kernel/random/boot_id');
+    const before = { cp1: await bootId('cp1'), worker1: await bootId('worker1'), worker2: await bootId('worker2') };
+    const loginsBefore = await logins();
+    await hosts.on('worker2', 'touch /var/run/reboot-required');
+    const started = Date.now();
+    const result = await runDrydock(['reboot', '-i', inventory(), '--kubeconfig', kubeconfig(), '--only-if-required', '--yes', '--drain-timeout', '120', '--reboot-timeout', '180'], { env: { KUBECONFIG: '' } });
+    expect(result.code, result.stdout.slice(-3000) + result.stderr).to.equal(0);
+    const after = await logins();
+    console.log(`      drydock reboot of worker2 in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(await bootId('worker2')).to.not.equal(before.worker2);
+    expect(await bootId('worker1')).to.equal(before.worker1);
+    expect(await bootId('cp1')).to.equal(before.cp1);
+    const node = await json<NodeItem & { spec: { unschedulable?: boolean }; status: { nodeInfo: { bootID: string } } }>('get', 'node', 'worker2');
+    expect(node.status.nodeInfo.bootID, 'the Ready status comes from the new boot').to.equal(await bootId('worker2'));
+    expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    expect(node.spec.unschedulable ?? false).to.equal(false);
+    // Our own reading is one more login per host. journalctl -b counts this boot only: worker2's count
+    // restarts at its reboot, where drydock opened its one new connection.
+    expect(after.cp1! - loginsBefore.cp1!, 'cp1').to.equal(2);
+    expect(after.worker1! - loginsBefore.worker1!, 'worker1').to.equal(2);
+    expect(after.worker2, 'worker2 after its reboot').to.equal(2);
+  });
+
   it('upgrades 1.36.3 -> 1.37.2 with drydock upgrade: snapshot, control plane first, workers after, never a kubelet ahead of the API server', async function () {
     this.timeout(900_000);
     const backupDir = mkdtempSync(join(tmpdir(), 'drydock-real-upgrade-backup-'));

@@ -19,7 +19,7 @@ import { kubeBinary } from './binaries.js';
 import { BOOTSTRAPPED_MARKER } from './files.js';
 import { initConfiguration, joinConfiguration, type ClusterInput } from './kubeadm-config.js';
 import { labSeed } from './seed.js';
-import { API_SERVER_PORT, type KubeLabSettings } from './settings.js';
+import { API_SERVER_PORT, DEFAULT_CERT_DAYS, type KubeLabSettings } from './settings.js';
 import { releaseInfo } from './versions.js';
 
 const CONFIG_DIR = '/etc/kubernetes/drydock-lab';
@@ -121,8 +121,23 @@ export async function ensureCluster(record: LabRecord, kube: KubeLabSettings, lo
   }
   await writeFile(kube.kubeconfig, readFileSync(upperFile(first, '/etc/kubernetes/admin.conf')), { mode: 0o600 });
   await chmod(kube.kubeconfig, 0o600);
+  if (initialized && kube.certDays !== DEFAULT_CERT_DAYS) await restoreDefaultValidity(kube, release.version);
   await applySeed(kube, release.version, log);
   return { initialized, joined, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * `--cert-days` makes the certificates of a cluster set up long ago: issued short by `kubeadm init`/`join`, but
+ * renewed for kubeadm's default year, as the stored ClusterConfiguration of such a cluster says.
+ */
+async function restoreDefaultValidity(kube: KubeLabSettings, version: string): Promise<void> {
+  const kubectl = kubeBinary(version, 'kubectl');
+  const args = ['--kubeconfig', kube.kubeconfig, '-n', 'kube-system'];
+  const got = await run(kubectl, [...args, 'get', 'configmap', 'kubeadm-config', '-o', 'jsonpath={.data.ClusterConfiguration}'], { timeoutMs: 30000 });
+  if (got.code !== 0) throw new ConfigError(`reading kubeadm-config failed: ${got.stderr.trim()}`);
+  const text = got.stdout.replace(/^certificateValidityPeriod: .*$/m, `certificateValidityPeriod: ${DEFAULT_CERT_DAYS * 24}h0m0s`);
+  const patched = await run(kubectl, [...args, 'patch', 'configmap', 'kubeadm-config', '--type', 'merge', '-p', JSON.stringify({ data: { ClusterConfiguration: text } })], { timeoutMs: 30000 });
+  if (patched.code !== 0) throw new ConfigError(`updating kubeadm-config failed: ${patched.stderr.trim()}`);
 }
 
 /** The seed workload, applied once with the real kubectl of the starting release. */

@@ -204,7 +204,7 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
     const loginsBefore = await logins();
     await hosts.on('worker2', 'touch /var/run/reboot-required');
     const started = Date.now();
-    const result = await runDrydock(['reboot', '-i', inventory(), '--kubeconfig', kubeconfig(), '--only-if-required', '--yes', '--drain-timeout', '120', '--reboot-timeout', '180'], { env: { KUBECONFIG: '' } });
+    const result = await runDrydock(['reboot', '-i', inventory(), '--kubeconfig', kubeconfig(), '--only-if-required', '--yes', '--drain-timeout', '120', '--reboot-timeout', '180', '-e', 'drain_force=true'], { env: { KUBECONFIG: '' } });
     expect(result.code, result.stdout.slice(-3000) + result.stderr).to.equal(0);
     const after = await logins();
     console.log(`      drydock reboot of worker2 in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -19,6 +19,7 @@ export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-ne
 export interface SharedOptions {
   inventory: string[];
   limit?: string;
+  allowUnmatched?: boolean;
   forks: number;
   extraVars: Vars;
   user?: string;
@@ -148,6 +149,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export const inventoryOption = (): Option =>
   new Option('-i, --inventory <source>', 'inventory file, directory or host list "a,b," (repeatable; merged in order)').argParser(collect);
 export const limitOption = (): Option => new Option('-l, --limit <pattern>', 'further limit the hosts to this pattern (or @file)');
+export const allowUnmatchedOption = (): Option =>
+  new Option('--allow-unmatched', 'run a pattern or --limit whose :!exclusion or :&intersection names no host or group (reported)');
 export const forksOption = (defaultForks = DEFAULT_FORKS): Option =>
   new Option('-f, --forks <n>', 'hosts worked on at the same time').argParser(parsePositiveInt('--forks')).default(defaultForks);
 export const extraVarsOption = (): Option =>
@@ -172,7 +175,12 @@ export const resumeOption = (): Option => new Option('--resume <runId>', 'contin
 export const yesOption = (): Option => new Option('-y, --yes', 'do not ask for confirmation (required without a terminal)').default(false);
 
 export function addTargetOptions(command: Command, defaultForks = DEFAULT_FORKS): Command {
-  return command.addOption(inventoryOption()).addOption(limitOption()).addOption(forksOption(defaultForks)).addOption(extraVarsOption());
+  return command
+    .addOption(inventoryOption())
+    .addOption(limitOption())
+    .addOption(allowUnmatchedOption())
+    .addOption(forksOption(defaultForks))
+    .addOption(extraVarsOption());
 }
 
 export function addConnectionOptions(command: Command): Command {

@@ -16,8 +16,8 @@ export { shlexSplit } from './shlex.js';
 export type { ShlexToken, ShlexResult } from './shlex.js';
 export { hostVars, magicVars, groupsOf, groupHosts, groupDepths, groupPriority, sortGroups } from './vars.js';
 export type { HostVarsOptions } from './vars.js';
-export { resolvePattern, resolvePatternDetailed, splitPattern, applyLimit, expandLimitTerms } from './patterns.js';
-export type { PatternResult } from './patterns.js';
+export { resolvePattern, resolvePatternDetailed, splitPattern, applyLimit, expandLimitTerms, setPatternPolicy, patternPolicyOf } from './patterns.js';
+export type { PatternResult, PatternPolicy } from './patterns.js';
 export { readLimitFile } from './limit-file.js';
 export {
   formatInventoryList,

@@ -3,14 +3,15 @@
  * limit, forks, connection and output flags. Each helper returns a commander `Option`; parsers reject bad
  * values with commander's InvalidArgumentError so the message names the flag.
  */
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.js';
 import { shlexSplit } from '../inventory/shlex.js';
 import type { Vars } from '../inventory/types.js';
 import type { CliConnectionOptions } from '../transport/resolve.js';
 import type { HostKeyPolicy } from '../transport/types.js';
+import { readTextCappedSync } from '../util/read-capped.js';
 import { LineCounter, ansibleYamlOptions, parseDocument } from '../util/yaml.js';
+import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 
 export const DEFAULT_FORKS = 20;
 export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
@@ -51,7 +52,7 @@ export function parseSeconds(flag: string): (value: string) => number {
 /** Reads a file's text; injectable so the parser is tested without a disk. */
 export type ReadText = (path: string) => string;
 
-const readTextFile: ReadText = (path) => readFileSync(path, 'utf8');
+const readTextFile: ReadText = (path) => readTextCappedSync(path);
 
 /**
  * `-e` values, merged left to right as Ansible does: `@file` (a YAML or JSON file holding a mapping), a JSON
@@ -93,7 +94,7 @@ export function readExtraVarsFile(path: string, readText: ReadText = readTextFil
     text = readText(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new ConfigError({ file: path, message: `cannot read extra vars file (-e @${path}): ${reason}` });
   }
   const json = tryJson(text);
@@ -108,7 +109,9 @@ export function readExtraVarsFile(path: string, readText: ReadText = readTextFil
     const issues: ConfigIssue[] = doc.errors.map((e) => ({ file: path, ...at(e.pos[0]), message: e.message.split('\n')[0]! }));
     throw new ConfigError(issues);
   }
-  const value: unknown = doc.toJS();
+  const aliases = aliasIssues(doc, lineCounter);
+  if (aliases.length > 0) throw new ConfigError(aliases.map((i) => ({ file: path, ...i })));
+  const value: unknown = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
   if (!isMapping(value)) {
     const start = doc.contents?.range?.[0] ?? 0;
     throw new ConfigError({ file: path, ...at(start), message: notMapping(value) });

@@ -1,10 +1,10 @@
 /** `--limit @file`: the only I/O of pattern handling (retry files list one host per line). */
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { readTextCappedSync } from '../util/read-capped.js';
 
 export type ReadTextSync = (path: string) => string;
 
-const readUtf8: ReadTextSync = (path) => readFileSync(path, 'utf8');
+const readUtf8: ReadTextSync = (path) => readTextCappedSync(path);
 
 /**
  * Host names (or patterns) listed one per line; blank lines and `#` comments are skipped. Synchronous on

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { asciiSort, nodeInventoryFs } from './fs.js';
+import { asciiSort, nodeInventoryFs, readFailure } from './fs.js';
 import type { InventoryFs } from './fs.js';
 import { loadVarsDirs } from './group-vars.js';
 import { addHostEntry, parseHostEntry } from './host-entry.js';
@@ -64,7 +64,14 @@ async function loadDirectory(builder: InventoryBuilder, fs: InventoryFs, dir: st
 }
 
 async function loadFile(builder: InventoryBuilder, fs: InventoryFs, file: string): Promise<void> {
-  const text = await fs.readText(file);
+  let text: string;
+  try {
+    text = await fs.readText(file);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file }, `cannot read inventory file: ${readFailure(err)}`);
+    return;
+  }
   builder.sources.push(file);
   if (isYamlInventory(file, text)) parseYamlInventory(builder, text, file);
   else parseIniInventory(builder, text, file);

@@ -111,7 +111,13 @@ export function readExtraVarsFile(path: string, readText: ReadText = readTextFil
   }
   const aliases = aliasIssues(doc, lineCounter);
   if (aliases.length > 0) throw new ConfigError(aliases.map((i) => ({ file: path, ...i })));
-  const value: unknown = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The `yaml` package throws while converting (a `<<` merge of something not a map).
+    throw new ConfigError({ file: path, line: 1, col: 1, message: `YAML: ${(err as Error).message.split('\n')[0]!}` });
+  }
   if (!isMapping(value)) {
     const start = doc.contents?.range?.[0] ?? 0;
     throw new ConfigError({ file: path, ...at(start), message: notMapping(value) });

@@ -77,8 +77,8 @@ export function toValue(parsed: ParsedYaml, node: unknown): unknown {
   try {
     return node.toJS(parsed.doc, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
   } catch (err) {
-    // The `yaml` package's own alias checks throw ReferenceError; parseYaml's checks should have come first.
-    if (err instanceof ReferenceError) throw new ConfigError({ ...refOf(parsed, node), message: `YAML: ${firstLine(err.message)}` });
+    // The `yaml` package throws while converting (its alias limit, a `<<` merge of something not a map).
+    if (err instanceof Error) throw new ConfigError({ ...refOf(parsed, node), message: `YAML: ${firstLine(err.message)}` });
     throw err;
   }
 }

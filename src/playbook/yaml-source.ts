@@ -3,6 +3,7 @@
  * Ansible users expect: yes/no booleans, 0755 octal, `<<` merges) and keeps a LineCounter so every node
  * can be mapped back to file:line:col.
  */
+import { ConfigError } from '../errors.js';
 import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 import { LineCounter, ansibleYamlOptions, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type ParsedNode } from '../util/yaml.js';
 import type { ConfigIssue } from '../errors.js';
@@ -55,7 +56,14 @@ export function parseYamlSource(text: string, file: string): ParseOutcome {
     },
     toJS(node) {
       if (!node) return null;
-      return (node as Node).toJS(doc, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
+      try {
+        return (node as Node).toJS(doc, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
+      } catch (err) {
+        // The `yaml` package throws while converting (its alias limit, a `<<` merge of something not a map).
+        if (!(err instanceof Error)) throw err;
+        const at = lines.linePos(node.range?.[0] ?? 0);
+        throw new ConfigError({ file, line: at.line, col: at.col, message: `YAML: ${err.message.split('\n')[0]}` });
+      }
     },
     deref(node) {
       if (!node) return null;

@@ -88,6 +88,25 @@ describe('crafted YAML is a positioned input error', function () {
     });
   });
 
+  describe('a "<<" merge of something that is not a map (found by the fuzz test)', () => {
+    it('in an inventory', async () => {
+      const path = file('merge.yaml', 'all:\n  vars:\n    <<: 3\n  hosts:\n    h1:\n');
+      const [issue] = await issuesOf(loadInventory([path]));
+      expect(issue).to.include({ file: path }).and.have.property('line').that.is.a('number');
+    });
+
+    it('in a playbook', async () => {
+      const path = file('merge-play.yaml', '- hosts: all\n  vars:\n    <<: 3\n  tasks:\n    - command: "true"\n');
+      const [issue] = await issuesOf(loadPlaybook(path, { displayRoot: dir }));
+      expect(issue).to.have.property('line').that.is.a('number');
+    });
+
+    it('in -e @file', async () => {
+      const path = file('merge-vars.yaml', 'a: 1\n<<: 3\n');
+      await issuesOf(() => readExtraVarsFile(path));
+    });
+  });
+
   it('still reads ordinary anchors, aliases and merge keys', async () => {
     const path = file('anchors.yaml', 'all:\n  vars:\n    base: &base {port: 22}\n    more:\n      <<: *base\n      user: root\n  hosts:\n    h1:\n');
     const inv = await loadInventory([path]);

@@ -4,7 +4,7 @@
  * nodes than the file holds (a "billion laughs" alias bomb, which costs exponential time to walk). Linear in
  * the document: each anchored node's expanded size is computed once.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node } from 'yaml';
 
 /** Nodes that aliases may add on top of the file's own: generous for merge keys and shared blocks. */
 export const MAX_ALIAS_EXPANSION = 100_000;
@@ -21,7 +21,7 @@ export function aliasIssues(doc: Document, lines: LineCounter, limit = MAX_ALIAS
   const issues: YamlGuardIssue[] = [];
   const at = (node: { range?: [number, number, number] | null }): { line: number; col: number } => lines.linePos(node.range?.[0] ?? 0);
   const anchors = new Map<string, Node>();
-  const targets = new Map<Node, Node>();
+  const targets = new Map<Alias, Node>();
   let own = 0;
   visit(doc, (_key, node) => {
     if (!node || isPair(node)) return;
@@ -37,12 +37,18 @@ export function aliasIssues(doc: Document, lines: LineCounter, limit = MAX_ALIAS
   if (issues.length > 0) return issues;
   const sizes = new Map<Node, number>();
   const busy = new Set<Node>();
+  const recursive = new Set<Node>();
   const size = (node: unknown): number => {
     if (!node || typeof node !== 'object') return 1;
     const n = node as Node;
     const known = sizes.get(n);
     if (known !== undefined) return known;
-    if (busy.has(n)) return 1; // a recursive alias: the `yaml` package resolves it to the same object
+    if (busy.has(n)) {
+      // An alias inside the node it names: a structure that contains itself, which no Ansible file needs and
+      // which every walk over the data (masking secrets, rendering, JSON) would follow forever.
+      recursive.add(n);
+      return 1;
+    }
     busy.add(n);
     let total = 1;
     if (isAlias(n)) total = size(targets.get(n));
@@ -54,6 +60,12 @@ export function aliasIssues(doc: Document, lines: LineCounter, limit = MAX_ALIAS
     return total;
   };
   const expanded = size(doc.contents) - own;
+  for (const [alias, target] of targets) {
+    if (recursive.has(target)) {
+      issues.push({ ...at(alias), message: `YAML alias "*${alias.source}" is inside the node "&${alias.source}" it refers to (a structure that contains itself)` });
+    }
+  }
+  if (issues.length > 0) return issues;
   if (expanded > limit) {
     let worst: Node | undefined;
     for (const alias of targets.keys()) if (!worst || size(alias) > size(worst)) worst = alias;

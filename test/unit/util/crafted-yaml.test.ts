@@ -107,6 +107,21 @@ describe('crafted YAML is a positioned input error', function () {
     });
   });
 
+  describe('an alias inside the node it names (a structure that contains itself)', () => {
+    it('in an inventory, at the alias', async () => {
+      const path = file('recursive.yaml', 'all:\n  vars:\n    x: &a [1, *a]\n  hosts:\n    h1:\n');
+      const issues = await issuesOf(loadInventory([path]));
+      expect(issues).to.have.length(1);
+      expect(issues[0]).to.include({ file: path, line: 3, col: 15 });
+    });
+
+    it('in a playbook', async () => {
+      const path = file('recursive-play.yaml', '- hosts: all\n  vars:\n    x: &a {y: *a}\n  tasks:\n    - debug: var=x\n');
+      const [issue] = await issuesOf(loadPlaybook(path, { displayRoot: dir }));
+      expect(issue).to.include({ line: 3 });
+    });
+  });
+
   it('still reads ordinary anchors, aliases and merge keys', async () => {
     const path = file('anchors.yaml', 'all:\n  vars:\n    base: &base {port: 22}\n    more:\n      <<: *base\n      user: root\n  hosts:\n    h1:\n');
     const inv = await loadInventory([path]);

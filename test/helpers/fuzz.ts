@@ -35,7 +35,7 @@ const SPECIAL = [
 /** One random edit of `text`: insert, delete, duplicate or swap lines, truncate, or splice a special fragment. */
 export function mutate(rng: Rng, text: string): string {
   const at = int(rng, text.length + 1);
-  switch (int(rng, 7)) {
+  switch (int(rng, 8)) {
     case 0:
       return text.slice(0, at) + pick(rng, SPECIAL) + text.slice(at);
     case 1:
@@ -59,6 +59,15 @@ export function mutate(rng: Rng, text: string): string {
       const lines = text.split('\n');
       const i = int(rng, lines.length);
       lines[i] = ' '.repeat(int(rng, 6)) + (lines[i] ?? '').trimStart();
+      return lines.join('\n');
+    }
+    case 6: {
+      // An anchor after a key and an alias further on (sometimes inside the anchored node itself).
+      const lines = text.split('\n');
+      const i = int(rng, lines.length);
+      const j = i + int(rng, Math.max(1, lines.length - i));
+      lines[i] = (lines[i] ?? '').replace(/: ?/, ': &a ');
+      lines[j] = (lines[j] ?? '').replace(/: ?\S*$/, ': *a');
       return lines.join('\n');
     }
     default:

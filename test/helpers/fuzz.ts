@@ -1,20 +1,13 @@
 /**
- * Seeded input mutation for the fuzz tests: a small PRNG (mulberry32, so a seed replays exactly) and
+ * Seeded input mutation for the fuzz tests: the playbook shuffle's PRNG (so a seed replays exactly) and
  * mutators that break inventories, playbooks and host patterns the way hurried edits and hostile files do.
  */
+import { mulberry32 } from '../../src/playbook/batches.js';
 
 export type Rng = () => number;
 
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The PRNG `order: shuffle` uses (mulberry32), so a seed replays exactly. */
+export { mulberry32 };
 
 /** The seed to use: DRYDOCK_FUZZ_SEED when set (to replay a failure), else a fresh one. */
 export function fuzzSeed(): number {

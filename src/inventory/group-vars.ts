@@ -26,8 +26,16 @@ async function loadKind(
   kind: 'group' | 'host',
   names: string[],
 ): Promise<void> {
-  if ((await fs.kind(dir)) !== 'dir') return;
-  const entries = new Set((await fs.list(dir)).filter((e) => !e.startsWith('.') && !e.endsWith('~')));
+  let listed: string[];
+  try {
+    if ((await fs.kind(dir)) !== 'dir') return;
+    listed = await fs.list(dir);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file: dir }, `cannot read ${kind}_vars directory: ${readFailure(err)}`);
+    return;
+  }
+  const entries = new Set(listed.filter((e) => !e.startsWith('.') && !e.endsWith('~')));
   const used = new Set<string>();
   for (const name of names) {
     const candidates = VAR_EXTENSIONS.map((ext) => name + ext).filter((c) => entries.has(c));

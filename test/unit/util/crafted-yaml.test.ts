@@ -143,6 +143,25 @@ describe('crafted YAML is a positioned input error', function () {
     });
   });
 
+  it('an inventory source that cannot even be looked at (ELOOP, ENAMETOOLONG) or listed (EACCES)', async () => {
+    const errno = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+    const failing: InventoryFs = {
+      readText: async () => 'h1\n',
+      kind: async (path) => {
+        if (path === '/inv/loop') throw errno('ELOOP');
+        if (path === '/inv/long') throw errno('ENAMETOOLONG');
+        return path === '/inv/closed' || path === '/inv' ? 'dir' : undefined;
+      },
+      list: async (dir) => {
+        if (dir === '/inv/closed') throw errno('EACCES');
+        return [];
+      },
+    };
+    const issues = await issuesOf(loadInventory(['/inv/loop', '/inv/long', '/inv/closed'], { fs: failing }));
+    expect(issues.map((i) => i.file)).to.deep.equal(['/inv/loop', '/inv/long', '/inv/closed']);
+    expect(issues[2]!.message).to.include('permission denied');
+  });
+
   it('an inventory file that cannot be read', async () => {
     const failing: InventoryFs = {
       readText: async (path) => {

@@ -3,14 +3,15 @@
  * limit, forks, connection and output flags. Each helper returns a commander `Option`; parsers reject bad
  * values with commander's InvalidArgumentError so the message names the flag.
  */
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.js';
 import { shlexSplit } from '../util/shell.js';
 import type { Vars } from '../inventory/types.js';
 import type { CliConnectionOptions } from '../transport/resolve.js';
 import type { HostKeyPolicy } from '../transport/types.js';
+import { readTextCappedSync } from '../util/read-capped.js';
 import { LineCounter, ansibleYamlOptions, parseDocument } from '../util/yaml.js';
+import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 
 export const DEFAULT_FORKS = 20;
 export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
@@ -21,6 +22,7 @@ export interface SharedOptions {
   commandLine?: readonly string[];
   inventory: string[];
   limit?: string;
+  allowUnmatched?: boolean;
   forks: number;
   extraVars: Vars;
   user?: string;
@@ -52,7 +54,7 @@ export function parseSeconds(flag: string): (value: string) => number {
 /** Reads a file's text; injectable so the parser is tested without a disk. */
 export type ReadText = (path: string) => string;
 
-const readTextFile: ReadText = (path) => readFileSync(path, 'utf8');
+const readTextFile: ReadText = (path) => readTextCappedSync(path);
 
 /**
  * `-e` values, merged left to right as Ansible does: `@file` (a YAML or JSON file holding a mapping), a JSON
@@ -94,7 +96,7 @@ export function readExtraVarsFile(path: string, readText: ReadText = readTextFil
     text = readText(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new ConfigError({ file: path, message: `cannot read extra vars file (-e @${path}): ${reason}` });
   }
   const json = tryJson(text);
@@ -109,7 +111,15 @@ export function readExtraVarsFile(path: string, readText: ReadText = readTextFil
     const issues: ConfigIssue[] = doc.errors.map((e) => ({ file: path, ...at(e.pos[0]), message: e.message.split('\n')[0]! }));
     throw new ConfigError(issues);
   }
-  const value: unknown = doc.toJS();
+  const aliases = aliasIssues(doc, lineCounter);
+  if (aliases.length > 0) throw new ConfigError(aliases.map((i) => ({ file: path, ...i })));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The `yaml` package throws while converting (a `<<` merge of something not a map).
+    throw new ConfigError({ file: path, line: 1, col: 1, message: `YAML: ${(err as Error).message.split('\n')[0]!}` });
+  }
   if (!isMapping(value)) {
     const start = doc.contents?.range?.[0] ?? 0;
     throw new ConfigError({ file: path, ...at(start), message: notMapping(value) });
@@ -150,6 +160,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export const inventoryOption = (): Option =>
   new Option('-i, --inventory <source>', 'inventory file, directory or host list "a,b," (repeatable; merged in order)').argParser(collect);
 export const limitOption = (): Option => new Option('-l, --limit <pattern>', 'further limit the hosts to this pattern (or @file)');
+export const allowUnmatchedOption = (): Option =>
+  new Option('--allow-unmatched', 'run a pattern or --limit whose :!exclusion or :&intersection names no host or group (reported)');
 export const forksOption = (defaultForks = DEFAULT_FORKS): Option =>
   new Option('-f, --forks <n>', 'hosts worked on at the same time').argParser(parsePositiveInt('--forks')).default(defaultForks);
 export const extraVarsOption = (): Option =>
@@ -174,7 +186,12 @@ export const resumeOption = (): Option => new Option('--resume <runId>', 'contin
 export const yesOption = (): Option => new Option('-y, --yes', 'do not ask for confirmation (required without a terminal)').default(false);
 
 export function addTargetOptions(command: Command, defaultForks = DEFAULT_FORKS): Command {
-  return command.addOption(inventoryOption()).addOption(limitOption()).addOption(forksOption(defaultForks)).addOption(extraVarsOption());
+  return command
+    .addOption(inventoryOption())
+    .addOption(limitOption())
+    .addOption(allowUnmatchedOption())
+    .addOption(forksOption(defaultForks))
+    .addOption(extraVarsOption());
 }
 
 export function addConnectionOptions(command: Command): Command {

@@ -189,7 +189,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
     }
     const report = nodeStates ? { ...outcome.report, nodes: nodeStates.rows ?? null, ...(nodeStates.error ? { nodesError: nodeStates.error } : {}) } : outcome.report;
     const reportJson = `${JSON.stringify(redactSecrets(report), null, 2)}\n`;
-    if (options.report) await writeFile(options.report, reportJson);
+    if (options.report) await writeFile(options.report, reportJson, { mode: 0o600 }); // holds registered values
     if (options.json) streams.stdout.write(reportJson);
     journalExit = stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
     if (outcome.interrupted) human.write(`to continue this run later: drydock resume ${runId}\n`);

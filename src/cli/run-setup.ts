@@ -36,6 +36,7 @@ export function hostPlanRequest(options: SharedOptions): HostPlanRequest {
   return {
     inventory: requireInventory(options),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.allowUnmatched ? { allowUnmatched: true } : {}),
     extraVars: options.extraVars ?? {},
     forks: options.forks,
     ...(options.sshConfig !== undefined ? { sshConfigFile: options.sshConfig } : {}),

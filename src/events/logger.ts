@@ -13,7 +13,9 @@ export interface JsonLinesLog {
 }
 
 export function openJsonLinesLog(file: string, defaultMeta: Record<string, unknown> = {}): JsonLinesLog {
-  const transport = new winston.transports.File({ filename: file });
+  // The log holds task output and registered values: created readable by its owner only (an existing file
+  // keeps its mode). winston hands `options` to fs.createWriteStream.
+  const transport = new winston.transports.File({ filename: file, options: { flags: 'a', mode: 0o600 } });
   const logger = winston.createLogger({
     level: 'info',
     defaultMeta,

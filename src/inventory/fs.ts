@@ -1,5 +1,6 @@
 /** The narrow file-system seam the inventory loader reads through (tests can pass an in-memory one). */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readTextCapped } from '../util/read-capped.js';
 
 export type EntryKind = 'file' | 'dir';
 
@@ -12,7 +13,7 @@ export interface InventoryFs {
 }
 
 export const nodeInventoryFs: InventoryFs = {
-  readText: (path) => readFile(path, 'utf8'),
+  readText: (path) => readTextCapped(path),
   async kind(path) {
     try {
       const s = await stat(path);
@@ -26,6 +27,15 @@ export const nodeInventoryFs: InventoryFs = {
   },
   list: (dir) => readdir(dir),
 };
+
+/** Why a file could not be read, in words (errno codes and the size cap). */
+export function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (err as Error).message;
+}
 
 /** Byte-wise (ASCII) order, as Python's `sorted()` on file names; not locale order. */
 export function asciiSort(names: string[]): string[] {

@@ -4,7 +4,7 @@
  * contributes its files (recursively, lexicographic order, no hidden or `~` files, extension none/yml/yaml/json).
  */
 import { join } from 'node:path';
-import { asciiSort } from './fs.js';
+import { asciiSort, readFailure } from './fs.js';
 import type { InventoryFs } from './fs.js';
 import { GROUP_PRIORITY_VAR } from './model.js';
 import type { InventoryBuilder } from './model.js';
@@ -26,8 +26,16 @@ async function loadKind(
   kind: 'group' | 'host',
   names: string[],
 ): Promise<void> {
-  if ((await fs.kind(dir)) !== 'dir') return;
-  const entries = new Set((await fs.list(dir)).filter((e) => !e.startsWith('.') && !e.endsWith('~')));
+  let listed: string[];
+  try {
+    if ((await fs.kind(dir)) !== 'dir') return;
+    listed = await fs.list(dir);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file: dir }, `cannot read ${kind}_vars directory: ${readFailure(err)}`);
+    return;
+  }
+  const entries = new Set(listed.filter((e) => !e.startsWith('.') && !e.endsWith('~')));
   const used = new Set<string>();
   for (const name of names) {
     const candidates = VAR_EXTENSIONS.map((ext) => name + ext).filter((c) => entries.has(c));
@@ -73,7 +81,15 @@ async function dirFiles(fs: InventoryFs, dir: string): Promise<string[]> {
 
 /** Parses one vars file (YAML 1.1, JSON is YAML); it must hold a map. Problems become builder issues. */
 export async function readVarsFile(builder: InventoryBuilder, fs: InventoryFs, file: string): Promise<Vars | undefined> {
-  const parsed = parseYaml(await fs.readText(file), file);
+  let text: string;
+  try {
+    text = await fs.readText(file);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file }, `cannot read variables file: ${readFailure(err)}`);
+    return undefined;
+  }
+  const parsed = parseYaml(text, file);
   for (const w of parsed.warnings) builder.warn(w, w.message);
   if (parsed.issues.length > 0) {
     for (const issue of parsed.issues) builder.error(issue, issue.message);

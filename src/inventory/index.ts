@@ -14,8 +14,8 @@ export { parseHostAddress, looksLikeIPv6 } from './address.js';
 export { parsePythonLiteral } from './python-literal.js';
 export { hostVars, magicVars, groupsOf, groupHosts, groupDepths, groupPriority, sortGroups } from './vars.js';
 export type { HostVarsOptions } from './vars.js';
-export { resolvePattern, resolvePatternDetailed, splitPattern, applyLimit, expandLimitTerms } from './patterns.js';
-export type { PatternResult } from './patterns.js';
+export { resolvePattern, resolvePatternDetailed, splitPattern, applyLimit, expandLimitTerms, setPatternPolicy, patternPolicyOf } from './patterns.js';
+export type { PatternResult, PatternPolicy } from './patterns.js';
 export { readLimitFile } from './limit-file.js';
 export {
   formatInventoryList,

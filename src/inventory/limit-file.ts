@@ -1,10 +1,11 @@
 /** `--limit @file`: the only I/O of pattern handling (retry files list one host per line). */
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { readFailure } from './fs.js';
+import { readTextCappedSync } from '../util/read-capped.js';
 
 export type ReadTextSync = (path: string) => string;
 
-const readUtf8: ReadTextSync = (path) => readFileSync(path, 'utf8');
+const readUtf8: ReadTextSync = (path) => readTextCappedSync(path);
 
 /**
  * Host names (or patterns) listed one per line; blank lines and `#` comments are skipped. Synchronous on
@@ -15,9 +16,7 @@ export function readLimitFile(path: string, readText: ReadTextSync = readUtf8): 
   try {
     text = readText(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new ConfigError({ file: path, message: `cannot read --limit file: ${why}` });
+    throw new ConfigError({ file: path, message: `cannot read --limit file: ${readFailure(err)}` });
   }
   return text
     .split(/\r?\n/)

@@ -5,8 +5,8 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { asciiSort, nodeInventoryFs } from './fs.js';
-import type { InventoryFs } from './fs.js';
+import { asciiSort, nodeInventoryFs, readFailure } from './fs.js';
+import type { EntryKind, InventoryFs } from './fs.js';
 import { loadVarsDirs } from './group-vars.js';
 import { addHostEntry, parseHostEntry } from './host-entry.js';
 import { parseIniInventory } from './ini-source.js';
@@ -33,7 +33,8 @@ export async function loadInventory(sources: string[], options: LoadInventoryOpt
   if (sources.length === 0) throw new ConfigError('no inventory given: pass -i PATH (a file, a directory or "host1,host2,")');
   const varBaseDirs: string[] = [];
   for (const source of sources) {
-    const kind = await fs.kind(source);
+    const kind = await kindOf(builder, fs, source);
+    if (kind === 'unreadable') continue;
     if (kind === 'dir') {
       await loadDirectory(builder, fs, source);
       varBaseDirs.push(source);
@@ -52,19 +53,45 @@ export async function loadInventory(sources: string[], options: LoadInventoryOpt
   return inventory;
 }
 
+/** What is at `path`, or 'unreadable' (reported) when even that cannot be told (ELOOP, ENAMETOOLONG, EACCES). */
+async function kindOf(builder: InventoryBuilder, fs: InventoryFs, path: string): Promise<EntryKind | undefined | 'unreadable'> {
+  try {
+    return await fs.kind(path);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file: path }, `cannot read inventory source: ${readFailure(err)}`);
+    return 'unreadable';
+  }
+}
+
 async function loadDirectory(builder: InventoryBuilder, fs: InventoryFs, dir: string): Promise<void> {
-  for (const entry of asciiSort(await fs.list(dir))) {
+  let entries: string[];
+  try {
+    entries = await fs.list(dir);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file: dir }, `cannot read inventory directory: ${readFailure(err)}`);
+    return;
+  }
+  for (const entry of asciiSort(entries)) {
     if (entry.startsWith('.') || entry.endsWith('~') || IGNORED_NAMES.has(entry)) continue;
     if (IGNORED_EXTENSIONS.has(extname(entry))) continue;
     const path = join(dir, entry);
-    const kind = await fs.kind(path);
+    const kind = await kindOf(builder, fs, path);
     if (kind === 'dir') await loadDirectory(builder, fs, path);
     else if (kind === 'file') await loadFile(builder, fs, path);
   }
 }
 
 async function loadFile(builder: InventoryBuilder, fs: InventoryFs, file: string): Promise<void> {
-  const text = await fs.readText(file);
+  let text: string;
+  try {
+    text = await fs.readText(file);
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    builder.error({ file }, `cannot read inventory file: ${readFailure(err)}`);
+    return;
+  }
   builder.sources.push(file);
   if (isYamlInventory(file, text)) parseYamlInventory(builder, text, file);
   else parseIniInventory(builder, text, file);

@@ -51,6 +51,9 @@ export class InventoryBuilder {
   private readonly groups = new Map<string, LoadedGroup>();
   private readonly hostVarOrigins = new Map<string, Map<string, VarOrigin>>();
   private readonly edges: { parent: string; child: string; ref?: SourceRef }[] = [];
+  /** Membership as sets beside the ordered arrays, so listing a host is O(1) however large the group. */
+  private readonly groupMembers = new Map<string, Set<string>>();
+  private readonly hostGroups = new Map<string, Set<string>>();
 
   constructor() {
     this.group('all');
@@ -96,8 +99,18 @@ export class InventoryBuilder {
       this.hosts.set(name, host);
     }
     const group = this.group(groupName);
-    if (!group.hosts.includes(name)) group.hosts.push(name);
-    if (!host.groups.includes(groupName)) host.groups.push(groupName);
+    let members = this.groupMembers.get(groupName);
+    if (!members) this.groupMembers.set(groupName, (members = new Set(group.hosts)));
+    if (!members.has(name)) {
+      members.add(name);
+      group.hosts.push(name);
+    }
+    let groups = this.hostGroups.get(name);
+    if (!groups) this.hostGroups.set(name, (groups = new Set(host.groups)));
+    if (!groups.has(groupName)) {
+      groups.add(groupName);
+      host.groups.push(groupName);
+    }
     return host;
   }
 

@@ -6,27 +6,32 @@
  * Result order follows Ansible: union terms in the order written, each term's hosts in inventory order.
  */
 import { ConfigError } from '../errors.js';
-import { looksLikeIPv6 } from './address.js';
-import { globToRegExp, hasGlobMagic } from './glob.js';
 import { readLimitFile } from './limit-file.js';
+import { hasGlobMagic } from './glob.js';
+import { checkTerms, compileName, splitSubscript, tokenizePattern, type PatternTerm, type Subscript } from './pattern-syntax.js';
 import type { Inventory } from './types.js';
 import { groupHosts } from './vars.js';
 
-/** Ansible's split_host_pattern: commas win when present; otherwise `:` splits outside `[...]`, except IPv6. */
+/** Splits a pattern into its terms (Ansible's split_host_pattern); a stray or unclosed bracket is an error. */
 export function splitPattern(pattern: string): string[] {
-  const text = pattern.trim();
-  const pieces = text.includes(',') ? text.split(',') : [text];
-  const terms: string[] = [];
-  for (const raw of pieces) {
-    const piece = raw.trim();
-    if (!piece) continue;
-    const bare = piece.replace(/^[&!]/, '');
-    // A comma-separated piece is one term in Ansible; splitting it on ':' too only changes patterns that
-    // would otherwise match nothing (`a,b:&c`), so the colon rule applies to every piece.
-    if (looksLikeIPv6(bare) || looksLikeIPv6(bare.replace(/^\[|\]$/g, ''))) terms.push(piece);
-    else terms.push(...(piece.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? []));
-  }
-  return terms;
+  return tokenizePattern(pattern).map((t) => t.text);
+}
+
+/**
+ * What to do with a term that matches no host or group. Ansible warns and ignores it everywhere; drydock
+ * reports it and, inside an exclusion or intersection (where ignoring a typo widens the selection), refuses
+ * the pattern unless `allowUnmatched` (the command line's --allow-unmatched).
+ */
+export interface PatternPolicy {
+  allowUnmatched?: boolean;
+  report?: (message: string) => void;
+}
+
+const policies = new WeakMap<Inventory, PatternPolicy>();
+
+/** Sets how patterns resolved against `inv` treat unmatched terms (the run's flags and warning sink). */
+export function setPatternPolicy(inv: Inventory, policy: PatternPolicy): void {
+  policies.set(inv, policy);
 }
 
 export interface PatternResult {
@@ -35,22 +40,50 @@ export interface PatternResult {
   unmatched: string[];
 }
 
-/** Hosts matching `pattern`; a pattern that matches nothing gives [] (callers warn). */
-export function resolvePattern(inv: Inventory, pattern: string): string[] {
-  return resolvePatternDetailed(inv, pattern).hosts;
+/** The policy set for `inv` by the run (its --allow-unmatched and warning sink); strict when none was set. */
+export function patternPolicyOf(inv: Inventory): PatternPolicy {
+  return policies.get(inv) ?? {};
+}
+
+/**
+ * Hosts matching `pattern`; a pattern that matches nothing gives [] (callers warn). With a `policy` (patterns
+ * typed on the command line), unmatched terms are reported and refused in an exclusion or intersection. A
+ * playbook's `hosts:` line is resolved without one, as Ansible does: drydock's own playbooks name kubeadm's and
+ * kubespray's groups side by side (`workers:kube_node:!control_plane:!kube_control_plane`) on purpose.
+ */
+export function resolvePattern(inv: Inventory, pattern: string, policy?: PatternPolicy): string[] {
+  const result = resolvePatternDetailed(inv, pattern);
+  if (policy) enforce(pattern, result.unmatched, policy);
+  return result.hosts;
+}
+
+function enforce(pattern: string, unmatched: readonly string[], policy: PatternPolicy): void {
+  const narrowing = unmatched.filter((t) => t.startsWith('&') || t.startsWith('!'));
+  if (narrowing.length > 0 && !policy.allowUnmatched) {
+    throw new ConfigError(
+      narrowing.map((term) => ({
+        message:
+          `host pattern "${pattern}": "${term.slice(1)}" matches no host or group, so ${term[0] === '!' ? 'excluding' : 'intersecting with'} ` +
+          'it would not narrow the selection as written; fix the name, or pass --allow-unmatched to run it anyway',
+      })),
+    );
+  }
+  for (const term of unmatched) policy.report?.(`host pattern "${pattern}": "${term}" matches no host or group, ignored`);
 }
 
 /** Like resolvePattern, also naming the terms that matched nothing. Accepts a pattern or its split terms. */
 export function resolvePatternDetailed(inv: Inventory, pattern: string | readonly string[]): PatternResult {
-  const terms = typeof pattern === 'string' ? splitPattern(pattern) : [...pattern];
-  if (terms.length === 0) throw new ConfigError(`empty host pattern${typeof pattern === 'string' ? ` "${pattern}"` : ''}`);
+  const text = typeof pattern === 'string' ? pattern : pattern.join(':');
+  const parsed: PatternTerm[] = typeof pattern === 'string' ? tokenizePattern(pattern) : pattern.map((t) => ({ text: t, col: 0 }));
+  if (parsed.length === 0) throw new ConfigError(`empty host pattern${typeof pattern === 'string' ? ` "${pattern}"` : ''}`);
+  checkTerms(text, parsed);
+  const terms = parsed.map((t) => t.text);
   const unions = terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'));
   const intersections = terms.filter((t) => t.startsWith('&'));
   const exclusions = terms.filter((t) => t.startsWith('!'));
   const unmatched: string[] = [];
   const match = (term: string, expr: string): Set<string> | string[] => {
-    if (expr === '') throw new ConfigError(`host pattern term "${term}" has nothing after "${term[0]}"`);
-    const found = matchExpression(inv, expr);
+    const found = matchExpression(inv, text, expr);
     if (found.baseMatched === false) unmatched.push(term);
     return found.hosts;
   };
@@ -79,16 +112,19 @@ export function resolvePatternDetailed(inv: Inventory, pattern: string | readonl
 /**
  * Restricts `hosts` (keeping their order) to those matching `limit`, a pattern whose `@file` terms name
  * files of host names, one per line. Apply it once per `--limit` flag: several flags intersect.
- * A limit matching none of `hosts` gives [] (callers warn).
+ * A limit matching none of `hosts` gives [] (callers warn); its unmatched terms go through `policy`.
  */
 export function applyLimit(
   inv: Inventory,
   hosts: readonly string[],
   limit: string | readonly string[],
   readLimit: (path: string) => string[] = readLimitFile,
+  policy: PatternPolicy = patternPolicyOf(inv),
 ): string[] {
   const terms = expandLimitTerms(limit, readLimit);
-  const allowed = new Set(resolvePatternDetailed(inv, terms).hosts);
+  const result = resolvePatternDetailed(inv, terms);
+  enforce(typeof limit === 'string' ? limit : limit.join(':'), result.unmatched, policy);
+  const allowed = new Set(result.hosts);
   return hosts.filter((h) => allowed.has(h));
 }
 
@@ -113,29 +149,12 @@ interface ExpressionMatch {
   baseMatched: boolean;
 }
 
-type Subscript = { index: number } | { start: number; end: number | undefined };
-
-function matchExpression(inv: Inventory, expr: string): ExpressionMatch {
+function matchExpression(inv: Inventory, pattern: string, expr: string): ExpressionMatch {
   if (inv.hosts.has(expr)) return { hosts: [expr], baseMatched: true };
-  const { base, subscript } = splitSubscript(expr);
-  const found = enumerate(inv, base);
+  const { base, subscript } = splitSubscript(pattern, expr);
+  const found = enumerate(inv, pattern, base);
   if (found.length === 0) return { hosts: [], baseMatched: false };
   return { hosts: subscript ? applySubscript(expr, found, subscript) : found, baseMatched: true };
-}
-
-function splitSubscript(expr: string): { base: string; subscript?: Subscript } {
-  if (expr.startsWith('~')) return { base: expr };
-  const single = /^(.+)\[(-?[0-9]+)\]$/.exec(expr);
-  if (single) return { base: single[1]!, subscript: { index: Number(single[2]) } };
-  const slice = /^(.+)\[(-?[0-9]*):(-?[0-9]*)\]$/.exec(expr);
-  if (!slice) return { base: expr };
-  if (slice[2] === '' && slice[3] === '') {
-    throw new ConfigError(`host pattern "${expr}": "[:]" is not a valid subscript; use [start:], [:end] or [start:end]`);
-  }
-  return {
-    base: slice[1]!,
-    subscript: { start: slice[2] === '' ? 0 : Number(slice[2]), end: slice[3] === '' ? undefined : Number(slice[3]) },
-  };
 }
 
 function applySubscript(expr: string, hosts: string[], subscript: Subscript): string[] {
@@ -153,9 +172,9 @@ function applySubscript(expr: string, hosts: string[], subscript: Subscript): st
 }
 
 /** Hosts of every group matching `base` plus, for globs/regexes/dotted names, matching host names. */
-function enumerate(inv: Inventory, base: string): string[] {
+function enumerate(inv: Inventory, pattern: string, base: string): string[] {
   if (base === 'all' || base === '*') return [...inv.hosts.keys()];
-  const matcher = compile(base);
+  const matcher = compileName(pattern, base);
   const groups = [...inv.groups.keys()].filter((g) => matcher(g));
   const members = new Set<string>();
   for (const g of groups) for (const h of groupHosts(inv, g)) members.add(h);
@@ -164,20 +183,4 @@ function enumerate(inv: Inventory, base: string): string[] {
     for (const h of inv.hosts.keys()) if (matcher(h)) members.add(h);
   }
   return [...inv.hosts.keys()].filter((h) => members.has(h));
-}
-
-function compile(base: string): (name: string) => boolean {
-  if (base.startsWith('~')) {
-    let re: RegExp;
-    try {
-      // Python's re.match: anchored at the start only.
-      re = new RegExp(`^(?:${base.slice(1)})`);
-    } catch (err) {
-      throw new ConfigError(`host pattern "${base}" is not a valid regular expression: ${(err as Error).message}`);
-    }
-    return (name) => re.test(name);
-  }
-  if (!hasGlobMagic(base)) return (name) => name === base;
-  const re = globToRegExp(base);
-  return (name) => re.test(name);
 }

@@ -21,6 +21,8 @@ export function parsePythonLiteral(text: string): LiteralParse {
 }
 
 class NotALiteral extends Error {}
+/** Thrown as is, made once: an Error built per failed value cost a stack capture on every inline variable. */
+const NOT_A_LITERAL = new NotALiteral('not a Python literal');
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '',
@@ -45,7 +47,7 @@ class LiteralParser {
 
   value(): unknown {
     const ch = this.text[this.pos];
-    if (ch === undefined) throw new NotALiteral();
+    if (ch === undefined) throw NOT_A_LITERAL;
     if (ch === "'" || ch === '"') return this.strings();
     if (ch === '[') return this.sequence('[', ']');
     if (ch === '(') return this.sequence('(', ')');
@@ -56,7 +58,7 @@ class LiteralParser {
       if (word[0] === 'True') return true;
       if (word[0] === 'False') return false;
       if (word[0] === 'None') return null;
-      throw new NotALiteral();
+      throw NOT_A_LITERAL;
     }
     return this.number();
   }
@@ -69,9 +71,9 @@ class LiteralParser {
       );
     const raw = m?.[0] ?? '';
     const body = raw.replace(/^[+-]\s*/, '').replace(/_/g, '');
-    if (!/[0-9]/.test(body)) throw new NotALiteral();
+    if (!/[0-9]/.test(body)) throw NOT_A_LITERAL;
     // A trailing letter or `j` (complex) means the token was not a plain number.
-    if (/^[A-Za-z0-9_.]/.test(rest.slice(raw.length))) throw new NotALiteral();
+    if (/^[A-Za-z0-9_.]/.test(rest.slice(raw.length))) throw NOT_A_LITERAL;
     const sign = raw.trimStart().startsWith('-') ? -1 : 1;
     let value: number;
     if (/^0[xob]/i.test(body)) {
@@ -80,10 +82,10 @@ class LiteralParser {
       value = Number(body);
     } else {
       // Python 3 rejects decimal ints with leading zeros (`0755`), so they stay strings.
-      if (/^0[0-9]/.test(body)) throw new NotALiteral();
+      if (/^0[0-9]/.test(body)) throw NOT_A_LITERAL;
       value = Number(body);
     }
-    if (Number.isNaN(value)) throw new NotALiteral();
+    if (Number.isNaN(value)) throw NOT_A_LITERAL;
     this.pos += raw.length;
     return sign * value;
   }
@@ -110,20 +112,20 @@ class LiteralParser {
     this.pos += delim.length;
     let out = '';
     for (;;) {
-      if (this.atEnd()) throw new NotALiteral();
+      if (this.atEnd()) throw NOT_A_LITERAL;
       if (this.text.startsWith(delim, this.pos)) {
         this.pos += delim.length;
         return out;
       }
       const ch = this.text[this.pos]!;
-      if (ch === '\n' && !triple) throw new NotALiteral();
+      if (ch === '\n' && !triple) throw NOT_A_LITERAL;
       if (ch !== '\\') {
         out += ch;
         this.pos++;
         continue;
       }
       const next = this.text[this.pos + 1];
-      if (next === undefined) throw new NotALiteral();
+      if (next === undefined) throw NOT_A_LITERAL;
       const simple = SIMPLE_ESCAPES[next];
       if (simple !== undefined) {
         out += simple;
@@ -133,7 +135,7 @@ class LiteralParser {
       const hex = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
       if (hex) {
         const digits = this.text.slice(this.pos + 2, this.pos + 2 + hex);
-        if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) throw new NotALiteral();
+        if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) throw NOT_A_LITERAL;
         out += String.fromCodePoint(parseInt(digits, 16));
         this.pos += 2 + hex;
         continue;
@@ -156,7 +158,7 @@ class LiteralParser {
       items.push(this.value());
       this.skipSpace();
       if (this.text[this.pos] === ',') this.pos++;
-      else if (this.text[this.pos] !== close) throw new NotALiteral();
+      else if (this.text[this.pos] !== close) throw NOT_A_LITERAL;
     }
   }
 
@@ -170,15 +172,15 @@ class LiteralParser {
         return out;
       }
       const key = this.value();
-      if (typeof key === 'object' && key !== null) throw new NotALiteral();
+      if (typeof key === 'object' && key !== null) throw NOT_A_LITERAL;
       this.skipSpace();
-      if (this.text[this.pos] !== ':') throw new NotALiteral();
+      if (this.text[this.pos] !== ':') throw NOT_A_LITERAL;
       this.pos++;
       this.skipSpace();
       out[String(key)] = this.value();
       this.skipSpace();
       if (this.text[this.pos] === ',') this.pos++;
-      else if (this.text[this.pos] !== '}') throw new NotALiteral();
+      else if (this.text[this.pos] !== '}') throw NOT_A_LITERAL;
     }
   }
 }

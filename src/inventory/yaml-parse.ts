@@ -5,7 +5,8 @@
  */
 import { LineCounter, ansibleYamlOptions, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from '../util/yaml.js';
 import type { Document, Node, Pair, YAMLMap } from '../util/yaml.js';
-import type { ConfigIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 import type { SourceRef } from './types.js';
 
 export { isAlias, isMap, isNode, isPair, isScalar, isSeq };
@@ -36,7 +37,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   });
   // yaml places DUPLICATE_KEY after the previous value in block maps; point at the repeated key instead.
   const errors = duplicates.length > 0 ? doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY') : doc.errors;
-  const issues = [...errors.map(toIssue), ...duplicates].sort((a, b) => a.line - b.line || a.col - b.col);
+  const syntax = [...errors.map(toIssue), ...duplicates];
+  // Aliases are checked only in a document that parsed: an unresolved or exploding alias never reaches toJS.
+  const aliases = syntax.length > 0 ? [] : aliasIssues(doc, lineCounter).map((i) => ({ file, ...i }));
+  const issues = [...syntax, ...aliases].sort((a, b) => a.line - b.line || a.col - b.col);
   return { file, doc, lineCounter, issues, warnings: doc.warnings.map(toIssue) };
 }
 
@@ -69,8 +73,14 @@ export function refOf(parsed: ParsedYaml, node: unknown): SourceRef {
 /** Plain JS value of a node, resolving aliases and merge keys against the document. */
 export function toValue(parsed: ParsedYaml, node: unknown): unknown {
   if (node === null || node === undefined) return null;
-  if (isNode(node)) return node.toJS(parsed.doc, { maxAliasCount: 100 });
-  return node;
+  if (!isNode(node)) return node;
+  try {
+    return node.toJS(parsed.doc, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The `yaml` package throws while converting (its alias limit, a `<<` merge of something not a map).
+    if (err instanceof Error) throw new ConfigError({ ...refOf(parsed, node), message: `YAML: ${firstLine(err.message)}` });
+    throw err;
+  }
 }
 
 /** Text of a mapping key: keeps the source spelling of non-string scalars (`1.10` stays "1.10"). */

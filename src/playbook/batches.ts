@@ -57,7 +57,7 @@ export function serialBatches(hosts: readonly string[], serial: SerialSpec): str
 }
 
 /** A small, well-distributed PRNG (mulberry32), so `order: shuffle` with a seed is reproducible. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -4,8 +4,8 @@
  * Every problem in every file is collected and thrown once as a ConfigError with file:line:col issues,
  * so an admin fixes the whole playbook in one pass before any host is touched.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
+import { InputTooLargeError, readTextCapped } from '../util/read-capped.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { Condition, Play, Playbook, VarsFile } from './model.js';
 import type { ModuleRegistry } from './modules.js';
@@ -35,7 +35,7 @@ class PlaybookLoader {
     options: LoadOptions,
   ) {
     this.registry = options.moduleRegistry;
-    this.readText = options.readText ?? ((p) => readFile(p, 'utf8'));
+    this.readText = options.readText ?? ((p) => readTextCapped(p));
   }
 
   display(file: string): string {
@@ -53,7 +53,8 @@ class PlaybookLoader {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
       if (typeof code !== 'string') throw e;
-      this.issues.push({ file: this.display(file), message: `cannot read this file (${code === 'EISDIR' ? 'it is a directory' : code})` });
+      const why = e instanceof InputTooLargeError ? e.message : code === 'EISDIR' ? 'it is a directory' : code;
+      this.issues.push({ file: this.display(file), message: `cannot read this file (${why})` });
       return 'unreadable';
     }
   }

@@ -3,6 +3,8 @@
  * Ansible users expect: yes/no booleans, 0755 octal, `<<` merges) and keeps a LineCounter so every node
  * can be mapped back to file:line:col.
  */
+import { ConfigError } from '../errors.js';
+import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 import { LineCounter, ansibleYamlOptions, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type ParsedNode } from '../util/yaml.js';
 import type { ConfigIssue } from '../errors.js';
 
@@ -31,6 +33,9 @@ export function parseYamlSource(text: string, file: string): ParseOutcome {
   const doc = parseDocument(text, ansibleYamlOptions(lines));
   // Unknown tags (!vault, !unsafe) would silently become plain strings: refuse them instead.
   const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+  // Aliases with no anchor and alias bombs are refused before anything walks or converts the document.
+  const aliases = problems.length ? [] : aliasIssues(doc, lines);
+  if (aliases.length) return { ok: false, issues: aliases.map((i) => ({ file, ...i })) };
   if (problems.length) {
     return {
       ok: false,
@@ -51,7 +56,14 @@ export function parseYamlSource(text: string, file: string): ParseOutcome {
     },
     toJS(node) {
       if (!node) return null;
-      return (node as Node).toJS(doc, { maxAliasCount: 100 });
+      try {
+        return (node as Node).toJS(doc, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
+      } catch (err) {
+        // The `yaml` package throws while converting (its alias limit, a `<<` merge of something not a map).
+        if (!(err instanceof Error)) throw err;
+        const at = lines.linePos(node.range?.[0] ?? 0);
+        throw new ConfigError({ file, line: at.line, col: at.col, message: `YAML: ${err.message.split('\n')[0]}` });
+      }
     },
     deref(node) {
       if (!node) return null;

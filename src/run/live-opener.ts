@@ -7,7 +7,7 @@ import type { SshOpener } from '../transport/pool.js';
 import { openSshConnection } from '../transport/ssh.js';
 
 export interface LiveOpenerOptions {
-  /** Warnings from the known_hosts files (malformed lines), reported once per store. */
+  /** Warnings from the known_hosts files (malformed lines, once per store) and changed keys let through. */
   onWarning?: (message: string) => void;
 }
 
@@ -27,6 +27,7 @@ export function createLiveOpener(options: LiveOpenerOptions = {}): SshOpener {
   };
   return async (spec, { sock, signal }) => {
     const knownHosts = await storeFor(spec.userKnownHostsFiles, spec.globalKnownHostsFiles);
-    return openSshConnection(spec, { knownHosts, ...(sock ? { sock } : {}), ...(signal ? { signal } : {}) });
+    const onWarning = options.onWarning;
+    return openSshConnection(spec, { knownHosts, ...(sock ? { sock } : {}), ...(signal ? { signal } : {}), ...(onWarning ? { onWarning } : {}) });
   };
 }

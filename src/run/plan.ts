@@ -4,6 +4,7 @@
  * in through ports so the rules are unit-tested without files or sockets.
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { patternPolicyOf, setPatternPolicy, type PatternPolicy } from '../inventory/patterns.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import { checkFdBudget, type OpenFileLimit } from '../transport/fd-budget.js';
 import { endpointLabel } from '../transport/pool.js';
@@ -16,6 +17,8 @@ import type { FanoutTarget } from './fanout.js';
 export interface HostPlanRequest {
   inventory: string[];
   limit?: string;
+  /** --allow-unmatched: run a pattern whose exclusion or intersection names nothing (reported, not refused). */
+  allowUnmatched?: boolean;
   extraVars: Vars;
   forks: number;
   cli: CliConnectionOptions;
@@ -29,7 +32,8 @@ export interface RunPlanRequest extends HostPlanRequest {
 
 export interface RunPlanPorts {
   loadInventory(sources: string[]): Promise<Inventory>;
-  resolvePattern(inventory: Inventory, pattern: string): string[];
+  /** With a policy for patterns typed on the command line (unmatched terms reported or refused). */
+  resolvePattern(inventory: Inventory, pattern: string, policy?: PatternPolicy): string[];
   applyLimit(inventory: Inventory, hosts: string[], limit: string): string[];
   hostVars(inventory: Inventory, host: string, extraVars?: Vars): Vars;
   loadSshConfig(file?: string): Promise<LoadedSshConfig>;
@@ -58,13 +62,18 @@ export interface ConnectionContext {
 }
 
 /** Checks an explicit -F file exists, then loads the inventory and the ssh config. */
-export async function loadConnectionContext(request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile'>, ports: RunPlanPorts): Promise<ConnectionContext> {
+export async function loadConnectionContext(
+  request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile' | 'allowUnmatched'>,
+  ports: RunPlanPorts,
+): Promise<ConnectionContext> {
   if (request.sshConfigFile && !ports.fileExists(request.sshConfigFile)) {
     throw new ConfigError({ file: request.sshConfigFile, message: 'ssh config file (-F) not found' });
   }
   const inventory = await ports.loadInventory(request.inventory);
   const sshConfig = await ports.loadSshConfig(request.sshConfigFile);
   const warnings = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
+  // Every pattern and --limit resolved against this inventory reports its unmatched terms with the plan's warnings.
+  setPatternPolicy(inventory, { allowUnmatched: request.allowUnmatched === true, report: (message) => warnings.push(message) });
   return { inventory, sshConfig, warnings };
 }
 
@@ -128,7 +137,7 @@ export async function planRun(request: RunPlanRequest, ports: RunPlanPorts): Pro
   const context = await loadConnectionContext(request, ports);
   const { inventory, warnings } = context;
 
-  let hosts = ports.resolvePattern(inventory, request.pattern);
+  let hosts = ports.resolvePattern(inventory, request.pattern, patternPolicyOf(inventory));
   if (request.limit !== undefined) hosts = ports.applyLimit(inventory, hosts, request.limit);
   if (hosts.length === 0) return { targets: [], bastions: 0, warnings: [...warnings, NO_HOSTS_MATCHED] };
 

@@ -16,9 +16,11 @@ import { shellQuote } from '../util/shell.js';
 import { BecomeError, classifyBecomeFailure, stripPromptMarker, wrapBecome } from './become.js';
 import type { BecomeWrap } from './become.js';
 import { OutputTail, StderrPreamble } from './exec-streams.js';
+import { killScript } from './remote-kill.js';
 import type { BecomeSpec, ExecOptions, ExecResult } from './types.js';
 
 export { OutputTail, StderrPreamble } from './exec-streams.js';
+export { killScript } from './remote-kill.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 2000;
@@ -33,6 +35,12 @@ export interface ExecHost {
   readonly name: string;
   readonly loginUser: string;
   openExecChannel(remoteCommand: string): Promise<ExecChannel>;
+  /**
+   * Called when a command starts being ended (timeout or abort) with a promise that settles once it is ended
+   * on the host: the connection must not close before, or the kill (and its KILL after the grace period) dies
+   * with it while the command lives on.
+   */
+  endingCommand?(ended: Promise<unknown>): void;
 }
 
 export interface RunContext {
@@ -89,18 +97,6 @@ export function planCommand(
   return { remote: `exec sh -c ${shellQuote(outer)}`, pidTag, ...(become ? { become } : {}) };
 }
 
-/** The remote script that ends process group `pid`: TERM, wait up to `graceMs`, then KILL. */
-export function killScript(pid: number, graceMs: number): string {
-  const rounds = Math.max(1, Math.ceil(graceMs / 100));
-  return [
-    `p=${pid}`,
-    'kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null',
-    'i=0',
-    `while [ $i -lt ${rounds} ] && { kill -0 -$p 2>/dev/null || kill -0 $p 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done`,
-    'kill -KILL -$p 2>/dev/null; kill -KILL $p 2>/dev/null; exit 0',
-  ].join('\n');
-}
-
 /** ssh2 reports 'SIGTERM'; other servers send 'TERM'. drydock speaks 'TERM'. */
 export function normaliseSignal(signal: string | null | undefined): string | null {
   return signal ? signal.replace(/^SIG/, '') : null;
@@ -147,6 +143,9 @@ export async function runCommand(
     let closed = false;
     let forcedClose = false;
     const timers: NodeJS.Timeout[] = [];
+    let markClosed!: () => void;
+    const channelClosed = new Promise<void>((resolve) => (markClosed = resolve));
+    let killDone: Promise<unknown> = Promise.resolve();
 
     const writeUserStdin = (): void => {
       if (closed) return;
@@ -178,7 +177,7 @@ export async function runCommand(
       if (killing || closed) return;
       killing = true;
       const killBecome: BecomeSpec = become.enabled ? become : { ...become, enabled: false };
-      runCommand(host, killScript(pid!, graceMs), { become: killBecome }, { ...context, become: killBecome })
+      killDone = runCommand(host, killScript(pid!, graceMs), { become: killBecome }, { ...context, become: killBecome })
         .catch(() => undefined)
         .finally(() => timers.push(setTimeout(forceClose, CLOSE_AFTER_KILL_MS).unref()));
     };
@@ -190,6 +189,8 @@ export async function runCommand(
     const end = (why: 'timeout' | 'abort'): void => {
       if (ending || closed) return;
       ending = why;
+      // The kill starts below or when the PID line arrives, always before the channel closes.
+      host.endingCommand?.(channelClosed.then(() => killDone));
       if (pid !== undefined) startKill();
       // The PID line never came (a login shell stuck before the wrapper ran): nothing to kill but the channel.
       else timers.push(setTimeout(forceClose, graceMs + CLOSE_AFTER_KILL_MS).unref());
@@ -208,6 +209,7 @@ export async function runCommand(
     channel.on('close', (code?: number | null, signal?: string) => {
       if (closed) return;
       closed = true;
+      markClosed();
       if (!exit && (typeof code === 'number' || typeof signal === 'string')) {
         exit = { code: code ?? null, signal: normaliseSignal(signal) };
       }

@@ -34,6 +34,8 @@ export interface HostKeyDecision {
   fingerprint: string;
   /** Set when the connection must not go on. */
   refusal?: HostKeyError;
+  /** Set when it goes on despite a changed key (policy off): OpenSSH's warning, to show the admin. */
+  warning?: string;
 }
 
 /** OpenSSH 9 defaults that ssh2 supports (no SHA-1 ssh-rsa, no DSA). */
@@ -84,8 +86,17 @@ export async function decideHostKey(
     refusal: new HostKeyError(spec.name, problem, fingerprint, keyType, detail),
   });
   if (check.status === 'revoked') return refuse('revoked', revokedHostMessage(host, port, keyType, fingerprint, check.known));
-  if (check.status === 'match' || spec.hostKeyPolicy === 'off') return { fingerprint };
-  if (check.status === 'changed') return refuse('changed', changedHostMessage(host, port, keyType, fingerprint, check.known));
+  if (check.status === 'match') return { fingerprint };
+  // Keys of other algorithms recorded for the host: drydock offers those first, so a server presenting another
+  // algorithm no longer holds the recorded key. That is a changed host, not a new one to record.
+  const changed = check.status === 'changed' || check.known.length > 0;
+  if (spec.hostKeyPolicy === 'off') {
+    if (!changed) return { fingerprint };
+    const message = changedHostMessage(host, port, keyType, fingerprint, check.known);
+    // As OpenSSH with StrictHostKeyChecking=no: the connection goes on, the warning is not swallowed.
+    return { fingerprint, warning: `${message.replace(/\ndrydock did not connect\.[^]*$/, '')}\nConnecting anyway: host key checking is off for this host.` };
+  }
+  if (changed) return refuse('changed', changedHostMessage(host, port, keyType, fingerprint, check.known));
   if (spec.hostKeyPolicy === 'accept-new') {
     await store.append(host, port, keyType, blob, { hash: options.hashKnownHosts ?? spec.hashKnownHosts ?? false });
     return { fingerprint };

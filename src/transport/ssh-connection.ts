@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { PQueue } from '../util/queue.js';
 import { HostUnreachableError } from '../errors.js';
-import { runCommand } from './exec.js';
+import { DEFAULT_KILL_GRACE_MS, runCommand } from './exec.js';
 import type { ExecChannel, ExecHost } from './exec.js';
 import type { JumpableConnection } from './jump-chain.js';
 import { SftpChannel } from './sftp.js';
@@ -21,6 +21,8 @@ import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from './type
 export const DEFAULT_CHANNEL_CONCURRENCY = 4;
 /** How long "Channel open failure" (sshd at MaxSessions) is treated as back-pressure before giving up. */
 const CHANNEL_OPEN_PATIENCE_MS = 30_000;
+/** Beyond the kill grace period, how long closing waits for commands still being ended. */
+const ENDING_PATIENCE_MS = 5_000;
 
 /** What the connection uses of ssh2's Client, so this module needs no ssh2 import. */
 export interface SshClientHandle extends EventEmitter {
@@ -48,6 +50,10 @@ export class SshConnection implements Connection, ExecHost, JumpableConnection {
   private readonly files: SftpChannel;
   private lost: HostUnreachableError | undefined;
   private closing: Promise<void> | undefined;
+  /** Set once commands being ended have been waited for: from then on no channel opens. */
+  private shutDown = false;
+  /** Timed-out or aborted commands still being ended on the host (see ExecHost.endingCommand). */
+  private readonly endings = new Set<Promise<unknown>>();
   private readonly hops: JumpableConnection[] = [];
   // ES-private: the spec holds the become password, which util.inspect or JSON.stringify must never show.
   readonly #spec: ConnectionSpec;
@@ -92,6 +98,11 @@ export class SshConnection implements Connection, ExecHost, JumpableConnection {
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    try {
+      this.assertAccepting();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const context = { become: this.#spec.become, ...(this.#killGraceMs ? { killGraceMs: this.#killGraceMs } : {}) };
     const { signal } = options;
     let started = false;
@@ -110,23 +121,28 @@ export class SshConnection implements Connection, ExecHost, JumpableConnection {
     });
   }
 
+  endingCommand(ended: Promise<unknown>): void {
+    const tracked = ended.catch(() => undefined).finally(() => this.endings.delete(tracked));
+    this.endings.add(tracked);
+  }
+
   openExecChannel(remoteCommand: string): Promise<ExecChannel> {
     return this.openChannel<ExecChannel>('command channel', (cb) => this.client.exec(remoteCommand, cb));
   }
 
   async put(remotePath: string, data: Buffer | string, mode?: number): Promise<void> {
-    this.assertOpen();
+    this.assertAccepting();
     return this.files.put(remotePath, data, mode);
   }
 
   async get(remotePath: string): Promise<Buffer> {
-    this.assertOpen();
+    this.assertAccepting();
     return this.files.get(remotePath);
   }
 
   /** A direct-tcpip channel to host:port as seen from this host (jump hosts); not limited by MaxSessions. */
   async forwardOut(host: string, port: number): Promise<Duplex> {
-    this.assertOpen();
+    this.assertAccepting();
     return new Promise((resolve, reject) => {
       try {
         this.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
@@ -153,6 +169,8 @@ export class SshConnection implements Connection, ExecHost, JumpableConnection {
 
   private async shutdown(): Promise<void> {
     this.queue.clear();
+    await this.waitForEndings();
+    this.shutDown = true;
     await this.files.close();
     if (!this.lost) {
       const closed = once(this.client, 'close').catch(() => undefined);
@@ -164,9 +182,31 @@ export class SshConnection implements Connection, ExecHost, JumpableConnection {
     for (const hop of this.hops) await hop.close();
   }
 
-  private assertOpen(): void {
+  /**
+   * Before closing, lets every timed-out or aborted command finish being ended (its kill, then KILL after the
+   * grace period), bounded in case the host stops answering.
+   */
+  private async waitForEndings(): Promise<void> {
+    if (this.endings.size === 0 || this.lost) return;
+    const bound = (this.#killGraceMs ?? DEFAULT_KILL_GRACE_MS) + ENDING_PATIENCE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, bound)));
+    while (this.endings.size > 0 && !this.lost) {
+      const settled = await Promise.race([Promise.all([...this.endings]).then(() => true), patience.then(() => false)]);
+      if (!settled) break;
+    }
+    clearTimeout(timer);
+  }
+
+  /** New work is refused once close() was called; channels for commands being ended still open until shutdown. */
+  private assertAccepting(): void {
     if (this.lost) throw this.lost;
     if (this.closing) throw new HostUnreachableError(this.name, 'lost', 'the connection was closed by drydock');
+  }
+
+  private assertOpen(): void {
+    if (this.lost) throw this.lost;
+    if (this.shutDown) throw new HostUnreachableError(this.name, 'lost', 'the connection was closed by drydock');
   }
 
   /** Opens a session channel, waiting while sshd refuses for lack of session slots (MaxSessions). */

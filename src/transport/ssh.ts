@@ -37,6 +37,8 @@ export interface SshDeps extends SshConnectionOptions {
   signal?: AbortSignal;
   /** Write accepted keys hashed (HashKnownHosts yes); overrides `spec.hashKnownHosts`. */
   hashKnownHosts?: boolean;
+  /** Host-key warnings of a connection that goes on (a changed key with checking off), prefixed with the host. */
+  onWarning?: (message: string) => void;
   /** ssh2's protocol trace, for handshake triage. Never carries secrets. */
   debug?: (line: string) => void;
 }
@@ -55,7 +57,7 @@ const loadIdentity = createIdentityLoader<ParsedKey>((data, passphrase) => {
  */
 export async function openSshConnection(spec: ConnectionSpec, deps: SshDeps): Promise<SshConnection> {
   if (!deps.sock && spec.proxyJump.length > 0) {
-    const hopDeps = { knownHosts: deps.knownHosts, ...(deps.signal ? { signal: deps.signal } : {}) };
+    const hopDeps = { knownHosts: deps.knownHosts, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.onWarning ? { onWarning: deps.onWarning } : {}) };
     return openThroughJumps(spec, {
       hop: (hopSpec, sock) => openSshConnection(hopSpec, { ...hopDeps, ...(sock ? { sock } : {}) }),
       target: (targetSpec, sock) => openSshConnection(targetSpec, { ...deps, sock }),
@@ -132,6 +134,7 @@ function handshake(
           (decision) => {
             fingerprint = decision.fingerprint;
             refusal = decision.refusal;
+            if (decision.warning) deps.onWarning?.(`${spec.name}: ${decision.warning}`);
             verify(!refusal);
           },
           (err: unknown) => {

@@ -20,7 +20,7 @@ export {
   stringify,
   visit,
 } from 'yaml';
-export type { Document, Node, Pair, ParsedNode, ScalarTag, Tags, YAMLMap } from 'yaml';
+export type { Alias, Document, Node, Pair, ParsedNode, ScalarTag, Tags, YAMLMap } from 'yaml';
 
 const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
 const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;

@@ -12,6 +12,7 @@
  * Exit code: the run's (0, 2 failed, 4 unreachable, 130 interrupted); the check's when a control plane
  * cannot be read beforehand (nothing is changed then).
  */
+import { patternPolicyOf } from '../../inventory/patterns.js';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCertificates, certsExitCode, type CertsCheckOutcome } from '../../certs/check.js';
@@ -115,6 +116,7 @@ async function planTargets(pattern: string | undefined, options: Omit<SharedOpti
       pattern: pattern ?? 'control planes',
       inventory: requireInventory(options),
       limit: options.limit,
+      allowUnmatched: options.allowUnmatched === true,
       extraVars: options.extraVars ?? {},
       forks: options.forks,
       sshConfigFile: options.sshConfig,
@@ -190,7 +192,7 @@ export async function certsRenewCommand(
     resolvePattern: (inventory, given) => {
       const controlPlanes = controlPlaneHosts(inventory);
       if (pattern === undefined) return controlPlanes;
-      const named = new Set(seams.planPorts.resolvePattern(inventory, given));
+      const named = new Set(seams.planPorts.resolvePattern(inventory, given, patternPolicyOf(inventory)));
       return controlPlanes.filter((h) => named.has(h));
     },
   };

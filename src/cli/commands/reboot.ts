@@ -8,6 +8,7 @@
  * --only-if-required, each host's /var/run/reboot-required over SSH (read-only) → the plan, confirmed →
  * the run, under the cluster lock, stopping new nodes when the window closes.
  */
+import { patternPolicyOf } from '../../inventory/patterns.js';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -181,7 +182,7 @@ async function reboot(session: RunSession, pattern: string, options: RebootOptio
 
   const playbook = await loadPlaybook(OS_PATCH_REBOOT_PLAYBOOK, { moduleRegistry: moduleRegistry() });
   const plan = await planPlaybook(playbook, deps.modules, { ...hostPlanRequest(options), extraVars }, deps.planPorts);
-  const inPattern = new Set(deps.planPorts.resolvePattern(plan.inventory, pattern));
+  const inPattern = new Set(deps.planPorts.resolvePattern(plan.inventory, pattern, patternPolicyOf(plan.inventory)));
   const candidates = orderCandidates(
     [plan.playHosts[0] ?? [], plan.playHosts[1] ?? []],
     (host) => inPattern.has(host),

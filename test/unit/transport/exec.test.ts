@@ -114,9 +114,10 @@ describe('exec: command wrapping', () => {
     expect(planCommand('id -u', { nonce: 'n2', become: sudo() }).remote).to.include('sudo -n -u');
   });
 
-  it('kills the process group with TERM, then KILL after the grace period', () => {
+  it('kills the process group and those of its descendants (setsid) with TERM, then KILL after the grace period', () => {
     const script = killScript(4242, 1000);
-    expect(script).to.include('kill -TERM -$p').and.include('[ $i -lt 10 ]').and.include('kill -KILL -$p');
+    expect(script).to.include('ps -e -o pid= -o ppid= -o pgid=').and.include('signal TERM').and.include('[ $i -lt 10 ]').and.include('signal KILL');
+    expect(script).to.include('kill -$1 -$g');
     expect(script.split('\n')[0]).to.equal('p=4242');
   });
 
@@ -259,7 +260,7 @@ describe('exec: running a command on a channel', () => {
   it('on timeout kills the process group over a second channel and rejects with the result', async () => {
     const host = new FakeHost();
     host.onOpen = (channel) => {
-      if (channel.command.includes('kill -TERM')) {
+      if (channel.command.includes('signal TERM')) {
         // The kill script: the command's channel ends with the signal, then the kill channel exits 0.
         host.channels[0]!.finish(undefined, 'SIGTERM');
         channel.pid(pidLine(channel, 99));

@@ -4,6 +4,7 @@ import type { KubePort } from '../../../../src/kube/port.js';
 import { TASK_MODULES, taskModules } from '../../../../src/modules/catalogue.js';
 import type { ModuleClock, ModuleContext, ModuleResult } from '../../../../src/modules/types.js';
 import { checkModuleArgs } from '../../../../src/playbook/modules.js';
+import { fakeContext } from '../fake-context.js';
 
 export const realClock: ModuleClock = {
   now: () => Date.now(),
@@ -37,15 +38,13 @@ export function harness(options: { host?: string; vars?: Record<string, unknown>
     async run(name, given = {}, runOptions = {}) {
       const { args, problems } = checkModuleArgs(specs.get(name)!, given, { applyDefaults: true });
       if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
-      const ctx: ModuleContext = {
+      // The one module-context fake, with the kube port, a real clock and no host access.
+      const ctx: ModuleContext = fakeContext(args, () => new Error('kube modules must not run commands on a host'), {
         host: options.host ?? 'node-1',
         target: 'localhost',
-        args,
         vars: { ...vars },
         check: runOptions.check ?? false,
-        diff: false,
         yes: true,
-        exec: unused('exec'),
         connection: unused('connection'),
         reconnect: unused('reconnect'),
         controller: { readFile: unused('files'), writeFile: unused('files'), exists: unused('files'), mkdirp: unused('files') },
@@ -54,7 +53,7 @@ export function harness(options: { host?: string; vars?: Record<string, unknown>
         signal: runOptions.signal ?? new AbortController().signal,
         emit: (event) => events.push(event),
         ...(options.runId !== undefined ? { runId: options.runId } : {}),
-      };
+      });
       const module = modules.get(name);
       if (!module) throw new Error(`no module ${name}`);
       const result = await module.run(ctx);

@@ -36,6 +36,7 @@ import { planPlaybook } from '../../engine/plan.js';
 import { moduleRegistry, taskModules } from '../../modules/catalogue.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
+import { createRunKube } from '../cluster-access.js';
 
 export const DEFAULT_WARN_DAYS = 30;
 
@@ -220,7 +221,7 @@ export async function certsRenewCommand(
     human.write('\ncertificates after the run:\n');
     writeOutcome(after, readOptions, streams, 'renew');
     return code;
-  });
+  }, createRunKube);
 }
 
 /** The run `certs renew` plans and runs: exactly the hosts shown in the summary (as its --limit), nothing optional. */

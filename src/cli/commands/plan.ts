@@ -15,6 +15,7 @@ import { livePlanPorts } from '../run-setup.js';
 import type { PlayStreams } from '../play-run.js';
 import { withSession } from '../session.js';
 import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
+import { createRunKube } from '../cluster-access.js';
 
 export function register(program: Command, { exit }: Invocation): void {
   const plan = program.command('plan').description('show what a maintenance command would do, changing nothing');
@@ -34,7 +35,7 @@ export async function planUpgradeCommand(
 ): Promise<number> {
   const warn = (message: string) => streams.stderr.write(`drydock: warning: ${message}\n`);
   const prepared = await prepareFromOptions(options, planPorts, warn);
-  const plan = await withSession(streams, (session) => gatherLive(prepared, options, session));
+  const plan = await withSession(streams, (session) => gatherLive(prepared, options, session), createRunKube);
   streams.stdout.write(options.json ? planJson(plan) : renderPlanText(plan));
   return refusalExitCode(plan) ?? EXIT.OK;
 }

@@ -19,6 +19,7 @@ import { loadCataloguePlaybooks } from '../play-setup.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { withSession } from '../session.js';
 import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js';
+import { createRunKube } from '../cluster-access.js';
 
 const splitTags = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((t) => t.trim()).filter(Boolean)];
 
@@ -84,6 +85,6 @@ export async function playCommand(
     streams.stdout.write(formatHostList(playbook, plan.playHosts, options.extraVars ?? {}, options.shuffleSeed));
     return 0;
   }
-  return withSession(streams, (session) => runPlayPlan(session, { playbook, plan }, options, { hooks, input, modules }));
+  return withSession(streams, (session) => runPlayPlan(session, { playbook, plan }, options, { hooks, input, modules }), createRunKube);
 }
 

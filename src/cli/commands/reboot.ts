@@ -52,6 +52,7 @@ import {
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import type { PlayOptions, PlayRunPlan, PlayStreams } from '../play-run.js';
 import { withSession, type RunSession } from '../session.js';
+import { createRunKube } from '../cluster-access.js';
 
 export const OS_PATCH_REBOOT_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/os-patch-reboot.yaml', import.meta.url));
 
@@ -172,7 +173,7 @@ export function rebootFlags(options: RebootOptions): RebootFlags {
 }
 
 export async function rebootCommand(pattern: string, options: RebootOptions, deps: RebootDeps = liveRebootDeps()): Promise<number> {
-  return withSession(deps.streams, (session) => reboot(session, pattern, options, deps));
+  return withSession(deps.streams, (session) => reboot(session, pattern, options, deps), createRunKube);
 }
 
 async function reboot(session: RunSession, pattern: string, options: RebootOptions, deps: RebootDeps): Promise<number> {

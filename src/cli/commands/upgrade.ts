@@ -24,6 +24,7 @@ import { planPlaybook } from '../../engine/plan.js';
 import { taskModules } from '../../modules/catalogue.js';
 import { PACKAGE_VERSIONS_VAR, packageVersions, type UpgradePlan } from '../../upgrade/plan.js';
 import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode, type UpgradePlanOptions } from '../upgrade-setup.js';
+import { createRunKube } from '../cluster-access.js';
 
 export interface UpgradeOptions extends UpgradePlanOptions {
   yes: boolean;
@@ -72,7 +73,7 @@ export async function upgradeCommand(
     streams.stderr.write(`drydock: refusing to upgrade: ${backupProblem}\n`);
     return EXIT.ERROR;
   }
-  return withSession(streams, (session) => upgradeIn(session, prepared, options, planPorts));
+  return withSession(streams, (session) => upgradeIn(session, prepared, options, planPorts), createRunKube);
 }
 
 async function upgradeIn(session: RunSession, prepared: PreparedUpgrade, options: UpgradeOptions, planPorts: RunPlanPorts): Promise<number> {

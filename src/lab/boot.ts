@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { HostPaths } from './layout.js';
+import { shellQuote } from '../util/shell.js';
 
 export interface BootSpec {
   hostname: string;
@@ -18,10 +19,6 @@ export interface BootSpec {
    * /var/lib/drydock-images: what a container runtime's image store is to a real node.
    */
   imagesDir?: string;
-}
-
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Paths that go into an overlay option string cannot hold its separators. */

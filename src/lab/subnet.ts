@@ -21,10 +21,6 @@ export function parseIpv4(text: string): number | null {
   return value;
 }
 
-export function formatIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
-
 export function parseCidr(text: string): Cidr | null {
   const [address, prefixText] = text.split('/');
   const ip = parseIpv4(address ?? '');

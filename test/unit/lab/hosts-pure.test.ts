@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { ConfigError } from '../../../src/errors.js';
-import { bootArgv, bootScript, overlaySafe, shellQuote } from '../../../src/lab/boot.js';
+import { bootArgv, bootScript, overlaySafe } from '../../../src/lab/boot.js';
+import { shellQuote } from '../../../src/util/shell.js';
 import { cgroup2MountPoint } from '../../../src/lab/cgroup.js';
 import { renderInventory, renderKnownHosts } from '../../../src/lab/inventory.js';
 import { hostNames, hostPaths, labIdFor, labPaths, planHosts } from '../../../src/lab/layout.js';
@@ -103,7 +104,7 @@ describe('lab: boot script', () => {
 
   it('quotes words for the shell and refuses overlay-unsafe paths', () => {
     expect(shellQuote('/plain/path')).to.equal('/plain/path');
-    expect(shellQuote("it's")).to.equal(`'it'\\''s'`);
+    expect(shellQuote("it's")).to.equal(`'it'"'"'s'`);
     expect(overlaySafe('/var/lib/drydock/lab')).to.equal(true);
     expect(overlaySafe('/tmp/a,b')).to.equal(false);
     expect(overlaySafe('/tmp/a:b')).to.equal(false);

@@ -137,10 +137,13 @@ export class LockHeldError extends DrydockError {
     readonly holder: string,
     readonly since: string,
     readonly command: string,
+    /** When the lease runs out unless renewed (ISO time), if known. */
+    readonly expires?: string,
   ) {
     super(
       `the cluster is locked by ${holder} (running "${command}") since ${since}: wait for that run to finish; ` +
-        'if its controller died the lock expires a minute after its last renewal; --break-lock takes it anyway (logged)',
+        `if its controller died the lock expires ${expires ? `at ${expires} (its last renewal plus the lease)` : 'a minute after its last renewal'}; ` +
+        '--break-lock takes it anyway (logged)',
     );
     this.name = 'LockHeldError';
   }

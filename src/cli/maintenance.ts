@@ -111,6 +111,18 @@ export async function takeClusterLock(kube: () => Promise<KubePort>, request: Lo
   return lock;
 }
 
+/**
+ * The engine's way to keep the lock through a step that restarts the API server: lengthen the lease, say so,
+ * and go back afterwards (a failed return is only a warning: the next renewal writes the base length).
+ */
+export function holdFor(lock: ClusterLock, warn: (message: string) => void): (seconds: number, why: string) => Promise<() => Promise<void>> {
+  return async (seconds, why) => {
+    const restore = await lock.hold(seconds);
+    warn(`cluster lock lengthened to ${seconds}s while ${why} runs (the API server restarts meanwhile)`);
+    return () => restore().catch((err: unknown) => warn(`the cluster lock could not go back to its usual lease yet: ${(err as Error).message}`));
+  };
+}
+
 export interface StopSwitch {
   /** Start no new task (nor batch): the first Ctrl-C, or the cluster lock lost. */
   signal: AbortSignal;

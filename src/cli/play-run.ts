@@ -22,7 +22,7 @@ import { runPlaybook } from '../engine/run-playbook.js';
 import type { ConnectionPool } from '../transport/types.js';
 import { EXIT } from './exit.js';
 import { watchInterrupts } from './interrupt.js';
-import { confirmMaintenance, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import { confirmMaintenance, holdFor, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
 import { loadResumeState } from '../journal/resume-state.js';
 import { type SharedOptions } from './options.js';
 import { connectionBudget, nodeControllerFiles, systemEngineClock } from './play-setup.js';
@@ -174,6 +174,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
         kube,
         clock: systemEngineClock,
         emit: (event) => bus.emit(event),
+        ...(lock ? { holdClusterLock: holdFor(lock, warn) } : {}),
       },
       { stop: stop.signal, stopBatches: stop.batches, abort: interrupts.abort },
     );

@@ -71,5 +71,6 @@ export function makeModuleContext(req: ContextRequest, ports: EnginePorts): Modu
     signal: req.signal,
     emit: (event: RunEvent) => ports.emit(event),
     ...(req.runId !== undefined ? { runId: req.runId } : {}),
+    ...(ports.holdClusterLock ? { holdClusterLock: (seconds: number, why: string) => ports.holdClusterLock!(seconds, why) } : {}),
   };
 }

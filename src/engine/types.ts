@@ -66,6 +66,8 @@ export interface EnginePorts {
   kube?: () => Promise<KubePort>;
   clock: EngineClock;
   emit(event: RunEvent): void;
+  /** The cluster lock's long hold for steps that restart the API server (ModuleContext.holdClusterLock). */
+  holdClusterLock?(seconds: number, why: string): Promise<() => Promise<void>>;
 }
 
 export interface RunControl {

@@ -119,6 +119,9 @@ export class PlayRenderer {
         return this.write(`\n${paint(`NO MORE HOSTS LEFT: play "${event.play}" stopped (${event.reason}): ${event.message}`, ANSI.red, color)}\n`);
       case 'warning':
         return this.write(formatWarning(event, color));
+      case 'host.output':
+        // Live output of a long step that streams it (kubeadm), each line under its host's name.
+        return this.write(event.text.replace(/\n$/, '').split('\n').map((line) => `  ${event.host} | ${line}\n`).join(''));
       case 'status':
         if (event.waitingOn.length === 0) return this.status.clear();
         return this.status.show(`[${Math.round(event.elapsedMs / 1000)}s] ${event.task}: ${formatStatusLine(event.waitingOn)}`);

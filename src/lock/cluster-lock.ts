@@ -44,6 +44,9 @@ export interface ClusterLockOptions {
   timers?: LockTimers;
   namespace?: string;
   name?: string;
+  /** How long release() keeps trying while the API is away (default 60 s). */
+  releaseRetryMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Who held the lock before us, when we took it over. */
@@ -60,9 +63,18 @@ export interface ClusterLock {
   previous?: PreviousHolder;
   /** Aborted when the lock is lost; start no new work once it is. */
   readonly signal: AbortSignal;
+  /**
+   * Lengthens the lease to `seconds` for a step that takes the API away (kubeadm restarting kube-apiserver and
+   * etcd), so renewals missed meanwhile cannot let it lapse; the returned function goes back to the base
+   * length. Rejects (KubeApiError) when the longer lease cannot be written: do not start the step then.
+   */
+  hold(seconds: number): Promise<() => Promise<void>>;
   /** Stops renewal and frees the lease if it is still ours. Safe to call twice. */
   release(): Promise<void>;
 }
+
+const RELEASE_RETRY_STEP_MS = 2000;
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function defaultLockIdentity(runId: string): string {
   let user = 'unknown';
@@ -98,7 +110,9 @@ export function leaseExpired(lease: KubeLease, now: number): boolean {
 
 function heldError(lease: KubeLease): LockHeldError {
   const held = holderOf(lease);
-  return new LockHeldError(held.holder || 'an unknown holder', held.since, held.command);
+  const last = Date.parse(lease.spec.renewTime ?? lease.spec.acquireTime ?? '');
+  const expires = Number.isNaN(last) ? undefined : new Date(last + (lease.spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000).toISOString();
+  return new LockHeldError(held.holder || 'an unknown holder', held.since, held.command, expires);
 }
 
 export async function acquireClusterLock(port: KubePort, options: ClusterLockOptions): Promise<ClusterLock> {
@@ -108,6 +122,7 @@ export async function acquireClusterLock(port: KubePort, options: ClusterLockOpt
   const identity = options.identity ?? defaultLockIdentity(options.runId);
   const duration = options.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS;
   const nowIso = (): string => new Date(clock.now()).toISOString();
+  const releaseRetryMs = options.releaseRetryMs ?? 60_000;
 
   const ours = (base: KubeLease | undefined): KubeLease => {
     const started = nowIso();
@@ -167,37 +182,72 @@ export async function acquireClusterLock(port: KubePort, options: ClusterLockOpt
     options.onLost?.(reason);
   };
 
+  // The lease's length: the base one, or a longer one while a step holds the lock through an API outage.
+  let wanted = duration;
+  /** Writes renewTime (and the wanted length); throws when the API cannot be reached or the lease is gone. */
+  const renewOnce = async (): Promise<void> => {
+    const next: KubeLease = structuredClone(current!);
+    next.spec.renewTime = nowIso();
+    next.spec.leaseDurationSeconds = wanted;
+    try {
+      current = await port.replaceLease(next);
+      lastRenewed = clock.now();
+      return;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    const fresh = await port.getLease(namespace, name);
+    if (!fresh) return loseLock(`the lease ${namespace}/${name} was deleted by someone else`);
+    if (fresh.spec.holderIdentity !== identity) {
+      const held = holderOf(fresh);
+      return loseLock(`the cluster lock was taken by ${held.holder || 'nobody'} (running "${held.command}")`);
+    }
+    // Still ours, only changed underneath (an annotation edit): renew on the fresh version.
+    fresh.spec.renewTime = nowIso();
+    fresh.spec.leaseDurationSeconds = wanted;
+    current = await port.replaceLease(fresh);
+    lastRenewed = clock.now();
+  };
+
   const renew = async (): Promise<void> => {
     if (renewing || released || lost.signal.aborted) return;
     renewing = true;
     try {
-      const next: KubeLease = structuredClone(current!);
-      next.spec.renewTime = nowIso();
-      try {
-        current = await port.replaceLease(next);
-        lastRenewed = clock.now();
-        return;
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-      }
-      const fresh = await port.getLease(namespace, name);
-      if (!fresh) return loseLock(`the lease ${namespace}/${name} was deleted by someone else`);
-      if (fresh.spec.holderIdentity !== identity) {
-        const held = holderOf(fresh);
-        return loseLock(`the cluster lock was taken by ${held.holder || 'nobody'} (running "${held.command}")`);
-      }
-      // Still ours, only changed underneath (an annotation edit): renew on the fresh version.
-      fresh.spec.renewTime = nowIso();
-      current = await port.replaceLease(fresh);
-      lastRenewed = clock.now();
+      await renewOnce();
     } catch (err) {
-      // API hiccups are retried at the next tick, until the lease would have expired: then others may take it.
-      if (clock.now() - lastRenewed >= duration * 1000) {
-        loseLock(`the cluster lock could not be renewed for ${duration}s (${err instanceof Error ? err.message : String(err)})`);
+      // An API away (kube-apiserver restarting) is retried at the next tick. The lock is given up only once the
+      // lease as last written has run out: from then on another run may take it.
+      const written = current?.spec.leaseDurationSeconds ?? duration;
+      if (clock.now() - lastRenewed >= written * 1000) {
+        loseLock(`the cluster lock could not be renewed for ${written}s (${err instanceof Error ? err.message : String(err)})`);
       }
     } finally {
       renewing = false;
     }
+  };
+
+  const hold = async (seconds: number): Promise<() => Promise<void>> => {
+    if (released || lost.signal.aborted) throw new KubeApiError('the cluster lock is no longer held');
+    while (renewing) await new Promise((r) => setTimeout(r, 50));
+    wanted = Math.max(duration, Math.ceil(seconds));
+    renewing = true;
+    try {
+      await renewOnce();
+    } catch (err) {
+      wanted = duration;
+      throw new KubeApiError(`could not lengthen the cluster lock to ${seconds}s before a step that restarts the API server: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      renewing = false;
+    }
+    if (lost.signal.aborted) throw new KubeApiError('the cluster lock was lost');
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      wanted = duration;
+      // Written now when the API answers, else at the next tick; the long lease stays valid meanwhile.
+      await renew();
+    };
   };
   const stopTimer = (options.timers ?? systemLockTimers).every((duration * 1000) / 3, () => void renew());
 
@@ -205,21 +255,27 @@ export async function acquireClusterLock(port: KubePort, options: ClusterLockOpt
     identity,
     ...(previous ? { previous } : {}),
     signal: lost.signal,
+    hold,
     async release() {
       if (released) return;
       released = true;
       stopTimer();
       if (lost.signal.aborted) return;
       // Clearing the holder with the resourceVersion we hold never frees a lock someone else has taken since.
-      const fresh = await port.getLease(namespace, name);
-      if (!fresh || fresh.spec.holderIdentity !== identity) return;
-      const cleared = structuredClone(fresh);
-      delete cleared.spec.holderIdentity;
-      delete cleared.spec.renewTime;
-      try {
-        await port.replaceLease(cleared);
-      } catch (err) {
-        if (!isConflict(err)) throw err;
+      // A run that ends while the API server restarts (kubeadm left running) retries until it answers again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const fresh = await port.getLease(namespace, name);
+          if (!fresh || fresh.spec.holderIdentity !== identity) return;
+          const cleared = structuredClone(fresh);
+          delete cleared.spec.holderIdentity;
+          delete cleared.spec.renewTime;
+          await port.replaceLease(cleared);
+          return;
+        } catch (err) {
+          if (attempt * RELEASE_RETRY_STEP_MS >= releaseRetryMs) throw err;
+          if (!isConflict(err)) await (options.sleep ?? defaultSleep)(RELEASE_RETRY_STEP_MS);
+        }
       }
     },
   };

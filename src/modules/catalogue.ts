@@ -18,6 +18,7 @@ import { etcdSnapshotModule } from './etcd/snapshot.js';
 import { fetchModule } from './fetch.js';
 import { fileModule } from './file.js';
 import { kubeBlockingPods } from './kube/blocking-pods.js';
+import { kubeadmModule } from './kubeadm.js';
 import { kubeCordon } from './kube/cordon.js';
 import { kubeDrain } from './kube/drain.js';
 import { skewCheck } from './kube/skew-check.js';
@@ -56,6 +57,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   skewCheck,
   kubeBlockingPods,
   etcdSnapshotModule,
+  kubeadmModule,
   certsExpiry,
   kubeStaticPodRestart,
 ];

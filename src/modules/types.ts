@@ -64,6 +64,12 @@ export interface ModuleContext {
   emit(event: RunEvent): void;
   /** The run's id (its journal's name): recorded where a change must be traced back to a run, e.g. a cordon. */
   runId?: string;
+  /**
+   * Keeps the run's cluster lock through a step that takes the API away (kubeadm restarting kube-apiserver):
+   * the lease is lengthened to `seconds` until the returned function is called (it never throws). Absent when
+   * the run holds no cluster lock.
+   */
+  holdClusterLock?(seconds: number, why: string): Promise<() => Promise<void>>;
 }
 
 export interface ModuleDiff {

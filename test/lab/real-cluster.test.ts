@@ -13,27 +13,24 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { etcdBinaryDir, kubeBinary } from '../../src/lab/kube/binaries.js';
-import { labUnsupportedReason } from '../../src/lab/platform.js';
 import { runDrydock } from '../helpers/cli.js';
-import { labHosts } from './helpers/lab-hosts.js';
+import { certsCheckScenarios } from './cluster/certs-check.js';
+import { clusterFaultScenarios } from './cluster/faults.js';
+import { useRealLab } from './helpers/real-lab.js';
 
 const exec = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REPO = resolve(import.meta.dirname, '../..');
-const LAB_CLI = join(import.meta.dirname, 'helpers/lab-cli.ts');
-const labCli = (args: string[]) => exec(process.execPath, ['--import', 'tsx', LAB_CLI, ...args], { timeout: 3_600_000, maxBuffer: 64 << 20 });
-const VERSION = '1.36.3';
 
 interface Condition { type: string; status: string }
 interface NodeItem { metadata: { name: string; labels?: Record<string, string> }; spec: { taints?: Array<{ key: string }>; podCIDR?: string }; status: { conditions: Condition[]; nodeInfo: { kubeletVersion: string } } }
 
-describe('lab: a real Kubernetes cluster made by kubeadm', function () {
+describe('lab: a real Kubernetes cluster made by kubeadm (1 control plane + 2 workers, 10-day certificates)', function () {
   this.timeout(120_000);
-  let stateDir = '';
-  const hosts = labHosts(() => stateDir, 120_000);
-  const kubectl = async (...args: string[]): Promise<string> =>
-    (await exec(kubeBinary(VERSION, 'kubectl'), ['--kubeconfig', join(stateDir, 'kubeconfig'), ...args], { maxBuffer: 64 << 20 })).stdout;
-  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl(...args, '-o', 'json')) as T;
+  const lab = useRealLab({ name: 'real', controlPlanes: 1, workers: 2, certDays: 10 });
+  const hosts = lab;
+  const kubectl = lab.kubectl;
+  const json = lab.json;
   const ready = async (node: string) => (await json<NodeItem>('get', 'node', node)).status.conditions.find((c) => c.type === 'Ready')?.status;
   const eventually = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
@@ -44,23 +41,6 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
       await sleep(1000);
     }
   };
-
-  before(async function () {
-    const reason = labUnsupportedReason();
-    if (reason) throw new Error(`the lab tests cannot run here: ${reason}`);
-    this.timeout(3_600_000);
-    stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-real-'));
-    const started = Date.now();
-    const up = await labCli(['up', '--state-dir', stateDir]);
-    console.log(`      lab up (1 control plane + 2 workers, real ${VERSION}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(up.stdout).to.not.equal(undefined);
-  });
-
-  after(async function () {
-    this.timeout(120_000);
-    if (stateDir) await labCli(['down', '--purge', '--state-dir', stateDir]).catch((err) => console.log(`      lab down failed: ${String(err)}`));
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-  });
 
   it('serves /version v1.36.3 from the real kube-apiserver binary, run from kubeadm\'s manifest', async () => {
     const version = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } };
@@ -127,7 +107,7 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
 
   it('takes an etcd snapshot with playbooks/etcd-backup.yaml that holds the cluster\'s /registry keys', async () => {
     const backupDir = mkdtempSync(join(tmpdir(), 'drydock-real-backup-'));
-    const result = await runDrydock(['play', join(REPO, 'playbooks/etcd-backup.yaml'), '-i', join(stateDir, 'inventory.yaml'), '-e', `backup_dir=${backupDir}`], { env: { KUBECONFIG: '' } });
+    const result = await runDrydock(['play', join(REPO, 'playbooks/etcd-backup.yaml'), '-i', lab.inventory(), '-e', `backup_dir=${backupDir}`], { env: { KUBECONFIG: '' } });
     expect(result.code, result.stdout + result.stderr).to.equal(0);
     const snapshot = readdirSync(backupDir).find((f) => f.endsWith('.db'));
     expect(snapshot).to.be.a('string');
@@ -165,16 +145,6 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
     expect(await hosts.on('cp1', 'tr "\\0" " " < /proc/$(systemctl show -p MainPID --value kube-static-kube-scheduler.service)/cmdline')).to.include('--v=1');
   });
 
-  it('marks a host that goes down NotReady through the real node-lifecycle controller, and Ready when it is back', async () => {
-    const down = Date.now();
-    await labCli(['fault', 'worker1', 'down', '--state-dir', stateDir]);
-    await eventually('worker1 NotReady', 90_000, async () => (await ready('worker1')) !== 'True');
-    console.log(`      worker1 NotReady ${((Date.now() - down) / 1000).toFixed(1)} s after it went down`);
-    expect(await ready('worker2')).to.equal('True');
-    await labCli(['fault', 'worker1', 'up', '--state-dir', stateDir]);
-    await eventually('worker1 Ready again', 90_000, async () => (await ready('worker1')) === 'True');
-  });
-
   /** sshd logins (accepted keys) per host so far, from each host's own journal. */
   const logins = async (): Promise<Record<string, number>> => {
     const counts: Record<string, number> = {};
@@ -185,8 +155,8 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
   };
   const diff = (after: Record<string, number>, before: Record<string, number>) =>
     Object.fromEntries(Object.keys(after).map((h) => [h, after[h]! - before[h]!]));
-  const inventory = () => join(stateDir, 'inventory.yaml');
-  const kubeconfig = () => join(stateDir, 'kubeconfig');
+  const inventory = () => lab.inventory();
+  const kubeconfig = () => lab.kubeconfig();
 
   it('plans and walks the upgrade under --check with one SSH connection per host, changing nothing', async () => {
     const before = await logins();
@@ -222,54 +192,6 @@ describe('lab: a real Kubernetes cluster made by kubeadm', function () {
     expect(after.worker2, 'worker2 after its reboot').to.equal(2);
   });
 
-  it('upgrades 1.36.3 -> 1.37.2 with drydock upgrade: snapshot, control plane first, workers after, never a kubelet ahead of the API server', async function () {
-    this.timeout(900_000);
-    const backupDir = mkdtempSync(join(tmpdir(), 'drydock-real-upgrade-backup-'));
-    // Sample the cluster through the run: the order of the kubelets' moves and the skew at every moment.
-    const samples: Array<{ apiserver: string; kubelets: Record<string, string> }> = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        try {
-          const nodes = (await json<{ items: NodeItem[] }>('get', 'nodes')).items;
-          const pods = (await json<{ items: Array<{ spec: { nodeName: string; containers: Array<{ image: string }> } }> }>('get', 'pods', '-n', 'kube-system', '-l', 'component=kube-apiserver')).items;
-          const apiserver = pods.map((p) => p.spec.containers[0]!.image.split(':').pop()!).sort()[0]!;
-          samples.push({ apiserver, kubelets: Object.fromEntries(nodes.map((n) => [n.metadata.name, n.status.nodeInfo.kubeletVersion])) });
-        } catch {
-          // The API is away while kubeadm restarts kube-apiserver: nothing to sample then.
-        }
-        await sleep(500);
-      }
-    })();
-    const started = Date.now();
-    const result = await runDrydock(['upgrade', '--to', '1.37.2', '--yes', '-i', join(stateDir, 'inventory.yaml'), '--kubeconfig', join(stateDir, 'kubeconfig'),
-      '-e', 'drain_force=true', '-e', `backup_dir=${backupDir}`], { env: { KUBECONFIG: '' } });
-    sampling = false;
-    await sampler;
-    console.log(`      drydock upgrade 1.36.3 -> 1.37.2 (1 control plane + 2 workers) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(result.code, result.stdout.slice(-4000) + result.stderr).to.equal(0);
-    expect(readdirSync(backupDir).filter((f) => f.endsWith('.db'))).to.have.length(1);
-    rmSync(backupDir, { recursive: true, force: true });
-
-    const version = JSON.parse(await kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string } };
-    expect(version.serverVersion.gitVersion).to.equal('v1.37.2');
-    expect(await hosts.on('cp1', 'readlink /proc/$(systemctl show -p MainPID --value kube-static-kube-apiserver.service)/exe')).to.equal('/var/lib/drydock-images/kube/v1.37.2/kube-apiserver');
-    const nodes = (await json<{ items: Array<NodeItem & { spec: { unschedulable?: boolean } }> }>('get', 'nodes')).items;
-    for (const n of nodes) {
-      expect(n.status.nodeInfo.kubeletVersion, n.metadata.name).to.equal('v1.37.2');
-      expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).to.equal('True');
-      expect(n.spec.unschedulable ?? false, `${n.metadata.name} uncordoned`).to.equal(false);
-    }
-    for (const host of ['cp1', 'worker1', 'worker2']) {
-      expect(await hosts.on(host, "dpkg-query -W -f '${Version} ${db:Status-Abbrev}' kubelet kubeadm kubectl"), host).to.equal('1.37.2-1.1 hi 1.37.2-1.1 hi 1.37.2-1.1 hi');
-    }
-    expect(samples.length).to.be.greaterThan(10);
-    const minor = (v: string) => Number(v.replace(/^v/, '').split('.')[1]);
-    for (const s of samples) {
-      for (const [node, kubelet] of Object.entries(s.kubelets)) expect(minor(kubelet), `${node} kubelet ${kubelet} vs API server ${s.apiserver}`).to.be.at.most(minor(s.apiserver));
-    }
-    const firstMoved = (node: string) => samples.findIndex((s) => s.kubelets[node] === 'v1.37.2');
-    expect(firstMoved('cp1')).to.be.greaterThan(-1);
-    for (const worker of ['worker1', 'worker2']) expect(firstMoved(worker), `${worker} after cp1`).to.be.greaterThan(firstMoved('cp1'));
-  });
+  clusterFaultScenarios(lab);
+  certsCheckScenarios(lab);
 });

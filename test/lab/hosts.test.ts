@@ -14,7 +14,6 @@ import { sshRun, type SshTarget } from '../../src/lab/sshcmd.js';
 import { readLabRecord, type LabRecord } from '../../src/lab/state.js';
 import { cgroupPids } from '../../src/lab/cgroup.js';
 import { buildLabProgram } from './helpers/lab-cli.js';
-import { STANDIN_KUBE_VERSION } from './helpers/lab-hosts.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,7 +49,7 @@ describe('lab hosts: namespaced Debian hosts with systemd and sshd', function ()
     if (reason) throw new Error(`the lab tests cannot run here: ${reason}`);
     this.timeout(600000);
     stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-test-'));
-    up = await labUp({ stateDir, kubeVersion: STANDIN_KUBE_VERSION, controlPlanes: 2, workers: 1, out: (line) => console.log(`      ${line}`) });
+    up = await labUp({ stateDir, controlPlanes: 2, workers: 1, out: (line) => console.log(`      ${line}`) });
     console.log(
       `      lab up: ${up.bootSeconds.toFixed(1)}s to boot 3 hosts` +
         (up.rootfsBuilt ? `, ${up.rootfsSeconds.toFixed(1)}s to build the Debian root` : ' (cached root)'),
@@ -76,7 +75,7 @@ describe('lab hosts: namespaced Debian hosts with systemd and sshd', function ()
 
   it('does nothing when asked to come up while already up', async () => {
     const before = record().supervisorPid;
-    const again = await labUp({ stateDir, kubeVersion: STANDIN_KUBE_VERSION, controlPlanes: 2, workers: 1, out: () => undefined });
+    const again = await labUp({ stateDir, controlPlanes: 2, workers: 1, out: () => undefined });
     expect(again.alreadyRunning).to.equal(true);
     expect(record().supervisorPid).to.equal(before);
   });
@@ -200,12 +199,12 @@ describe('lab hosts: namespaced Debian hosts with systemd and sshd', function ()
     await sleep(200);
     expect((await labStatus({ stateDir })).running).to.equal(false);
     try {
-      await labUp({ stateDir, kubeVersion: STANDIN_KUBE_VERSION, controlPlanes: 3, workers: 1, out: () => undefined });
+      await labUp({ stateDir, controlPlanes: 3, workers: 1, out: () => undefined });
       expect.fail('a lab of another shape was accepted');
     } catch (err) {
       expect((err as Error).message).to.include('holds a lab of 2 control planes and 1 workers');
     }
-    const again = await labUp({ stateDir, kubeVersion: STANDIN_KUBE_VERSION, out: () => undefined });
+    const again = await labUp({ stateDir, out: () => undefined });
     expect(again.alreadyRunning).to.equal(false);
     expect(again.hosts.map((h) => h.systemState)).to.satisfy((s: string[]) => s.every((x) => x === 'running' || x === 'degraded'));
     // The old hosts were killed, not left next to the new ones; host keys survived (same upper layers).

@@ -17,7 +17,6 @@ import { KnownHostsStore } from '../../src/transport/known-hosts.js';
 import { openSshConnection } from '../../src/transport/ssh.js';
 import type { Connection, ConnectionSpec } from '../../src/transport/types.js';
 import { realModuleContext, type RealContextOptions } from '../helpers/module-context.js';
-import { STANDIN_KUBE_VERSION } from './helpers/lab-hosts.js';
 
 const run = promisify(execFile);
 
@@ -88,7 +87,7 @@ describe('lab: state-changing task modules on real hosts', function () {
     this.timeout(600_000);
     stateDir = mkdtempSync(join(tmpdir(), 'drydock-lab-modules-'));
     workDir = mkdtempSync(join(tmpdir(), 'drydock-lab-repo-'));
-    await labCli(['up', '--kube-version', STANDIN_KUBE_VERSION, '--state-dir', stateDir, '--control-planes', '1', '--workers', '1']);
+    await labCli(['up', '--state-dir', stateDir, '--control-planes', '1', '--workers', '1']);
     record = readLabRecord(join(stateDir, 'lab.json'))!;
     knownHosts = await KnownHostsStore.load([record.paths.knownHosts], []);
     for (const h of record.hosts) conns.set(h.name, await open(spec(h.name)));

@@ -20,6 +20,7 @@ describe('certs renew: the command line', () => {
   let stderr: string;
   const streams = { stdout: { write: () => true }, stderr: { write: (t: string) => ((stderr += t), true) } };
   const neverRun: RenewSeams['run'] = () => Promise.reject(new Error('the playbook must not run'));
+  const neverAfter: RenewSeams['afterRenew'] = () => Promise.reject(new Error('no kubeconfig may be refreshed'));
 
   beforeEach(() => (stderr = ''));
   before(() => (dir = mkdtempSync(join(tmpdir(), 'drydock-certs-renew-cmd-'))));
@@ -28,7 +29,7 @@ describe('certs renew: the command line', () => {
   it('refuses without a terminal and without --yes before reading the inventory or contacting a host', async () => {
     const untouchable = new Proxy({} as RunPlanPorts, { get: () => () => { throw new Error('no host or file may be touched'); } });
     let error: unknown;
-    await certsRenewCommand(undefined, options('inv.yaml'), streams, { planPorts: untouchable, interactive: () => false, run: neverRun }).catch((err: unknown) => (error = err));
+    await certsRenewCommand(undefined, options('inv.yaml'), streams, { planPorts: untouchable, interactive: () => false, run: neverRun, afterRenew: neverAfter }).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(UsageError);
     expect((error as Error).message).to.equal(NO_CONFIRMATION_MESSAGE);
   });
@@ -37,7 +38,7 @@ describe('certs renew: the command line', () => {
     const file = join(dir, 'cp.ini');
     writeFileSync(file, '[control_plane]\ncp1 ansible_host=127.0.9.1\n[workers]\nw1 ansible_host=127.0.9.2\n');
     let error: unknown;
-    await certsRenewCommand('w1', options(file, { yes: true }), streams, { planPorts: livePlanPorts, interactive: () => false, run: neverRun }).catch((err: unknown) => (error = err));
+    await certsRenewCommand('w1', options(file, { yes: true }), streams, { planPorts: livePlanPorts, interactive: () => false, run: neverRun, afterRenew: neverAfter }).catch((err: unknown) => (error = err));
     expect(error).to.be.instanceOf(UsageError);
     expect((error as Error).message).to.equal('no control plane matches "w1": nothing to renew');
   });

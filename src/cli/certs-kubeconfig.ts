@@ -13,7 +13,6 @@ import { formatExpiry } from '../certs/render.js';
 import { refreshKubeconfigs, type KubeconfigInUse, type RefreshOutcome, type RefreshPorts, type RefreshRequest } from '../certs/kubeconfig-refresh.js';
 import { ConfigError } from '../errors.js';
 import type { TextOutput } from '../events/tty.js';
-import type { Inventory } from '../inventory/types.js';
 import type { LazyKube } from '../kube/access.js';
 import type { CertificateRow } from '../pki/rows.js';
 import type { ConnectionSpec, Connection } from '../transport/types.js';
@@ -87,7 +86,6 @@ export async function kubeconfigInUse(kube: LazyKube): Promise<{ inUse?: Kubecon
 export interface AfterRenewRequest {
   flags: KubeconfigFlags;
   kube: LazyKube;
-  inventory: Inventory;
   specFor(host: string): ConnectionSpec;
   connect(spec: ConnectionSpec): Promise<Connection>;
   hosts: readonly string[];
@@ -123,13 +121,14 @@ export function writeRefreshOutcome(outcome: RefreshOutcome, request: Pick<Refre
   for (const note of outcome.notes) streams.human.write(`kubeconfig: ${note}\n`);
   for (const warning of outcome.warnings) streams.stderr.write(`drydock: warning: ${warning}\n`);
   if (outcome.stale.length === 0) return;
-  const count = outcome.stale.length === 1 ? '1 kubeconfig user' : `${outcome.stale.length} kubeconfig users`;
-  const verb = request.check ? 'would still carry an admin certificate the renewal replaces' : 'still carry an admin certificate the renewal replaced';
+  const one = outcome.stale.length === 1;
+  const count = one ? '1 kubeconfig user' : `${outcome.stale.length} kubeconfig users`;
+  const verb = request.check ? 'would still carry an admin certificate the renewal replaces' : `still ${one ? 'carries' : 'carry'} an admin certificate the renewal replaced`;
   const lines = outcome.stale.map((s) => `  ${s.path}: user ${s.user} (${s.file} of ${s.host}, valid until ${formatExpiry(s.notAfter)})`);
   const source = outcome.refreshed && !request.check ? `${outcome.refreshed.path} (refreshed just now) or ` : '';
   streams.stderr.write(
     [
-      `drydock: warning: ${count} ${verb}; it keeps working only until it expires, then these copies are locked out:`,
+      `drydock: warning: ${count} ${verb} (it works until the date shown, then access with it fails):`,
       ...lines,
       `  fix: give each of them the client-certificate-data and client-key-data of the renewed credentials, from ${source}${request.adminConfPath} on the control plane (read it there with sudo)`,
       '',

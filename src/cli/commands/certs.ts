@@ -26,6 +26,7 @@ import { controlPlaneHosts } from '../../certs/targets.js';
 import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
 import type { FanoutTarget } from '../../run/fanout.js';
+import type { ConnectionSpec } from '../../transport/types.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
 import { EXIT, type Invocation } from '../exit.js';
@@ -41,7 +42,6 @@ import { loadPlaybook } from '../../playbook/load.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
 import { createRunKube } from '../cluster-access.js';
 import { checkCopyFlags, refreshAfterRenew, type AfterRenewRequest } from '../certs-kubeconfig.js';
-import { ADMIN_CONF_PATH } from '../../kube/access.js';
 
 export const DEFAULT_WARN_DAYS = 30;
 
@@ -185,6 +185,8 @@ export interface RenewSeams {
   interactive(json: boolean): boolean;
   /** Runs the planned renewal in the command's session (cli/play-run.ts). */
   run(session: RunSession, run: PlayRunPlan, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
+  /** Where the control planes keep their certificates (tests point it at a temporary folder). */
+  locations?: CertificateLocations;
   /** The admin.conf copies on this machine after the run (cli/certs-kubeconfig.ts). */
   afterRenew(request: AfterRenewRequest, streams: { human: TextOutput; stderr: TextOutput }): Promise<unknown>;
 }
@@ -206,7 +208,7 @@ export async function certsRenewCommand(
   const check = options.check === true;
   if (!check && !options.yes && !seams.interactive(options.json)) throw new UsageError(NO_CONFIRMATION_MESSAGE);
   checkCopyFlags(options.kubeconfigCopy ?? []);
-  const locations = DEFAULT_LOCATIONS;
+  const locations = seams.locations ?? DEFAULT_LOCATIONS;
   const ports: RunPlanPorts = {
     ...seams.planPorts,
     resolvePattern: (inventory, given) => {
@@ -242,10 +244,10 @@ export async function certsRenewCommand(
     human.write('\ncertificates after the run:\n');
     writeOutcome(after, readOptions, streams, 'renew');
     const kube = session.kube({ ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}), ...(options.context !== undefined ? { context: options.context } : {}), inventory: plan.inventory, specFor: plan.resolveSpec });
-    await seams.afterRenew(
-      { flags: options, kube, inventory: plan.inventory, specFor: plan.resolveSpec, connect: (spec) => session.pool.connect(spec), hosts, before: before.rows, after: after.rows, adminConfPath: ADMIN_CONF_PATH },
-      { human, stderr: streams.stderr },
-    );
+    const adminConfPath = `${locations.kubeconfigDir.replace(/\/+$/, '')}/admin.conf`;
+    const connect = (spec: ConnectionSpec) => session.pool.connect(spec);
+    const refresh = { flags: options, kube, specFor: plan.resolveSpec, connect, hosts, before: before.rows, after: after.rows, adminConfPath };
+    await seams.afterRenew(refresh, { human, stderr: streams.stderr });
     return code;
   }, createRunKube);
 }

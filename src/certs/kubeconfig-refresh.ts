@@ -88,9 +88,10 @@ export function replacedAdminCertificates(request: Pick<RefreshRequest, 'before'
 
 export async function refreshKubeconfigs(request: RefreshRequest, ports: RefreshPorts): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = { notes: [], warnings: [], stale: [] };
-  await refreshInUse(request, ports, outcome);
   const old = replacedAdminCertificates(request);
+  // No admin certificate was renewed (the run failed before any): no copy is out of date, nothing to say.
   if (old.size === 0) return outcome;
+  await refreshInUse(request, ports, outcome);
   for (const path of request.copies) {
     let found: { user: string; serial: string }[];
     try {

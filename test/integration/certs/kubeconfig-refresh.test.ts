@@ -16,7 +16,7 @@ import { startApiServer, type ApiServer } from '../../../src/lab/apiserver/index
 import { certificateIdentity } from '../../../src/pki/kubeconfig-credentials.js';
 import { shellQuote } from '../../../src/util/shell.js';
 import { parse } from '../../../src/util/yaml.js';
-import { skipUnlessSudo, startFleet, type Fleet } from '../../helpers/fleet.js';
+import { skipUnlessSudo, sshdLogins, startFleet, type Fleet } from '../../helpers/fleet.js';
 import { adminConf, b64, kubeconfigText } from '../../unit/certs/helpers/admin-copies.js';
 import { makeCa, makeLeaf } from '../../unit/certs/helpers/openssl-certs.js';
 
@@ -134,8 +134,12 @@ describe('certs renew: refreshing the admin.conf copy drydock used (loopback fle
     const original = parse(userKubeconfig(inUse)) as Users;
     const copy = join(dir, 'laptop-copy.conf');
     writeFileSync(copy, adminConf(caPem, oldCert, oldKey));
+    const logins = sshdLogins(fleet);
     const res = await renew({ kubeconfigCopy: [copy] });
     expect(res.code, res.err).to.equal(0);
+    // admin.conf was read over the run's own connection: the reads, the stand-in and the refresh made one login.
+    await new Promise((done) => setTimeout(done, 200));
+    expect(sshdLogins(fleet) - logins).to.equal(1);
     const now = parse(readFileSync(inUse, 'utf8')) as Users;
     expect(now.users.find((u) => u.name === 'kubernetes-admin')!.user).to.deep.equal({ 'client-certificate-data': b64(newCert), 'client-key-data': b64(newKey) });
     expect(now.users.find((u) => u.name === 'alice')).to.deep.equal(original.users.find((u) => u.name === 'alice'));

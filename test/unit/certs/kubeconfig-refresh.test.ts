@@ -147,6 +147,13 @@ describe('certs renew: the admin.conf copies on this machine', function () {
     expect(outcome.warnings).to.deep.equal(['/etc/kubernetes/admin.conf on cp1 could not be read (sudo: a password is required): /home/u/.kube/config (user kubernetes-admin) not refreshed']);
   });
 
+  it('when the run renewed no admin certificate, reads nothing and says nothing', async () => {
+    const ports = fake({ '/home/u/.kube/config': mixed(f.oldCp1) });
+    const outcome = await refreshKubeconfigs(request({ after: rowsBefore }), ports);
+    expect(outcome).to.deep.equal({ notes: [], warnings: [], stale: [] });
+    expect(ports.adminReads).to.deep.equal([]);
+  });
+
   it('counts as replaced only the admin certificates whose serial the renewal changed', () => {
     const partial = [row('cp1', 'admin.conf', f.newCp1), row('cp2', 'admin.conf', f.oldCp2)];
     expect([...replacedAdminCertificates({ before: rowsBefore, after: partial, check: false }).values()].map((r) => `${r.host} ${r.file}`)).to.deep.equal(['cp1 admin.conf', 'cp1 super-admin.conf']);

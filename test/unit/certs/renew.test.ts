@@ -101,6 +101,9 @@ describe('modules: kubeadm_certs_expiry', function () {
     expect(result.msg).to.equal('2 kubeadm certificates, the soonest expiring in 364 days, all at least 364');
     expect((result['certificates'] as unknown[]).length).to.equal(4);
     expect(ctx.commands[0]).to.include('/etc/kubernetes/pki');
+    // What `register` keeps (journal, report) is the rows: never admin.conf's key or certificate text.
+    const registered = JSON.stringify(result);
+    expect(registered).to.not.include('c2VjcmV0').and.not.include('BEGIN CERTIFICATE');
   });
 
   it('fails naming each renewable certificate short of min_days', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../src/util/atomic-file.js';
@@ -46,6 +46,15 @@ describe('util: writeFileAtomic', () => {
       process.umask(loose);
     }
     expect(statSync(fresh).mode & 0o777).to.equal(0o600);
+  });
+
+  it("keeps the old file's owner and group when this process may set them", async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const file = join(dir, 'config');
+    writeFileSync(file, 'x');
+    chownSync(file, 4321, 4322);
+    await writeFileAtomic(file, 'y');
+    expect(statSync(file)).to.include({ uid: 4321, gid: 4322 });
   });
 
   it('replaces the target of a symbolic link and keeps the link', async () => {

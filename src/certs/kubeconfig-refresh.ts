@@ -188,6 +188,8 @@ async function refreshInUse(request: RefreshRequest, ports: RefreshPorts, outcom
     return;
   }
   try {
+    // Someone (kubectl config, an editor) changed it meanwhile: their change is not overwritten.
+    if ((await ports.readFile(path)) !== text) throw new Error('it changed while drydock read admin.conf');
     await ports.writeFile(path, replaceUserCredentials(text, inUse.user, admin));
   } catch (err) {
     outcome.warnings.push(`${where} could not be refreshed: ${firstLine(err)}`);

@@ -154,6 +154,18 @@ describe('certs renew: the admin.conf copies on this machine', function () {
     expect(ports.adminReads).to.deep.equal([]);
   });
 
+  it('does not overwrite a kubeconfig that changed while admin.conf was read', async () => {
+    const ports = fake({ '/home/u/.kube/config': mixed(f.oldCp1) });
+    const read = ports.readAdminConf;
+    ports.readAdminConf = async (host) => {
+      ports.files.set('/home/u/.kube/config', `${mixed(f.oldCp1)}# edited meanwhile\n`);
+      return read(host);
+    };
+    const outcome = await refreshKubeconfigs(request(), ports);
+    expect(ports.writes).to.deep.equal([]);
+    expect(outcome.warnings).to.deep.equal(['/home/u/.kube/config (user kubernetes-admin) could not be refreshed: it changed while drydock read admin.conf']);
+  });
+
   it('counts as replaced only the admin certificates whose serial the renewal changed', () => {
     const partial = [row('cp1', 'admin.conf', f.newCp1), row('cp2', 'admin.conf', f.oldCp2)];
     expect([...replacedAdminCertificates({ before: rowsBefore, after: partial, check: false }).values()].map((r) => `${r.host} ${r.file}`)).to.deep.equal(['cp1 admin.conf', 'cp1 super-admin.conf']);

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { formatExpiry } from '../certs/render.js';
-import { refreshKubeconfigs, type KubeconfigInUse, type RefreshOutcome, type RefreshPorts, type RefreshRequest } from '../certs/kubeconfig-refresh.js';
+import { refreshKubeconfigs, replacedAdminCertificates, type KubeconfigInUse, type RefreshOutcome, type RefreshPorts, type RefreshRequest } from '../certs/kubeconfig-refresh.js';
 import { ConfigError } from '../errors.js';
 import type { TextOutput } from '../events/tty.js';
 import type { LazyKube } from '../kube/access.js';
@@ -96,6 +96,9 @@ export interface AfterRenewRequest {
 
 export async function refreshAfterRenew(request: AfterRenewRequest, streams: { human: TextOutput; stderr: TextOutput }): Promise<RefreshOutcome> {
   const { flags } = request;
+  const check = flags.check === true;
+  // Nothing renewed, nothing to refresh or warn about: the cluster access is not opened for it.
+  if (replacedAdminCertificates({ before: request.before, after: request.after, check }).size === 0) return { notes: [], warnings: [], stale: [] };
   const known = await kubeconfigInUse(request.kube);
   const refresh: RefreshRequest = {
     inUse: known.inUse,
@@ -105,7 +108,7 @@ export async function refreshAfterRenew(request: AfterRenewRequest, streams: { h
     after: request.after,
     copies: knownKubeconfigs(flags),
     refresh: flags.refreshKubeconfig !== false,
-    check: flags.check === true,
+    check,
     adminConfPath: request.adminConfPath,
   };
   const ports: RefreshPorts = {

@@ -15,6 +15,8 @@ export interface RenewPlanInput {
   rows: readonly CertificateRow[];
   warnDays: number;
   kubeletCert: string;
+  /** false with --no-refresh-kubeconfig. */
+  refreshKubeconfig?: boolean;
 }
 
 export function renewSummary(input: RenewPlanInput): string {
@@ -23,6 +25,9 @@ export function renewSummary(input: RenewPlanInput): string {
     `  back up /etc/kubernetes/pki and the kubeconfigs to ${BACKUP_ROOT}/<UTC time>/, run "kubeadm certs renew all",`,
     `  restart ${STATIC_POD_COMPONENTS.join(', ')} (each manifest moved out, then back, waiting until the pod is Ready),`,
     '  verify that the renewed certificates are valid for a year; the first failure stops the run.',
+    input.refreshKubeconfig === false
+      ? 'then name the kubeconfig copies here that still hold the old admin.conf certificate (the one drydock uses is left as it is).'
+      : 'then put the renewed admin.conf credentials into the kubeconfig drydock uses, if it is a copy of admin.conf, and name the other copies.',
     'currently:',
   ];
   for (const host of input.hosts) lines.push(`  ${host}: ${hostStanding(input.rows.filter((r) => r.host === host && isKubeadmRenewed(r)), input.warnDays)}`);

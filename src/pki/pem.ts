@@ -17,6 +17,8 @@ export interface CertificateFacts {
   issuerCn: string;
   notAfter: Date;
   isCa: boolean;
+  /** Serial number in upper-case hex (what `openssl x509 -serial` prints); a renewal changes it. */
+  serial: string;
 }
 
 /** Throws a plain Error with OpenSSL's reason when the block is not a certificate. */
@@ -27,6 +29,7 @@ export function parseCertificate(pem: string): CertificateFacts {
     issuerCn: commonName(cert.issuer),
     notAfter: parseOpenSslDate(cert.validTo),
     isCa: cert.ca,
+    serial: cert.serialNumber.toUpperCase(),
   };
 }
 

@@ -18,6 +18,8 @@ export interface CertificateRow {
   signingCa: string;
   isCa: boolean;
   notAfter: Date;
+  /** Upper-case hex, as pem.ts reads it: tells a renewed certificate from the one before it. */
+  serial: string;
   /** Whole seconds left (negative once expired). */
   residualSeconds: number;
   status: CertificateStatus;
@@ -61,7 +63,7 @@ export function hostCertificates(host: string, files: RemoteFile[], locations: C
     const residualSeconds = Math.floor((facts.notAfter.getTime() - now.getTime()) / 1000);
     rows.push({
       host, certificate: name, path, subject: facts.subjectCn, signingCa: facts.issuerCn, isCa: facts.isCa,
-      notAfter: facts.notAfter, residualSeconds, status: certificateStatus(residualSeconds, warnDays),
+      notAfter: facts.notAfter, serial: facts.serial, residualSeconds, status: certificateStatus(residualSeconds, warnDays),
     });
   };
   for (const file of files) {

@@ -10,19 +10,23 @@
  * and asks (--yes skips; without a terminal --yes is required, exit 64), then runs playbooks/renew-certs.yaml
  * on exactly those control planes, one at a time, under the cluster lock, and prints the expiries after it.
  * Exit code: the run's (0, 2 failed, 4 unreachable, 130 interrupted); the check's when a control plane
- * cannot be read beforehand (nothing is changed then).
+ * cannot be read beforehand (nothing is changed then). After the run, the kubeconfig drydock used gets the
+ * renewed admin.conf credentials when it is a copy of admin.conf, and the copies still holding a replaced
+ * admin certificate are named (cli/certs-kubeconfig.ts). --check runs the playbook in check mode: no lock,
+ * no question, nothing changed or written; it says what it would do.
  */
 import { patternPolicyOf } from '../../inventory/patterns.js';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCertificates, certsExitCode, type CertsCheckOutcome } from '../../certs/check.js';
 import { DEFAULT_LOCATIONS, type CertificateLocations } from '../../pki/remote.js';
-import { renderJsonLines, renderTable } from '../../certs/render.js';
+import { writeOutcome } from '../certs-output.js';
 import { renewSummary } from '../../certs/renew-plan.js';
 import { controlPlaneHosts } from '../../certs/targets.js';
 import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
 import type { FanoutTarget } from '../../run/fanout.js';
+import type { ConnectionSpec } from '../../transport/types.js';
 import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
 import { EXIT, type Invocation } from '../exit.js';
@@ -37,6 +41,7 @@ import { moduleRegistry, taskModules } from '../../modules/catalogue.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
 import { createRunKube } from '../cluster-access.js';
+import { checkCopyFlags, refreshAfterRenew, type AfterRenewRequest } from '../certs-kubeconfig.js';
 
 export const DEFAULT_WARN_DAYS = 30;
 
@@ -81,6 +86,9 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(new Option('--warn-days <days>', 'mark certificates with fewer days left than this in the tables').argParser(parseDays).default(DEFAULT_WARN_DAYS))
     .addOption(new Option('--kubeconfig <file>', 'cluster access (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(new Option('-C, --check', 'check mode: show what the renewal would do; nothing changes').default(false))
+    .addOption(new Option('--kubeconfig-copy <file>', 'another kubeconfig to check for copies of the old admin.conf certificate (repeatable)').argParser(collect).default([]))
+    .addOption(new Option('--no-refresh-kubeconfig', 'leave the kubeconfig drydock used as it is, even when it is a copy of admin.conf'))
     .addOption(new Option('--json', 'the certificates after the renewal as JSON lines on stdout (as certs check --json); progress on stderr').default(false))
     .addOption(logFileOption())
     .addOption(breakLockOption())
@@ -89,6 +97,8 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     exit(await certsRenewCommand(pattern, { ...options, commandLine }));
   });
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export interface CertsStreams {
   stdout: TextOutput;
@@ -160,6 +170,10 @@ export interface CertsRenewOptions extends SharedOptions {
   context?: string;
   breakLock: boolean;
   resume?: string;
+  check?: boolean;
+  kubeconfigCopy?: string[];
+  /** false with --no-refresh-kubeconfig. */
+  refreshKubeconfig?: boolean;
 }
 
 /** The shipped playbook, found from this file whether it runs from src/ or from the compiled dist/. */
@@ -171,12 +185,17 @@ export interface RenewSeams {
   interactive(json: boolean): boolean;
   /** Runs the planned renewal in the command's session (cli/play-run.ts). */
   run(session: RunSession, run: PlayRunPlan, options: PlayOptions, hooks: MaintenanceHooks): Promise<number>;
+  /** Where the control planes keep their certificates (tests point it at a temporary folder). */
+  locations?: CertificateLocations;
+  /** The admin.conf copies on this machine after the run (cli/certs-kubeconfig.ts). */
+  afterRenew(request: AfterRenewRequest, streams: { human: TextOutput; stderr: TextOutput }): Promise<unknown>;
 }
 
 const liveRenewSeams = (): RenewSeams => ({
   planPorts: livePlanPorts,
   interactive: (json) => process.stdin.isTTY === true && (json ? process.stderr : process.stdout).isTTY === true,
   run: (session, run, options, hooks) => runPlayPlan(session, run, options, { hooks }),
+  afterRenew: refreshAfterRenew,
 });
 
 export async function certsRenewCommand(
@@ -186,8 +205,10 @@ export async function certsRenewCommand(
   seams: RenewSeams = liveRenewSeams(),
 ): Promise<number> {
   // Nobody can answer: refuse before contacting any host.
-  if (!options.yes && !seams.interactive(options.json)) throw new UsageError(NO_CONFIRMATION_MESSAGE);
-  const locations = DEFAULT_LOCATIONS;
+  const check = options.check === true;
+  if (!check && !options.yes && !seams.interactive(options.json)) throw new UsageError(NO_CONFIRMATION_MESSAGE);
+  checkCopyFlags(options.kubeconfigCopy ?? []);
+  const locations = seams.locations ?? DEFAULT_LOCATIONS;
   const ports: RunPlanPorts = {
     ...seams.planPorts,
     resolvePattern: (inventory, given) => {
@@ -210,16 +231,23 @@ export async function certsRenewCommand(
       return certsExitCode(before);
     }
     const hosts = targets.map((t) => t.name);
-    const summary = renewSummary({ hosts, rows: before.rows, warnDays: options.warnDays, kubeletCert: locations.kubeletCert });
+    const summary = renewSummary({ hosts, rows: before.rows, warnDays: options.warnDays, kubeletCert: locations.kubeletCert, refreshKubeconfig: options.refreshKubeconfig !== false });
     const runOptions = playOptions(options, hosts);
     const playbook = await loadPlaybook(RENEW_PLAYBOOK, { moduleRegistry: moduleRegistry() });
     const plan = await planPlaybook(playbook, taskModules(), hostPlanRequest(runOptions), seams.planPorts);
-    const code = await seams.run(session, { playbook, plan }, runOptions, { lock: { breakLock: options.breakLock }, confirm: { summary, yes: options.yes } });
+    if (check) human.write(summary);
+    const hooks: MaintenanceHooks = check ? {} : { lock: { breakLock: options.breakLock }, confirm: { summary, yes: options.yes } };
+    const code = await seams.run(session, { playbook, plan }, runOptions, hooks);
     // 1: the question was answered no (or the input was wrong); nothing ran, so there is nothing new to show.
     if (code === EXIT.ERROR) return code;
     const after = await readCertificates(targets, readOptions, session, { release: false });
     human.write('\ncertificates after the run:\n');
     writeOutcome(after, readOptions, streams, 'renew');
+    const kube = session.kube({ ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}), ...(options.context !== undefined ? { context: options.context } : {}), inventory: plan.inventory, specFor: plan.resolveSpec });
+    const adminConfPath = `${locations.kubeconfigDir.replace(/\/+$/, '')}/admin.conf`;
+    const connect = (spec: ConnectionSpec) => session.pool.connect(spec);
+    const refresh = { flags: options, kube, specFor: plan.resolveSpec, connect, hosts, before: before.rows, after: after.rows, adminConfPath };
+    await seams.afterRenew(refresh, { human, stderr: streams.stderr });
     return code;
   }, createRunKube);
 }
@@ -242,6 +270,7 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     json: false,
     ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
     ...MAINTENANCE_PLAY_DEFAULTS,
+    check: options.check === true,
     yes: options.yes,
     ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context !== undefined ? { context: options.context } : {}),
@@ -249,31 +278,4 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
     ...(options.commandLine !== undefined ? { commandLine: options.commandLine } : {}),
   };
-}
-
-function writeOutcome(
-  outcome: CertsCheckOutcome,
-  options: Pick<CertsCheckOptions, 'json' | 'warnDays' | 'pkiDir' | 'kubeconfigDir' | 'kubeletCert'>,
-  streams: CertsStreams,
-  command: 'check' | 'renew' = 'check',
-): void {
-  const err = (line: string) => streams.stderr.write(`${line}\n`);
-  for (const f of outcome.failures) err(`drydock: ${f.host}: ${f.status === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${f.error}`);
-  for (const p of outcome.problems) err(`drydock: ${p}`);
-  for (const h of outcome.emptyHosts) err(`drydock: warning: ${h}: no certificates found under ${options.pkiDir}, ${options.kubeconfigDir} or ${options.kubeletCert}`);
-  if (options.json) {
-    streams.stdout.write(renderJsonLines(outcome.rows, outcome.failures));
-    return;
-  }
-  if (outcome.rows.length > 0) streams.stdout.write(renderTable(outcome.rows));
-  const flagged = outcome.rows.filter((r) => r.status !== 'ok');
-  if (flagged.length > 0) {
-    const what = flagged.length === 1 ? '1 certificate is expired or has' : `${flagged.length} certificates are expired or have`;
-    const kubeletOnly = flagged.every((r) => r.path === options.kubeletCert);
-    if (command === 'renew' && kubeletOnly) {
-      err(`drydock: ${what} fewer than ${options.warnDays} days left, the kubelet's client certificate: kubeadm does not renew it; the kubelet rotates it when rotateCertificates is on (see kubeadm's certificate management docs)`);
-    } else {
-      err(`drydock: ${what} fewer than ${options.warnDays} days left: renew with "drydock certs renew" (or "kubeadm certs renew all" on the host, then restart its static pods)`);
-    }
-  }
 }

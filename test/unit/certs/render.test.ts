@@ -4,7 +4,7 @@ import type { CertificateRow } from '../../../src/pki/rows.js';
 
 const row = (over: Partial<CertificateRow>): CertificateRow => ({
   host: 'cp1', certificate: 'apiserver.crt', path: '/etc/kubernetes/pki/apiserver.crt', subject: 'kube-apiserver',
-  signingCa: 'kubernetes', isCa: false, notAfter: new Date('2027-11-25T16:54:00Z'), residualSeconds: 364 * 86_400 + 5, status: 'ok', ...over,
+  signingCa: 'kubernetes', isCa: false, notAfter: new Date('2027-11-25T16:54:00Z'), serial: '01', residualSeconds: 364 * 86_400 + 5, status: 'ok', ...over,
 });
 
 const ROWS: CertificateRow[] = [

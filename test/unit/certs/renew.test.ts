@@ -18,7 +18,7 @@ function row(host: string, certificate: string, days: number, extra: Partial<Cer
   const residualSeconds = Math.round(days * DAY);
   return {
     host, certificate, path: certificate.startsWith('/') ? certificate : `/etc/kubernetes/pki/${certificate}`, subject: 'x', signingCa: 'kubernetes', isCa: false,
-    notAfter: new Date(NOW.getTime() + residualSeconds * 1000), residualSeconds, status: days < 0 ? 'expired' : days < 30 ? 'warning' : 'ok', ...extra,
+    notAfter: new Date(NOW.getTime() + residualSeconds * 1000), serial: '01', residualSeconds, status: days < 0 ? 'expired' : days < 30 ? 'warning' : 'ok', ...extra,
   };
 }
 
@@ -51,6 +51,9 @@ describe('certs renew: the summary shown before asking', () => {
     expect(text).to.include('  cp1: apiserver.crt expires in 9d (Dec 05, 2026 06:00 UTC), the soonest; 2 of 2 expired or under 30 days');
     expect(text).to.include('  cp2: scheduler.conf expired Nov 23, 2026 18:00 UTC, the soonest; 1 of 2 expired or under 30 days');
     expect(text).to.include(`not renewed by kubeadm: the kubelet client certificate (${KUBELET}; cp1 9d)`);
+    expect(text).to.include('put the renewed admin.conf credentials into the kubeconfig drydock uses');
+    const optedOut = renewSummary({ hosts: ['cp1'], rows, warnDays: 30, kubeletCert: KUBELET, refreshKubeconfig: false });
+    expect(optedOut).to.include('the one drydock uses is left as it is').and.not.include('put the renewed');
   });
 
   it('says so when a host has no kubeadm certificates', () => {
@@ -98,6 +101,9 @@ describe('modules: kubeadm_certs_expiry', function () {
     expect(result.msg).to.equal('2 kubeadm certificates, the soonest expiring in 364 days, all at least 364');
     expect((result['certificates'] as unknown[]).length).to.equal(4);
     expect(ctx.commands[0]).to.include('/etc/kubernetes/pki');
+    // What `register` keeps (journal, report) is the rows: never admin.conf's key or certificate text.
+    const registered = JSON.stringify(result);
+    expect(registered).to.not.include('c2VjcmV0').and.not.include('BEGIN CERTIFICATE');
   });
 
   it('fails naming each renewable certificate short of min_days', async () => {

@@ -18,11 +18,14 @@ class RecordingFs implements JournalFs {
     this.text.set(3, '');
     return 3;
   }
-  writeSync(fd: number, data: string): number {
+  writeSync(fd: number, data: Buffer): number {
     if (this.failWritesAfter-- <= 0) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     this.calls.push(`write ${fd}`);
-    this.text.set(fd, this.text.get(fd) + data);
+    this.text.set(fd, this.text.get(fd) + data.toString('utf8'));
     return data.length;
+  }
+  unlinkSync(path: string): void {
+    this.calls.push(`unlink ${path}`);
   }
   fsyncSync(fd: number): void {
     this.calls.push(`fsync ${fd}`);
@@ -38,7 +41,7 @@ class RecordingFs implements JournalFs {
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 function open(fs: RecordingFs): Journal {
-  return Journal.open({ runId: 'r1', command: 'drydock play site.yml', stateDir: '/state', cwd: '/work', version: '0.1.0', now: () => NOW, fs });
+  return Journal.open({ runId: 'r1', command: 'drydock play site.yml', stateDir: '/state', cwd: '/work', version: '0.1.0', now: () => NOW, fs, reserveBytes: 0 });
 }
 
 describe('journal', () => {

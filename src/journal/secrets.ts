@@ -133,6 +133,12 @@ export function readKeptSecrets(stateDir: string, runId: string, readText: (path
 /** Removes a run's kept results and key (a run that succeeded is never resumed). */
 export function forgetSecrets(stateDir: string, runIds: readonly string[]): void {
   for (const runId of runIds) {
-    for (const path of [secretsPath(stateDir, runId), keyPath(stateDir, runId)]) nodeFs.rmSync(path, { force: true });
+    for (const path of [secretsPath(stateDir, runId), keyPath(stateDir, runId)]) {
+      try {
+        nodeFs.rmSync(path, { force: true });
+      } catch {
+        // Best effort: a file left behind is only ever read by a resume of a run that succeeded (refused).
+      }
+    }
   }
 }

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../../../src/events/events.js';
-import { attachJournal, defaultStateDir, Journal, redactCommandLine, RESERVE_BYTES, type JournalFs } from '../../../src/journal/journal.js';
+import { JournalWriteError } from '../../../src/errors.js';
+import { attachJournal, defaultStateDir, Journal, redactCommandLine, RESERVE_BYTES, startRunJournal, type JournalFs } from '../../../src/journal/journal.js';
 import { parseJournalText } from '../../../src/journal/resume-state.js';
 
 /** Records every call, keeps the written text per descriptor. */
@@ -157,6 +158,21 @@ describe('journal', () => {
       expect(statSync(path).mode & 0o777).to.equal(0o600);
       expect(readFileSync(path, 'utf8').trimEnd().split('\n')).to.have.length(3);
       expect(() => Journal.open({ runId: 'abc', command: 'again', stateDir: dir })).to.throw(/EEXIST/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a journal that cannot be created refuses a playbook run (JournalWriteError); an ad hoc run only warns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drydock-journal-'));
+    try {
+      const notADir = join(dir, 'file');
+      writeFileSync(notADir, '');
+      const warnings: string[] = [];
+      expect(() => startRunJournal(new EventBus(), 'r', { stateDir: notADir, argv: ['play', 'x'], warn: (m) => warnings.push(m), required: true })).to.throw(JournalWriteError, /ENOTDIR/);
+      expect(warnings).to.deep.equal([]);
+      expect(startRunJournal(new EventBus(), 'r', { stateDir: notADir, argv: ['run', 'x'], warn: (m) => warnings.push(m) })).to.equal(undefined);
+      expect(warnings).to.have.length(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

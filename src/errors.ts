@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'COMMAND_TIMEOUT'
   | 'KUBE_API'
   | 'LOCK_HELD'
+  | 'JOURNAL'
   | 'INTERNAL';
 
 export abstract class DrydockError extends Error {
@@ -146,5 +147,23 @@ export class LockHeldError extends DrydockError {
         '--break-lock takes it anyway (logged)',
     );
     this.name = 'LockHeldError';
+  }
+}
+
+/**
+ * The run journal (or the no_log values kept beside it) could not be written: ENOSPC, EIO, EROFS... The
+ * journal is what `drydock resume` trusts, so the run started no task after the failure.
+ */
+export class JournalWriteError extends DrydockError {
+  readonly code = 'JOURNAL' as const;
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(
+      `the run journal ${path} could not be written (${reason}): the run started no task after that; ` +
+        'the journal is incomplete, so drydock resume asks before running again a task whose end it did not record',
+    );
+    this.name = 'JournalWriteError';
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The one place where errors become messages and exit codes (the codes themselves: util/exit-codes.ts).
  */
-import { ConfigError, DrydockError, HostKeyError, HostUnreachableError } from '../errors.js';
+import { ConfigError, DrydockError, HostKeyError, HostUnreachableError, JournalWriteError } from '../errors.js';
 import { EXIT } from '../util/exit-codes.js';
 
 export { EXIT };
@@ -27,6 +27,7 @@ export function renderError(err: unknown): Rendered {
     const head = count === 1 ? 'error in input:' : `${count} errors in input:`;
     return { message: `${head}\n${err.issues.map((i) => `  ${formatLine(i)}`).join('\n')}`, exitCode: EXIT.ERROR };
   }
+  if (err instanceof JournalWriteError) return { message: err.message, exitCode: EXIT.JOURNAL };
   if (err instanceof HostKeyError) return { message: err.message, exitCode: EXIT.UNREACHABLE_HOSTS };
   if (err instanceof HostUnreachableError) return { message: err.message, exitCode: EXIT.UNREACHABLE_HOSTS };
   if (err instanceof DrydockError) {

@@ -124,13 +124,15 @@ export function holdFor(lock: ClusterLock, warn: (message: string) => void): (se
 }
 
 export interface StopSwitch {
-  /** Start no new task (nor batch): the first Ctrl-C, or the cluster lock lost. */
+  /** Start no new task (nor batch): the first Ctrl-C, the cluster lock lost, or the journal failing. */
   signal: AbortSignal;
   /** Start no new batch, let the running one finish: all of the above, and the maintenance window closing. */
   batches: AbortSignal;
   /** Why the run was stopped by something other than Ctrl-C, if it was. */
-  reason(): 'window' | 'lock' | undefined;
+  reason(): 'window' | 'lock' | 'journal' | undefined;
   stopForLock(message: string): void;
+  /** The run journal could not be written: nothing new may start that resume could not account for. */
+  stopForJournal(message: string): void;
   dispose(): void;
 }
 
@@ -147,7 +149,7 @@ export function stopSwitch(
   const tasks = new AbortController();
   const batches = new AbortController();
   setMaxListeners(0, tasks.signal, batches.signal);
-  let why: 'window' | 'lock' | undefined;
+  let why: 'window' | 'lock' | 'journal' | undefined;
   const stopAll = (): void => {
     tasks.abort();
     batches.abort();
@@ -177,6 +179,12 @@ export function stopSwitch(
     stopForLock(message) {
       if (tasks.signal.aborted) return;
       why = 'lock';
+      warn(message);
+      stopAll();
+    },
+    stopForJournal(message) {
+      // Wins over an earlier stop: the journal failing is what the run must end with.
+      why = 'journal';
       warn(message);
       stopAll();
     },

@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { UsageError } from '../errors.js';
+import { JournalWriteError, UsageError } from '../errors.js';
 import { redactSecrets } from '../events/json-log.js';
 import type { TextOutput } from '../events/tty.js';
-import { redactCommandLine, startRunJournal } from '../journal/journal.js';
+import { defaultStateDir, redactCommandLine, startRunJournal, type Journal } from '../journal/journal.js';
+import { forgetSecrets } from '../journal/secrets.js';
 import type { ClusterLock } from '../lock/cluster-lock.js';
 import { taskModules } from '../modules/catalogue.js';
 import type { TaskModule } from '../modules/types.js';
@@ -97,12 +98,20 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   session.renderedBy((event) => renderer.handle(event));
   const runId = randomUUID();
   const log = await openRunLog(bus, options.logFile, runId);
-  const journal = startRunJournal(bus, runId, {
-    warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
-    ...(options.commandLine !== undefined ? { argv: options.commandLine } : {}),
-    ...(options.resume !== undefined ? { resumes: options.resume } : {}),
-  });
-  human.write(`run id: ${runId}${journal ? ` (journal: ${journal.path})` : ''}${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
+  let journal: Journal;
+  try {
+    // Required: a run resume could not account for is refused before its first task.
+    journal = startRunJournal(bus, runId, {
+      warn: (message) => streams.stderr.write(`drydock: warning: ${message}\n`),
+      ...(options.commandLine !== undefined ? { argv: options.commandLine } : {}),
+      ...(options.resume !== undefined ? { resumes: options.resume } : {}),
+      required: true,
+    })!;
+  } catch (err) {
+    await closeRunLog(log, streams.stderr);
+    throw err;
+  }
+  human.write(`run id: ${runId} (journal: ${journal.path})${options.resume ? ` — resuming run ${options.resume}` : ''}\n`);
   let journalExit = 1;
   let journalError: string | undefined;
   for (const message of plan.warnings) bus.emit({ type: 'warning', message });
@@ -115,6 +124,9 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   });
   interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });
   const stop = stopSwitch(interrupts.stop, hooks.stopAt, warn);
+  journal.onFailure((failure) =>
+    stop.stopForJournal(`the run journal ${journal.path} could not be written (${failure.message}): no new task will start; running ones finish`),
+  );
   const { pool } = session;
   const kube = session.kube({
     ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
@@ -175,6 +187,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
         clock: systemEngineClock,
         emit: (event) => bus.emit(event),
         ...(lock ? { holdClusterLock: holdFor(lock, warn) } : {}),
+        keepSecret: (secret) => journal.keepSecret(secret),
       },
       { stop: stop.signal, stopBatches: stop.batches, abort: interrupts.abort },
     );
@@ -188,11 +201,12 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
       await writeFile(retryPath, retryText);
       human.write(`\tto retry, use: --limit @${retryPath}\n\n`);
     }
-    const report = nodeStates ? { ...outcome.report, nodes: nodeStates.rows ?? null, ...(nodeStates.error ? { nodesError: nodeStates.error } : {}) } : outcome.report;
+    const journalFailed = journal.failed ? { journalIncomplete: { path: journal.path, error: journal.failed.message } } : {};
+    const report = { ...outcome.report, ...(nodeStates ? { nodes: nodeStates.rows ?? null, ...(nodeStates.error ? { nodesError: nodeStates.error } : {}) } : {}), ...journalFailed };
     const reportJson = `${JSON.stringify(redactSecrets(report), null, 2)}\n`;
     if (options.report) await writeFile(options.report, reportJson, { mode: 0o600 }); // holds registered values
     if (options.json) streams.stdout.write(reportJson);
-    journalExit = stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
+    journalExit = journal.failed ? EXIT.JOURNAL : stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
     if (outcome.interrupted) human.write(`to continue this run later: drydock resume ${runId}\n`);
     return journalExit;
   } catch (err) {
@@ -202,9 +216,13 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
     stop.dispose();
     interrupts.dispose();
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
-    const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
-    if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
+    const journalFailure = journal.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
+    // A run that succeeded is never resumed, nor are the runs it finished: their kept no_log values go.
+    if (!journalFailure && journalExit === EXIT.OK) forgetSecrets(defaultStateDir(), [runId, ...(resume?.chain ?? [])]);
     await closeRunLog(log, streams.stderr);
+    // The journal failing is the run's outcome, whatever else happened (an error thrown above is lost: the
+    // journal's failure is the one to act on first).
+    if (journalFailure) throw new JournalWriteError(journal.path, journalFailure.message);
   }
 }
 
@@ -212,7 +230,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
  * A run stopped by something other than Ctrl-C: the window closing is a planned stop (75, EX_TEMPFAIL: the
  * rest waits for the next window), a lost lock is an error (1). Failures found before the stop still win.
  */
-export function stoppedExitCode(exitCode: number, interrupted: boolean, reason: 'window' | 'lock' | undefined): number {
+export function stoppedExitCode(exitCode: number, interrupted: boolean, reason: 'window' | 'lock' | 'journal' | undefined): number {
   if (exitCode !== EXIT.INTERRUPTED || interrupted || reason === undefined) return exitCode;
   return reason === 'window' ? EXIT.TEMPFAIL : EXIT.ERROR;
 }

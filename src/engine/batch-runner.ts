@@ -211,6 +211,9 @@ export class BatchRunner {
       status = emitReplayed(this.run.ports, et, o.host, o.replayedFrom, status);
     } else {
       const extra = { ...(o.facts && o.raw !== 'failed' && o.raw !== 'unreachable' ? { facts: o.facts } : {}), ...(runOnceHosts.length ? { runOnceHosts } : {}) };
+      if (o.noLog && et.id !== undefined && (et.task.register || extra.facts)) {
+        this.run.ports.keepSecret?.({ taskId: et.id, host: o.host, data: o.result, ...(extra.facts ? { facts: extra.facts } : {}) });
+      }
       emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status, extra);
     }
     report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));

@@ -4,6 +4,7 @@
  * mid-play, the results of the tasks it completed, taken one by one as the play reaches each task so they
  * are replayed — registered, facts set, handlers notified — instead of run again.
  */
+import { UsageError } from '../errors.js';
 import type { HostStatus } from '../events/events.js';
 import { REDACTED } from '../events/json-log.js';
 import type { ReplayedResult, ResumeState } from '../journal/resume-state.js';
@@ -29,12 +30,28 @@ export class ResumeReplay {
     this.tasks = tasksById(playbook);
     for (const [p, play] of state.plays) {
       for (const [host, entry] of play.hosts) {
+        for (const r of entry.results) this.refuseLostNoLog(host, r);
         if (entry.finished) continue;
         const byTask = new Map<string, ReplayedResult[]>();
         for (const r of entry.results) byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r]);
         this.pending.set(`${p}\0${host}`, byTask);
       }
     }
+  }
+
+  /**
+   * A no_log result the journal censored and whose value was not kept (an older drydock, or its key or
+   * secrets file removed): the variable it registered, or the facts it set, cannot come back. Resuming past
+   * it would run later tasks with a wrong value, so the resume is refused before any task, naming it.
+   */
+  private refuseLostNoLog(host: string, r: ReplayedResult): void {
+    if (r.noLog || typeof r.data['censored'] !== 'string') return;
+    const task = this.tasks.get(r.taskId);
+    if (!task || (task.register === undefined && task.module !== 'set_fact')) return;
+    const what = task.register !== undefined ? `registered "${task.register}"` : 'set facts';
+    throw new UsageError(
+      `cannot resume run ${this.state.runId}: task "${r.task}" (${r.taskId}) ${what} on ${host} with no_log in run ${r.runId}, and that value was not kept (its secrets or key file under the state folder is missing or unreadable); run the command again instead`,
+    );
   }
 
   /** Hosts that finished this play in an earlier run, with the run that finished them. */
@@ -90,7 +107,7 @@ export function replayedOutcomes(replay: ResumeReplay, playIndex: number, et: Ef
     if (!done) continue;
     replay.noteMasked(host, done);
     const raw = done.status === 'changed' ? 'changed' : done.status === 'skipped' ? 'skipped' : done.status === 'ok' ? 'ok' : 'failed';
-    out.push({ host, raw, status: done.status, result: done.data, ...(done.facts ? { facts: done.facts } : {}), noLog: false, ms: 0, replayedFrom: done.runId });
+    out.push({ host, raw, status: done.status, result: done.data, ...(done.facts ? { facts: done.facts } : {}), noLog: done.noLog === true, ms: 0, replayedFrom: done.runId });
   }
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { KubePort } from '../kube/port.js';
 import type { ResumeState } from '../journal/resume-state.js';
+import type { KeptSecret } from '../journal/secrets.js';
 import type { RunEvent } from '../events/events.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { ControllerFiles, ModuleClock, TaskModule } from '../modules/types.js';
@@ -68,6 +69,11 @@ export interface EnginePorts {
   emit(event: RunEvent): void;
   /** The cluster lock's long hold for steps that restart the API server (ModuleContext.holdClusterLock). */
   holdClusterLock?(seconds: number, why: string): Promise<() => Promise<void>>;
+  /**
+   * Keeps a no_log result (what the task registered, the facts it set) for drydock resume, which the journal
+   * cannot have in clear. Called before the result's event.
+   */
+  keepSecret?(secret: KeptSecret): void;
 }
 
 export interface RunControl {

@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import type { HostStatus, RunEvent } from '../events/events.js';
 import { defaultStateDir, runsDir, type JournalEnd, type JournalHeader, type JournalLine } from './journal.js';
 import { listRuns, processAlive } from './runs.js';
+import { readKeptSecrets, type KeptSecret } from './secrets.js';
 
 /** Statuses of a task that is done: the resumed run replays these instead of running the task. */
 export const COMPLETED_STATUSES: ReadonlySet<HostStatus> = new Set(['ok', 'changed', 'skipped', 'ignored', 'rescued']);
@@ -27,6 +28,11 @@ export interface ReplayedResult {
   facts?: Record<string, unknown>;
   /** The run that did it. */
   runId: string;
+  /**
+   * A no_log result whose value the run kept (secrets.ts): `data` and `facts` are that value, in clear, so
+   * it must be shown and reported as no_log. A no_log result without it has the journal's censored data.
+   */
+  noLog?: true;
 }
 
 export interface StopPoint {
@@ -69,6 +75,8 @@ export interface ParsedJournal {
   header: JournalHeader;
   events: RunEvent[];
   end?: JournalEnd;
+  /** The no_log results the run kept, in the order written. */
+  secrets?: KeptSecret[];
 }
 
 /** Complete lines only: a line cut off by a crash (no newline, or not JSON) is ignored. */
@@ -106,6 +114,8 @@ function applyRun(state: ResumeState, journal: ParsedJournal): void {
   const playNames = new Map<number, string>();
   /** Hosts in a task that has not reported for them yet: taskId → (host → task name). */
   const inFlight = new Map<string, Map<string, string>>();
+  const kept = new Map<string, KeptSecret[]>();
+  for (const k of journal.secrets ?? []) kept.set(`${k.taskId}\0${k.host}`, [...(kept.get(`${k.taskId}\0${k.host}`) ?? []), k]);
   for (const event of journal.events) {
     switch (event.type) {
       case 'run.start':
@@ -129,6 +139,8 @@ function applyRun(state: ResumeState, journal: ParsedJournal): void {
         const p = playOf(taskId);
         const name = playNames.get(p) ?? `play ${p + 1}`;
         const result = event.result;
+        // The journal has a no_log result censored; its value, if kept, was written just before it.
+        const secret = COMPLETED_STATUSES.has(result.status) && typeof result.data?.['censored'] === 'string' ? kept.get(`${taskId}\0${result.host}`)?.shift() : undefined;
         for (const host of [result.host, ...(event.runOnceHosts ?? [])]) {
           inFlight.get(taskId)?.delete(host);
           const entry = hostEntry(state, p, name, host);
@@ -137,8 +149,8 @@ function applyRun(state: ResumeState, journal: ParsedJournal): void {
               taskId,
               task: result.task,
               status: result.status,
-              data: result.data ?? {},
-              ...(event.facts ? { facts: event.facts } : {}),
+              data: secret?.data ?? result.data ?? {},
+              ...(secret ? { noLog: true as const, ...(secret.facts ? { facts: secret.facts } : {}) } : event.facts ? { facts: event.facts } : {}),
               runId,
             });
             if (entry.stoppedAt?.taskId === taskId) delete entry.stoppedAt;
@@ -228,7 +240,8 @@ export function loadResumeState(runId: string, stateDir: string = defaultStateDi
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no journal for run ${id} in ${dir} (see drydock runs; DRYDOCK_STATE_DIR sets the folder)`);
       throw err;
     }
-    return parseJournalText(text, path);
+    const secrets = readKeptSecrets(stateDir, id, readText);
+    return { ...parseJournalText(text, path), ...(secrets.length ? { secrets } : {}) };
   };
   const resumingRuns = options.resumingRuns ?? ((id: string) => listRuns({ stateDir }).filter((r) => r.resumes === id).map((r) => r.id));
   // The newest run that continued this one, directly or through others. A resume refused before its first
@@ -263,25 +276,6 @@ export function loadResumeState(runId: string, stateDir: string = defaultStateDi
   const state = buildResumeState(useful);
   // Resumed through a run that did nothing: its own command line (with the secrets given again) is the one to repeat.
   return { ...state, runId, command: newest.header.command, cwd: newest.header.cwd, ...(newest.header.argv ? { argv: [...newest.header.argv] } : {}) };
-}
-
-/** Per play: hosts that are done, and hosts that restart (at which task, after what). For the resume summary. */
-export function describeResume(state: ResumeState): string[] {
-  const lines: string[] = [];
-  for (const [index, play] of [...state.plays.entries()].sort((a, b) => a[0] - b[0])) {
-    const finished = [...play.hosts.entries()].filter(([, h]) => h.finished).map(([host]) => host);
-    const restarting = [...play.hosts.entries()].filter(([, h]) => !h.finished);
-    lines.push(`play ${index + 1} "${play.name}":`);
-    if (finished.length) lines.push(`  done, left out: ${finished.join(', ')}`);
-    for (const [host, h] of restarting) {
-      const done = h.results.length;
-      const where = h.stoppedAt
-        ? `${h.stoppedAt.reason} at task "${h.stoppedAt.task}" in run ${h.stoppedAt.runId}${h.stoppedAt.msg ? ` (${h.stoppedAt.msg.split('\n')[0]})` : ''}; restarts at that task`
-        : 'restarts after its last completed task';
-      lines.push(`  ${host}: ${done} task(s) done (not run again); ${where}`);
-    }
-  }
-  return lines;
 }
 
 /**

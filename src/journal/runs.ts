@@ -9,7 +9,8 @@ import type { JournalEnd, JournalHeader } from './journal.js';
 import { runsDir } from './journal.js';
 import { EXIT } from '../util/exit-codes.js';
 
-export type RunOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'running';
+/** `journal-incomplete`: the journal could not be written to the end (its last line says why); see JournalEnd. */
+export type RunOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'running' | 'journal-incomplete';
 
 export interface RunSummary {
   id: string;
@@ -24,6 +25,8 @@ export interface RunSummary {
   /** The run this one resumed (drydock resume), and the later run that resumed this one. */
   resumes: string | null;
   resumedBy: string | null;
+  /** Why the journal stops early (ENOSPC...), when it does. */
+  journalError: string | null;
 }
 
 export interface RunsFs {
@@ -44,7 +47,8 @@ export interface ListRunsOptions {
 
 const CHUNK = 64 * 1024;
 
-export function outcomeOf(end: Pick<JournalEnd, 'exitCode' | 'interrupted'>): RunOutcome {
+export function outcomeOf(end: Pick<JournalEnd, 'exitCode' | 'interrupted' | 'journalError'>): RunOutcome {
+  if (end.journalError !== undefined || end.exitCode === EXIT.JOURNAL) return 'journal-incomplete';
   if (end.interrupted || end.exitCode === EXIT.INTERRUPTED) return 'interrupted';
   if (end.exitCode === 0) return 'ok';
   if (end.exitCode === EXIT.UNREACHABLE_HOSTS) return 'unreachable';
@@ -114,6 +118,7 @@ export function summarizeJournal(path: string, fs: RunsFs, isAlive: (pid: number
     journal: path,
     resumes: header?.resumes ?? null,
     resumedBy: null,
+    journalError: finished?.journalError ?? null,
     sortKey: started ? Date.parse(started) : mtimeMs,
   };
 }

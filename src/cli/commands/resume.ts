@@ -6,6 +6,10 @@
  *
  * Secrets were masked when the command was recorded: a recorded `-e` value that was masked must be given
  * again here (`-e db_password=...`), or resume refuses and names the key.
+ *
+ * A task that started but whose end no journal recorded (the controller died, or the journal could not be
+ * written) may have run in full: resuming runs it again, so resume names each one and asks first (`--yes`
+ * answers; without a terminal and without `--yes` it refuses).
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -13,9 +17,11 @@ import { REDACTED } from '../../events/json-log.js';
 import type { TextOutput } from '../../events/tty.js';
 import type { Vars } from '../../inventory/types.js';
 import { defaultStateDir } from '../../journal/journal.js';
-import { describeResume, loadResumeState, type ResumeState } from '../../journal/resume-state.js';
+import { describeResume, unknownTasks } from '../../journal/resume-describe.js';
+import { loadResumeState, type ResumeState } from '../../journal/resume-state.js';
+import { confirm } from '../confirm.js';
 import { parseExtraVars } from '../options.js';
-import type { Invocation } from '../exit.js';
+import { EXIT, type Invocation } from '../exit.js';
 
 export interface ResumeOptions {
   /** `-e` values as typed, passed on to the resumed command verbatim. */
@@ -123,7 +129,11 @@ export interface ResumeDeps {
   run?: (argv: string[]) => Promise<number>;
   chdir?: (dir: string) => void;
   cwd?: () => string;
+  /** Where the question about tasks whose end was not recorded is answered (default: stdin). */
+  input?: NodeJS.ReadableStream;
+  isTTY?: boolean;
 }
+
 
 export async function resumeCommand(runId: string, options: ResumeOptions, deps: ResumeDeps = {}): Promise<number> {
   const out = deps.out ?? process.stdout;
@@ -131,6 +141,20 @@ export async function resumeCommand(runId: string, options: ResumeOptions, deps:
   const plan = planResume(state, options);
   out.write(`resuming run ${state.runId}${state.chain.length > 1 ? ` (which continued ${state.chain.slice(0, -1).join(' → ')})` : ''}: ${state.command}\n`);
   for (const line of describeResume(state)) out.write(`  ${line}\n`);
+  const unknown = unknownTasks(state);
+  if (unknown.length > 0) {
+    const input = deps.input ?? process.stdin;
+    const summary = [
+      `${unknown.length} task(s) started but their end was not recorded; they may have run in full, and resuming runs them again:`,
+      ...unknown.map((u) => `  ${u.host}: task "${u.task}" (${u.taskId}) in run ${u.runId}`),
+      'check them on the hosts first.',
+    ].join('\n');
+    const isTTY = deps.isTTY ?? (input as { isTTY?: boolean }).isTTY === true;
+    if (!(await confirm({ summary, yes: options.yes, input, output: out, isTTY }))) {
+      out.write('not confirmed: nothing was run again\n');
+      return EXIT.ERROR;
+    }
+  }
   const cwd = deps.cwd ?? (() => process.cwd());
   if (state.cwd && state.cwd !== cwd()) {
     out.write(`  in ${state.cwd}, where the run was started\n`);

@@ -3,6 +3,7 @@
  * one is interrupted (Ctrl-C, then SIGKILL) while the second host runs a slow step; the resumed run leaves
  * the first host out, restarts the second at the step it was in, runs the third from the start, and every
  * step runs exactly once per host across the runs (each step appends a line to a file on the controller).
+ * After SIGKILL the step in flight has no recorded end: resume asks first (refuses without --yes or a terminal).
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -96,7 +97,15 @@ describe('drydock resume through the CLI (loopback fleet)', function () {
       }
       rmSync(gate);
 
-      const resumed = await drydock(['resume', runA!], state);
+      if (how === 'SIGKILL') {
+        // The step in flight when the controller died has no recorded end: resume names it and, without a
+        // terminal to ask on, refuses to run it again without --yes.
+        const refused = await drydock(['resume', runA!], state);
+        expect(refused.code, refused.output).to.equal(64);
+        expect(refused.output).to.contain(`${hosts[1]}: task "slow step"`);
+        expect(readdirSync(join(state, 'runs')).filter((f) => f.endsWith('.jsonl'))).to.have.length(1);
+      }
+      const resumed = await drydock(['resume', runA!, ...(how === 'SIGKILL' ? ['--yes'] : [])], state);
       expect(resumed.code, resumed.output).to.equal(0);
       expect(resumed.output).to.contain(`done, left out: ${hosts[0]}`);
       expect(resumed.output).to.match(new RegExp(`${hosts[1]}: 1 task\\(s\\) done \\(not run again\\); (interrupted|failed) at task "slow step"`));
@@ -108,7 +117,7 @@ describe('drydock resume through the CLI (loopback fleet)', function () {
       const expected = hosts.flatMap((h) => [`prepare ${h}`, `slow ${h}`, `finish ${h} rc=0`]);
       expected.push(`slow ${hosts[1]}`);
       expect(linesOf(log)).to.deep.equal(expected.sort());
-      expect(readdirSync(join(state, 'runs'))).to.have.length(2);
+      expect(readdirSync(join(state, 'runs')).filter((f) => f.endsWith('.jsonl'))).to.have.length(2);
     });
   }
 });

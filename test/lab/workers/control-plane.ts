@@ -53,6 +53,24 @@ export function controlPlaneScenarios(lab: RealLab, target: string): void {
       '-e', `kube_target_version=${target}`, '-e', 'drain_force=true', ...extra]);
     const units = () => lab.on('cp1', "systemctl list-units --plain --no-legend 'drydock-kubeadm-*' | awk '{print $1}'");
 
+    it('with the API server down when the run starts: a clear error, exit 1, no host changed; the run works once it is back', async function () {
+      this.timeout(300_000);
+      const readyz = () => exec(kubeBinary(lab.version, 'kubectl'), ['--kubeconfig', lab.kubeconfig(), 'get', '--raw', '/readyz', '--request-timeout=2s'], { timeout: 5000 }).then(() => true, () => false);
+      await lab.on('cp1', 'mv /etc/kubernetes/manifests/kube-apiserver.yaml /root/kube-apiserver.yaml');
+      try {
+        await lab.eventually('the API server gone', 60_000, async () => !(await readyz()));
+        const result = await lab.drydock(['upgrade', '--to', target, '--yes', '-i', lab.inventory(), '--kubeconfig', lab.kubeconfig(), '-e', 'drain_force=true']);
+        expect(result.code, result.output).to.equal(1);
+        expect(result.stderr).to.match(/^drydock: .*(6443|API server|apiserver)/im);
+        expect(result.stderr, 'no stack trace').to.not.match(/\n\s+at .*\.(ts|js):\d+/);
+        expect(await lab.on('cp1', 'cat /etc/apt/sources.list.d/kubernetes.list')).to.include('/core:/stable:/v1.36/deb/');
+        expect(await lab.on('cp1', "systemctl list-units --plain --no-legend 'drydock-kubeadm-*' | wc -l")).to.equal('0');
+      } finally {
+        await lab.on('cp1', 'mv /root/kube-apiserver.yaml /etc/kubernetes/manifests/kube-apiserver.yaml');
+      }
+      await lab.eventually('the API server back', 120_000, readyz);
+    });
+
     it('stops waiting at its own timeout while kubeadm upgrade apply goes on as its own unit and finishes; a rerun completes', async function () {
       this.timeout(900_000);
       const api = watchApi(lab);

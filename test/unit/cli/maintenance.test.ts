@@ -84,6 +84,17 @@ describe('maintenance hooks', () => {
       expect(warnings).to.deep.equal(['lock lost']);
     });
 
+    it('a journal failure stops new tasks at once, even after a closed window, and is the reason given', () => {
+      const warnings: string[] = [];
+      const stop = stopSwitch(new AbortController().signal, { at: 1_000, message: 'the window closed' }, (m) => warnings.push(m), () => 2_000);
+      expect(stop.signal.aborted).to.equal(false);
+      stop.stopForJournal('the journal could not be written');
+      expect(stop.signal.aborted).to.equal(true);
+      expect(stop.batches.aborted).to.equal(true);
+      expect(stop.reason()).to.equal('journal');
+      expect(warnings).to.deep.equal(['the window closed', 'the journal could not be written']);
+    });
+
     it('dispose cancels a pending closing time', async () => {
       const stop = stopSwitch(new AbortController().signal, { at: Date.now() + 30, message: 'closed' }, () => undefined);
       stop.dispose();

@@ -11,7 +11,7 @@ import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Playbook } from '../../../src/playbook/model.js';
 import { runPlaybook, type PlaybookOutcome } from '../../../src/engine/run-playbook.js';
-import type { EngineClock, PlaybookRunOptions } from '../../../src/engine/types.js';
+import type { EngineClock, EnginePorts, PlaybookRunOptions } from '../../../src/engine/types.js';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../../../src/transport/types.js';
 
 export function inventory(groups: Record<string, string[]>, hostVars: Record<string, Record<string, unknown>> = {}): Inventory {
@@ -134,6 +134,8 @@ export interface HarnessOptions {
   onRelease?: (host: string) => void;
   /** Receives the status ticker the engine starts for each task (the fake clock never ticks by itself). */
   onTicker?: (tick: () => void) => void;
+  /** The port that keeps no_log results for resume (the journal's secrets file). */
+  keepSecret?: EnginePorts['keepSecret'];
 }
 
 export async function loadFromText(text: string, files: Record<string, string> = {}): Promise<Playbook> {
@@ -228,6 +230,7 @@ export async function play(text: string, opts: HarnessOptions, playHosts?: strin
         events.push(event);
         opts.onEvent?.(event, events);
       },
+      ...(opts.keepSecret ? { keepSecret: opts.keepSecret } : {}),
     },
     { ...(opts.stop ? { stop: opts.stop } : {}), ...(opts.stopBatches ? { stopBatches: opts.stopBatches } : {}) },
   );

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../../../src/events/events.js';
-import { attachJournal, defaultStateDir, Journal, redactCommandLine, type JournalFs } from '../../../src/journal/journal.js';
+import { JournalWriteError } from '../../../src/errors.js';
+import { attachJournal, defaultStateDir, Journal, redactCommandLine, RESERVE_BYTES, startRunJournal, type JournalFs } from '../../../src/journal/journal.js';
+import { parseJournalText } from '../../../src/journal/resume-state.js';
 
 /** Records every call, keeps the written text per descriptor. */
 class RecordingFs implements JournalFs {
@@ -18,11 +20,14 @@ class RecordingFs implements JournalFs {
     this.text.set(3, '');
     return 3;
   }
-  writeSync(fd: number, data: string): number {
+  writeSync(fd: number, data: Buffer): number {
     if (this.failWritesAfter-- <= 0) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     this.calls.push(`write ${fd}`);
-    this.text.set(fd, this.text.get(fd) + data);
+    this.text.set(fd, this.text.get(fd) + data.toString('utf8'));
     return data.length;
+  }
+  unlinkSync(path: string): void {
+    this.calls.push(`unlink ${path}`);
   }
   fsyncSync(fd: number): void {
     this.calls.push(`fsync ${fd}`);
@@ -38,7 +43,7 @@ class RecordingFs implements JournalFs {
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 function open(fs: RecordingFs): Journal {
-  return Journal.open({ runId: 'r1', command: 'drydock play site.yml', stateDir: '/state', cwd: '/work', version: '0.1.0', now: () => NOW, fs });
+  return Journal.open({ runId: 'r1', command: 'drydock play site.yml', stateDir: '/state', cwd: '/work', version: '0.1.0', now: () => NOW, fs, reserveBytes: 0 });
 }
 
 describe('journal', () => {
@@ -83,15 +88,64 @@ describe('journal', () => {
     expect(fs.lines().at(-1)).to.include({ kind: 'end', exitCode: 130, interrupted: true }).and.to.have.deep.property('hosts', { done: 1, failed: 2 });
   });
 
-  it('keeps running when the disk fails, and reports the failure at close', () => {
+  it('a write failure is reported once, at once; nothing more is recorded; the end line after it says where the record stops', () => {
     const fs = new RecordingFs();
     const journal = open(fs);
+    const failures: string[] = [];
+    journal.onFailure((err) => failures.push(err.message));
+    journal.record({ type: 'warning', message: 'recorded' });
     fs.failWritesAfter = 0;
-    journal.record({ type: 'warning', message: 'x' });
-    journal.record({ type: 'warning', message: 'y' });
-    const failure = journal.close({ exitCode: 0 });
+    journal.record({ type: 'task.start', name: 'lost', hosts: ['n1'] });
+    expect(failures).to.deep.equal(['ENOSPC: no space left on device']);
+    expect(journal.failed?.message).to.contain('ENOSPC');
+    fs.failWritesAfter = Infinity; // room again (the reserve freed): only the end line is written
+    journal.record({ type: 'warning', message: 'after the failure' });
+    const failure = journal.close({ exitCode: 74, interrupted: true });
     expect(failure?.message).to.contain('ENOSPC');
+    expect(failures).to.have.length(1);
+    const parsed = parseJournalText(fs.text.get(3)!);
+    expect(parsed.events.map((e) => (e as { message?: string }).message)).to.deep.equal(['recorded']);
+    expect(parsed.end).to.include({ kind: 'end', exitCode: 74, interrupted: true, journalError: 'ENOSPC: no space left on device' });
     expect(fs.calls.at(-1)).to.equal('close 3');
+    // A listener added after the failure hears of it at once.
+    let late = '';
+    journal.onFailure((err) => (late = err.message));
+    expect(late).to.contain('ENOSPC');
+  });
+
+  it('a short write (a filling disk) goes on with the rest; a line torn by the failure does not swallow the end line', () => {
+    const fs = new RecordingFs();
+    const journal = open(fs);
+    let budget = 40;
+    fs.writeSync = (fd: number, data: Buffer): number => {
+      if (budget <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const n = Math.min(budget, data.length);
+      budget -= n;
+      fs.text.set(fd, fs.text.get(fd) + data.subarray(0, n).toString('utf8'));
+      return n;
+    };
+    journal.record({ type: 'warning', message: 'a line longer than what is left on the disk' });
+    budget = 10_000;
+    journal.close({ exitCode: 74 });
+    const text = fs.text.get(3)!;
+    expect(text).to.contain('{"kind":"event"'); // the torn part
+    expect(parseJournalText(text).end).to.include({ exitCode: 74 }).and.to.have.property('journalError').that.contains('ENOSPC');
+  });
+
+  it('keeps a reserve beside the journal while the run lasts and frees it at close; a disk too full for it refuses the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drydock-journal-'));
+    try {
+      const journal = Journal.open({ runId: 'res', command: 'drydock play x', stateDir: dir });
+      expect(statSync(join(dir, 'runs', 'res.reserve')).size).to.equal(RESERVE_BYTES);
+      journal.close({ exitCode: 0 });
+      expect(existsSync(join(dir, 'runs', 'res.reserve'))).to.equal(false);
+      const fs = new RecordingFs();
+      fs.failWritesAfter = 0;
+      expect(() => Journal.open({ runId: 'full', command: 'x', stateDir: '/state', fs })).to.throw(/ENOSPC/);
+      expect(fs.calls).to.include('unlink /state/runs/full.reserve').and.include('unlink /state/runs/full.jsonl');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a real file readable by its owner only, and refuses to overwrite another run', () => {
@@ -104,6 +158,21 @@ describe('journal', () => {
       expect(statSync(path).mode & 0o777).to.equal(0o600);
       expect(readFileSync(path, 'utf8').trimEnd().split('\n')).to.have.length(3);
       expect(() => Journal.open({ runId: 'abc', command: 'again', stateDir: dir })).to.throw(/EEXIST/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a journal that cannot be created refuses a playbook run (JournalWriteError); an ad hoc run only warns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drydock-journal-'));
+    try {
+      const notADir = join(dir, 'file');
+      writeFileSync(notADir, '');
+      const warnings: string[] = [];
+      expect(() => startRunJournal(new EventBus(), 'r', { stateDir: notADir, argv: ['play', 'x'], warn: (m) => warnings.push(m), required: true })).to.throw(JournalWriteError, /ENOTDIR/);
+      expect(warnings).to.deep.equal([]);
+      expect(startRunJournal(new EventBus(), 'r', { stateDir: notADir, argv: ['run', 'x'], warn: (m) => warnings.push(m) })).to.equal(undefined);
+      expect(warnings).to.have.length(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

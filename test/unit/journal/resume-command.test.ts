@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { UsageError } from '../../../src/errors.js';
 import type { ResumeState } from '../../../src/journal/resume-state.js';
 import { planResume, resumeCommand } from '../../../src/cli/commands/resume.js';
@@ -70,7 +71,10 @@ describe('drydock resume: the command line that continues a run', () => {
           'resuming run a: drydock play pb.yml',
           '  play 1 "roll":',
           '    done, left out: n1',
-          '    n2: 0 task(s) done (not run again); interrupted at task "drain" in run a; restarts at that task',
+          '    n2: 0 task(s) done (not run again); interrupted at task "drain" in run a, its end not recorded (it may have run in full); restarts at that task',
+          '1 task(s) started but their end was not recorded; they may have run in full, and resuming runs them again:',
+          '  n2: task "drain" (0.tasks/3) in run a',
+          'check them on the hosts first.',
           '  in /somewhere, where the run was started',
           '',
         ].join('\n'),
@@ -78,5 +82,63 @@ describe('drydock resume: the command line that continues a run', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('a task whose end was not recorded', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'drydock-resume-unknown-'));
+      mkdirSync(join(dir, 'runs'));
+      const lines = [
+        { kind: 'header', format: 1, runId: 'a', command: 'drydock play pb.yml', cwd: '/w', started: 's', version: 't', host: hostname(), pid: 999_999, argv: ['play', 'pb.yml'] },
+        { kind: 'event', at: 'x', event: { type: 'run.start', runId: 'a', command: 'play', hosts: ['n1'], forks: 1, at: 'x', playbookFingerprint: 'fp' } },
+        { kind: 'event', at: 'x', event: { type: 'play.start', name: 'roll', hosts: ['n1'], playIndex: 0 } },
+        { kind: 'event', at: 'x', event: { type: 'task.start', name: 'upgrade kubeadm', hosts: ['n1'], taskId: '0.tasks/1' } },
+        { kind: 'end', ended: 'e', exitCode: 74, interrupted: true, journalError: 'ENOSPC: no space left on device, write' },
+      ];
+      writeFileSync(join(dir, 'runs', 'a.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const resume = async (yes: boolean, isTTY: boolean, answer?: string): Promise<{ code: number; ran: string[][]; out: string }> => {
+      let out = '';
+      const ran: string[][] = [];
+      const input = new PassThrough();
+      if (answer !== undefined) input.end(`${answer}\n`);
+      const code = await resumeCommand('a', { extraVars: [], yes }, {
+        stateDir: dir,
+        out: { write: (t: string) => ((out += t), true) } as never,
+        run: async (argv) => (ran.push(argv), 0),
+        cwd: () => '/w',
+        input,
+        isTTY,
+      });
+      return { code, ran, out };
+    };
+
+    it('without a terminal and without --yes: refuses, naming the task and host, and runs nothing', async () => {
+      let ran = 0;
+      const err = await resumeCommand('a', { extraVars: [], yes: false }, { stateDir: dir, out: { write: () => true } as never, run: async () => (ran++, 0), cwd: () => '/w', input: new PassThrough(), isTTY: false }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(UsageError);
+      expect(ran).to.equal(0);
+    });
+
+    it('on a terminal: asks; "n" runs nothing, "y" resumes', async () => {
+      const no = await resume(false, true, 'n');
+      expect(no.code).to.equal(1);
+      expect(no.ran).to.deep.equal([]);
+      expect(no.out).to.contain('n1: task "upgrade kubeadm" (0.tasks/1) in run a').and.contain('Proceed? [y/N]');
+      const yes = await resume(false, true, 'y');
+      expect(yes.code).to.equal(0);
+      expect(yes.ran).to.deep.equal([['play', 'pb.yml', '--resume', 'a']]);
+    });
+
+    it('--yes resumes without asking', async () => {
+      const r = await resume(true, false);
+      expect(r.ran).to.deep.equal([['play', 'pb.yml', '--yes', '--resume', 'a']]);
+    });
   });
 });

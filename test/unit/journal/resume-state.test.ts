@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { UsageError } from '../../../src/errors.js';
 import { EventBus, type RunEvent } from '../../../src/events/events.js';
 import { startRunJournal } from '../../../src/journal/journal.js';
-import { buildResumeState, describeResume, loadResumeState, lockHeldByDeadChainRun, parseJournalText } from '../../../src/journal/resume-state.js';
+import { describeResume } from '../../../src/journal/resume-describe.js';
+import { buildResumeState, loadResumeState, lockHeldByDeadChainRun, parseJournalText } from '../../../src/journal/resume-state.js';
 import { listRuns } from '../../../src/journal/runs.js';
 import { formatRunsTable } from '../../../src/cli/commands/runs.js';
 
@@ -80,7 +81,7 @@ describe('journal: the resume state of a failed or interrupted run', () => {
       '  done, left out: n1, n2',
       'play 2 "roll":',
       '  done, left out: n1',
-      '  n2: 1 task(s) done (not run again); interrupted at task "two" in run a; restarts at that task',
+      '  n2: 1 task(s) done (not run again); interrupted at task "two" in run a, its end not recorded (it may have run in full); restarts at that task',
     ]);
   });
 

@@ -54,6 +54,12 @@ describe('listing runs', () => {
     expect(outcomeOf({ exitCode: 8, interrupted: false })).to.equal('failed');
   });
 
+  it('a journal whose end line names a write failure is journal-incomplete, with the reason', () => {
+    write('full', [header('full', '2026-11-25T10:00:00Z'), event, '{"kind":"event","at":"x","ev', JSON.stringify({ kind: 'end', ended: 'e', exitCode: 74, interrupted: true, journalError: 'ENOSPC: no space left on device, write' })]);
+    const [run] = listRuns({ stateDir: dir, isAlive: () => false });
+    expect(run).to.include({ outcome: 'journal-incomplete', exitCode: 74, journalError: 'ENOSPC: no space left on device, write' });
+  });
+
   it('prints a table with aligned columns', () => {
     write('a', [header('a', '2026-11-25T10:00:00Z'), end(0, { hosts: { done: 2, failed: 0 } })]);
     write('b', [header('b', '2026-11-24T10:00:00Z')]);

@@ -176,7 +176,8 @@ export function drainLines(report: DrainReport): string[] {
       for (const b of node.blockers) lines.push(`      BLOCKED ${blockerText(b)}; fix: ${b.fix}`);
       for (const l of node.lost) lines.push(`      LOST ${l.pods.join(', ')}: ${l.what}`);
     }
-    lines.push(`    room${batch.room.short.length > 0 ? ` SHORT of ${batch.room.short.join(', ')}` : ''}: ${roomText(batch)}`);
+    if (batch.room.need.pods === 0) lines.push('    room: nothing to place elsewhere');
+    else lines.push(`    room${batch.room.short.length > 0 ? ` SHORT of ${batch.room.short.join(', ')}` : ''}: ${roomText(batch)}`);
   }
   for (const note of report.notes) lines.push(`  note: ${note}`);
   return lines;

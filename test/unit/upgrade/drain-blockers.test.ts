@@ -53,6 +53,7 @@ describe('upgrade/drain-blockers: the plan names what would stop each drain', ()
     expect(text).to.include('  workers batch 1 (worker1): BLOCKED');
     expect(text).to.include('      BLOCKED pods without a controller: default/debug; fix: -e drain_force=true');
     expect(text).to.include('  workers batch 2 (worker2): ok');
+    expect(text).to.include('  control-plane kubelets batch 1 (cp1): ok\n    cp1: 0 pod(s) to evict, nothing in the way\n    room: nothing to place elsewhere');
     expect(verdictLine(plan)).to.equal('the upgrade will not start: fix what is listed above first');
   });
 

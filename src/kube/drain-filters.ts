@@ -171,17 +171,30 @@ export interface BudgetHold {
 }
 
 /**
- * Evictions the PodDisruptionBudgets would refuse now: a pod under two budgets, or under one whose
- * status.disruptionsAllowed is 0. A budget with one disruption left and two pods to evict only slows the
- * drain down (the second eviction waits for the first pod's replacement), so it is not a hold.
+ * Evictions the PodDisruptionBudgets would refuse now, by the eviction subresource's rules
+ * (pkg/registry/core/pod/storage/eviction.go): terminating, finished and Pending pods skip the budgets; a pod
+ * under two budgets is refused (500); a not-Ready pod skips its budget while the budget is met
+ * (currentHealthy >= desiredHealthy > 0) or says AlwaysAllow; otherwise status.disruptionsAllowed 0 refuses.
+ * A budget with one disruption left and two pods to evict only slows the drain down (the second eviction
+ * waits for the first pod's replacement), so it is not a hold.
  */
 export function budgetHolds(pods: KubePod[], pdbs: KubePdb[]): BudgetHold[] {
   const holds: BudgetHold[] = [];
   for (const pod of pods) {
+    if (pod.metadata.deletionTimestamp || isFinished(pod) || pod.status.phase === 'Pending') continue;
     const covering = pdbsCovering(pod, pdbs);
     const budgets = covering.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`);
-    if (covering.length > 1) holds.push({ pod, budgets, problem: 'several-budgets' });
-    else if (covering.length === 1 && (covering[0]!.status?.disruptionsAllowed ?? 0) <= 0) holds.push({ pod, budgets, problem: 'no-disruption-allowed' });
+    if (covering.length > 1) {
+      holds.push({ pod, budgets, problem: 'several-budgets' });
+      continue;
+    }
+    const [pdb] = covering;
+    if (!pdb) continue;
+    const status = pdb.status ?? {};
+    const ready = pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    if (!ready && pdb.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') continue;
+    if (!ready && (status.desiredHealthy ?? 0) > 0 && (status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0)) continue;
+    if ((status.disruptionsAllowed ?? 0) <= 0) holds.push({ pod, budgets, problem: 'no-disruption-allowed' });
   }
   return holds;
 }

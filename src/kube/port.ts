@@ -97,7 +97,7 @@ export interface LabelSelector {
 export interface KubePdb {
   metadata: ObjectMeta;
   /** Absent selector selects nothing; an empty selector `{}` selects every pod in the namespace (policy/v1). */
-  spec: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
+  spec: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string; unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow' | string };
   status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number };
 }
 

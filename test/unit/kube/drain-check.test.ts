@@ -57,6 +57,23 @@ describe('kube/drain-check: what would stop a drain, before any cordon', () => {
     expect(elsewhere.blockers).to.deep.equal([]);
   });
 
+  it('as the eviction API: Pending and terminating pods skip the budget; a not-Ready pod skips a budget that is met', () => {
+    const budget = { ...pdb('db-pdb', 'default', { matchLabels: { app: 'db' } }), status: { disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2 } };
+    const pods = [
+      pod('db-pending', { labels: { app: 'db' }, phase: 'Pending' }),
+      pod('db-leaving', { labels: { app: 'db' }, deletionTimestamp: '2026-12-07T07:59:00Z' }),
+      pod('db-sick', { labels: { app: 'db' }, ready: false }),
+      pod('db-ok', { labels: { app: 'db' } }),
+    ];
+    const check = checkNodeDrain('w1', SHIPPED, view([node('w1')], pods, [budget]));
+    expect(check.blockers.map((b) => b.pods)).to.deep.equal([['default/db-ok']]);
+    // Below the budget, the not-Ready pod is held too (IfHealthyBudget), unless the budget says AlwaysAllow.
+    const short = { ...budget, status: { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 } };
+    expect(checkNodeDrain('w1', SHIPPED, view([node('w1')], pods, [short])).blockers.map((b) => b.pods)).to.deep.equal([['default/db-sick', 'default/db-ok']]);
+    const always = { ...short, spec: { ...short.spec, unhealthyPodEvictionPolicy: 'AlwaysAllow' } };
+    expect(checkNodeDrain('w1', SHIPPED, view([node('w1')], pods, [always])).blockers.map((b) => b.pods)).to.deep.equal([['default/db-ok']]);
+  });
+
   it('a pod under two budgets blocks (the API refuses its eviction); disable_eviction lists budget pods as lost instead', () => {
     const pods = [pod('db-0', { labels: { app: 'db', tier: 'data' } })];
     const budgets = [

@@ -104,7 +104,7 @@ describe('plan upgrade / upgrade: drain blockers found at plan time (CLI, API si
     writeFileSync(join(sources, 'kubernetes.list'), 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.28/deb/ /\n');
     fleet = await startFleet({
       hosts: HOSTS.length,
-      firstAddress: '127.0.54.1',
+      firstAddress: '127.0.61.1',
       mounts: [
         { source: tool('dpkg-query', `printf '${installed}'`), target: '/usr/bin/dpkg-query' },
         { source: tool('apt-get', 'exit 0'), target: '/usr/bin/apt-get' },

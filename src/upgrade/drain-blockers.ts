@@ -124,7 +124,7 @@ export function checkDrains(steps: readonly DrainedStep[], input: DrainInput): D
         room: {
           ...room,
           free: { cpu: finite(room.free.cpu), memory: finite(room.free.memory), pods: finite(room.free.pods) },
-          ...(room.short.length > 0 ? { fix: `add a node or free some (scale a workload down)${kind === 'workers' ? ', or drain fewer workers at a time (--batch)' : ''}` } : {}),
+          ...(room.short.length > 0 ? { fix: `add a node or free some (scale a workload down)${kind === 'workers' && drained.length > 1 ? ', or drain fewer workers at a time (--batch)' : ''}` } : {}),
         },
       });
     });

@@ -201,7 +201,7 @@ describe('plan upgrade / upgrade: drain blockers found at plan time (CLI, API si
     expect(plan.code, plan.stdout + plan.stderr).to.equal(1);
     const refusals = refusedLines(plan.stdout);
     expect(refusals[0]).to.equal(
-      'REFUSED: workers batch 1 (w1): not enough cpu elsewhere for what its drain evicts (estimate by requests): the evicted pods request cpu 2, memory 128Mi, 2 pod(s); free on w2, w3: cpu 1, memory 15.9Gi, 218 pod(s); add a node or free some (scale a workload down), or drain fewer workers at a time (--batch)',
+      'REFUSED: workers batch 1 (w1): not enough cpu elsewhere for what its drain evicts (estimate by requests): the evicted pods request cpu 2, memory 128Mi, 2 pod(s); free on w2, w3: cpu 1, memory 15.9Gi, 218 pod(s); add a node or free some (scale a workload down)',
     );
     expect(plan.stdout).to.include('  workers batch 1 (w1): BLOCKED');
   });

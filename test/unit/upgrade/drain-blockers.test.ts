@@ -96,7 +96,7 @@ describe('upgrade/drain-blockers: the plan names what would stop each drain', ()
     expect(plan.refusals).to.have.length(2);
     expect(plan.refusals[1]).to.match(/^workers batch 2 \(worker2\): not enough cpu elsewhere/);
     expect(plan.refusals[0]).to.equal(
-      'workers batch 1 (worker1): not enough cpu elsewhere for what its drain evicts (estimate by requests): the evicted pods request cpu 3, memory 256Mi, 2 pod(s); free on worker2: cpu 2, memory 7.9Gi, 109 pod(s); add a node or free some (scale a workload down), or drain fewer workers at a time (--batch)',
+      'workers batch 1 (worker1): not enough cpu elsewhere for what its drain evicts (estimate by requests): the evicted pods request cpu 3, memory 256Mi, 2 pod(s); free on worker2: cpu 2, memory 7.9Gi, 109 pod(s); add a node or free some (scale a workload down)',
     );
     expect(renderPlanText(plan)).to.include('    room SHORT of cpu: the evicted pods request cpu 3');
   });
@@ -116,6 +116,7 @@ describe('upgrade/drain-blockers: the plan names what would stop each drain', ()
     const plan = buildUpgradePlan({ ...input, drain: drainInput([sized('web', '100m', { node: 'worker1' })]) });
     expect(plan.refusals).to.have.length(1);
     expect(plan.refusals[0]).to.match(/^workers batch 1 \(worker1, worker2\): not enough cpu, memory, pods elsewhere .*no schedulable node stays outside the batch/);
+    expect(plan.refusals[0]).to.match(/or drain fewer workers at a time \(--batch\)$/);
   });
 });
 

@@ -55,11 +55,11 @@ export function minorsToQuery(apiserverVersions: readonly string[], target: stri
 }
 
 export async function gatherUpgradeFacts(
-  request: { targets: readonly GatherTarget[]; target: string; forks: number; timeoutMs?: number; now?: number },
+  request: { targets: readonly GatherTarget[]; target: string; forks: number; timeoutMs?: number },
   ports: GatherPorts,
 ): Promise<GatheredFacts> {
   const port = await ports.kube();
-  const [cluster, view] = await Promise.all([surveyVersions(port), readClusterView(port, request.now ?? Date.now())]);
+  const [cluster, view] = await Promise.all([surveyVersions(port), readClusterView(port, Date.now())]);
   const minors = minorsToQuery(cluster.snapshot.apiservers.map((a) => a.version), request.target);
   const script = factsScript(minors);
   const queue = new PQueue({ concurrency: Math.max(1, request.forks) });

@@ -58,7 +58,6 @@ function drainOptions(ctx: ModuleContext): Omit<DrainOptions, 'onProgress' | 'cl
   const settings = drainSettingsFromArgs(ctx.args);
   return {
     ...settings,
-    podSelector: settings.podSelector,
     timeoutMs: Math.max(0, timeout) * 1000,
     gracePeriodSeconds: optInt(ctx.args, 'grace_period') ?? -1,
   };

@@ -91,6 +91,11 @@ export class KubeClient implements KubePort {
     return items.map(asPod);
   }
 
+  async listPods(): Promise<KubePod[]> {
+    const items = await this.paged('list pods', (_continue) => this.core.listPodForAllNamespaces({ limit: PAGE_SIZE, _continue }));
+    return items.map(asPod);
+  }
+
   async getPod(namespace: string, name: string): Promise<KubePod | null> {
     const pod = await this.callOrNull(`get pod ${namespace}/${name}`, () =>
       this.core.readNamespacedPod({ namespace, name }),

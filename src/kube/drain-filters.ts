@@ -24,6 +24,8 @@ export interface DrainPlan {
   skipped: Array<{ pod: KubePod; reason: SkipReason }>;
   /** Grouped like kubectl: `ignoring DaemonSet-managed Pods: kube-system/kube-proxy-x, ...`. */
   warnings: string[];
+  /** The same warnings pod by pod (e.g. UNMANAGED_WARNING for a pod --force deletes for good). */
+  podWarnings: Array<{ pod: KubePod; warning: string }>;
   errors: Array<{ pod: KubePod; reason: string }>;
 }
 
@@ -104,7 +106,7 @@ export function planDrain(
   daemonSetExists: (namespace: string, name: string) => boolean,
 ): DrainPlan {
   const filters = makeFilters(options, daemonSetExists);
-  const plan: DrainPlan = { toEvict: [], skipped: [], warnings: [], errors: [] };
+  const plan: DrainPlan = { toEvict: [], skipped: [], warnings: [], podWarnings: [], errors: [] };
   const warningGroups = new Map<string, string[]>();
   for (const pod of pods) {
     if (options.podSelector && !selectorStringMatches(options.podSelector, pod.metadata.labels)) {
@@ -124,6 +126,7 @@ export function planDrain(
     else plan.skipped.push({ pod, reason: verdict.skip });
     if ('error' in verdict) continue;
     for (const warning of warnings) {
+      plan.podWarnings.push({ pod, warning });
       const list = warningGroups.get(warning) ?? [];
       list.push(podRef(pod));
       warningGroups.set(warning, list);
@@ -157,4 +160,41 @@ export function pdbsCovering(pod: KubePod, pdbs: KubePdb[]): KubePdb[] {
       pdb.spec.selector !== null &&
       selectorMatches(pdb.spec.selector, pod.metadata.labels),
   );
+}
+
+/** Why a budget would refuse a pod's eviction now: it is under several (500, never retried) or one with no disruption left. */
+export interface BudgetHold {
+  pod: KubePod;
+  /** `namespace/name` of each covering budget. */
+  budgets: string[];
+  problem: 'several-budgets' | 'no-disruption-allowed';
+}
+
+/**
+ * Evictions the PodDisruptionBudgets would refuse now, by the eviction subresource's rules
+ * (pkg/registry/core/pod/storage/eviction.go): terminating, finished and Pending pods skip the budgets; a pod
+ * under two budgets is refused (500); a not-Ready pod skips its budget while the budget is met
+ * (currentHealthy >= desiredHealthy > 0) or says AlwaysAllow; otherwise status.disruptionsAllowed 0 refuses.
+ * A budget with one disruption left and two pods to evict only slows the drain down (the second eviction
+ * waits for the first pod's replacement), so it is not a hold.
+ */
+export function budgetHolds(pods: KubePod[], pdbs: KubePdb[]): BudgetHold[] {
+  const holds: BudgetHold[] = [];
+  for (const pod of pods) {
+    if (pod.metadata.deletionTimestamp || isFinished(pod) || pod.status.phase === 'Pending') continue;
+    const covering = pdbsCovering(pod, pdbs);
+    const budgets = covering.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`);
+    if (covering.length > 1) {
+      holds.push({ pod, budgets, problem: 'several-budgets' });
+      continue;
+    }
+    const [pdb] = covering;
+    if (!pdb) continue;
+    const status = pdb.status ?? {};
+    const ready = pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    if (!ready && pdb.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') continue;
+    if (!ready && (status.desiredHealthy ?? 0) > 0 && (status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0)) continue;
+    if ((status.disruptionsAllowed ?? 0) <= 0) holds.push({ pod, budgets, problem: 'no-disruption-allowed' });
+  }
+  return holds;
 }

@@ -31,10 +31,30 @@ export interface Condition {
   message?: string;
 }
 
+export interface KubeTaint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+export interface KubeToleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal' | string;
+  value?: string;
+  effect?: string;
+}
+
+/** Resource quantities as the API writes them (`cpu: 500m`, `memory: 1Gi`, `pods: 110`). */
+export type ResourceList = Record<string, string | number>;
+
 export interface KubeNode {
   metadata: ObjectMeta;
-  spec: { unschedulable?: boolean; taints?: Array<{ key: string; value?: string; effect: string }> };
-  status: { conditions?: Condition[]; nodeInfo?: { kubeletVersion?: string; kubeProxyVersion?: string } };
+  spec: { unschedulable?: boolean; taints?: KubeTaint[] };
+  status: {
+    conditions?: Condition[];
+    nodeInfo?: { kubeletVersion?: string; kubeProxyVersion?: string };
+    allocatable?: ResourceList;
+  };
 }
 
 export interface KubeVolume {
@@ -46,6 +66,7 @@ export interface KubeVolume {
 export interface KubeContainer {
   name: string;
   image?: string;
+  resources?: { requests?: ResourceList; limits?: ResourceList };
 }
 
 export interface KubePod {
@@ -54,6 +75,9 @@ export interface KubePod {
     nodeName?: string;
     volumes?: KubeVolume[];
     containers?: KubeContainer[];
+    initContainers?: KubeContainer[];
+    tolerations?: KubeToleration[];
+    overhead?: ResourceList;
     terminationGracePeriodSeconds?: number;
   };
   status: { phase?: string; conditions?: Condition[] };
@@ -73,7 +97,7 @@ export interface LabelSelector {
 export interface KubePdb {
   metadata: ObjectMeta;
   /** Absent selector selects nothing; an empty selector `{}` selects every pod in the namespace (policy/v1). */
-  spec: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
+  spec: { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string; unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow' | string };
   status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number };
 }
 
@@ -118,6 +142,8 @@ export interface KubePort {
   /** Pods in every namespace with spec.nodeName=node, paged like kubectl. */
   listPodsOnNode(node: string, labelSelector?: string): Promise<KubePod[]>;
   listKubeSystemPods(labelSelector?: string): Promise<KubePod[]>;
+  /** Every pod of the cluster (all namespaces, all nodes), paged like kubectl. */
+  listPods(): Promise<KubePod[]>;
   /** null when the pod does not exist. */
   getPod(namespace: string, name: string): Promise<KubePod | null>;
   /** POST policy/v1 Eviction; gracePeriodSeconds undefined means the pod's own grace period. Never throws for API refusals. */

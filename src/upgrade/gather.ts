@@ -4,7 +4,8 @@
  * cannot be reached or read is recorded with the reason, never fatal to the others: the plan names it.
  */
 import { HostUnreachableError } from '../errors.js';
-import type { KubePort } from '../kube/port.js';
+import type { ClusterView } from '../kube/drain-check.js';
+import { controllerOf, type KubePort } from '../kube/port.js';
 import { surveyVersions, type VersionSurvey } from '../kube/versions.js';
 import { tryParseKubeVersion } from '../policy/kube-version.js';
 import type { Connection, ConnectionSpec } from '../transport/types.js';
@@ -30,6 +31,8 @@ export interface GatheredFacts {
   /** The minors whose repositories were asked what they offer. */
   minors: string[];
   hosts: HostFactsResult[];
+  /** Every node, pod and budget, for the drain blockers. */
+  view: ClusterView;
 }
 
 export const DEFAULT_FACTS_TIMEOUT_MS = 180_000;
@@ -55,7 +58,8 @@ export async function gatherUpgradeFacts(
   request: { targets: readonly GatherTarget[]; target: string; forks: number; timeoutMs?: number },
   ports: GatherPorts,
 ): Promise<GatheredFacts> {
-  const cluster = await surveyVersions(await ports.kube());
+  const port = await ports.kube();
+  const [cluster, view] = await Promise.all([surveyVersions(port), readClusterView(port, Date.now())]);
   const minors = minorsToQuery(cluster.snapshot.apiservers.map((a) => a.version), request.target);
   const script = factsScript(minors);
   const queue = new PQueue({ concurrency: Math.max(1, request.forks) });
@@ -75,5 +79,20 @@ export async function gatherUpgradeFacts(
     }
   };
   const hosts = await Promise.all(request.targets.map((t) => queue.add(() => readHost(t))));
-  return { cluster, minors, hosts: hosts.filter((h): h is HostFactsResult => h !== undefined) };
+  return { cluster, minors, hosts: hosts.filter((h): h is HostFactsResult => h !== undefined), view };
+}
+
+/** One read of what the drains depend on: nodes, pods, budgets, and which DaemonSets owning pods exist. */
+export async function readClusterView(port: KubePort, now: number): Promise<ClusterView> {
+  const [nodes, pods, pdbs] = await Promise.all([port.listNodes(), port.listPods(), port.listPdbs()]);
+  const owners = new Set<string>();
+  for (const pod of pods) {
+    const ref = controllerOf(pod.metadata);
+    if (ref?.kind === 'DaemonSet') owners.add(`${pod.metadata.namespace ?? 'default'}/${ref.name}`);
+  }
+  const found = await Promise.all([...owners].map(async (key) => {
+    const [namespace, name] = key.split('/') as [string, string];
+    return (await port.getDaemonSet(namespace, name)) ? key : null;
+  }));
+  return { nodes, pods, pdbs, daemonSets: new Set(found.filter((k): k is string => k !== null)), now };
 }

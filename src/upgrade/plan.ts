@@ -10,6 +10,7 @@ import { formatKubeVersion, formatMinor, parseKubeVersion, tryParseKubeVersion }
 import { checkKubeletUpgrade } from '../policy/skew.js';
 import { planVersionHops } from '../policy/upgrade-plan.js';
 import { backupRefusal, describeBackup, type BackupStep } from './backup.js';
+import { checkDrains, drainRefusals, type DrainInput, type DrainReport } from './drain-blockers.js';
 import type { UpgradeScope } from './flags.js';
 import { planHost, type HostInput, type HostPlan } from './plan-hosts.js';
 import type { UpgradeStages } from './stages.js';
@@ -48,6 +49,8 @@ export interface UpgradePlanInput {
   stages: UpgradeStages;
   backup: BackupStep;
   ramp: WorkerRamp;
+  /** The cluster's nodes, pods and budgets and each drained host's drain options; without it no drain is checked. */
+  drain?: DrainInput;
 }
 
 export interface UpgradePlan {
@@ -62,6 +65,8 @@ export interface UpgradePlan {
   hosts: HostPlan[];
   backup: BackupStep;
   steps: PlanStep[];
+  /** What would stop each drain and what the force-style options lose; null when not checked. */
+  drain: DrainReport | null;
   /** Each one stops `drydock upgrade` before anything changes. */
   refusals: string[];
   unreachable: string[];
@@ -139,6 +144,10 @@ export function buildUpgradePlan(input: UpgradePlanInput): UpgradePlan {
     inScope.every((host) => byHost.get(host)?.state === 'at target') &&
     (input.scope === 'workers' || apiserversAtTarget);
 
+  const steps = planSteps(input, target, byHost);
+  const drain = input.drain ? checkDrains(steps, input.drain) : null;
+  if (drain) refusals.push(...drainRefusals(drain));
+
   const oldest = [...cluster.snapshot.apiservers]
     .map((a) => tryParseKubeVersion(a.version))
     .filter((v) => v !== null)
@@ -152,7 +161,8 @@ export function buildUpgradePlan(input: UpgradePlanInput): UpgradePlan {
     apiservers: cluster.snapshot.apiservers.map((a) => ({ node: a.node, version: a.version })),
     hosts,
     backup: input.backup,
-    steps: planSteps(input, target, byHost),
+    steps,
+    drain,
     refusals: [...new Set(refusals)],
     unreachable,
     warnings,

@@ -18,6 +18,8 @@ import type { Play, Playbook } from '../playbook/model.js';
 import { renderString } from '../playbook/template.js';
 import { loadConnectionContext, resolveEverySpec, specResolver, type ConnectionContext, type HostPlanRequest, type RunPlanPorts } from '../run/plan.js';
 import type { Connection, ConnectionSpec } from '../transport/types.js';
+import type { DrainSettings } from '../kube/drain-check.js';
+import { drainSettingsByHost } from './drain-settings.js';
 import { decideBackup, type BackupSettings, type BackupStep, type SnapshotFinder } from './backup.js';
 import { mergeUpgradeVars, upgradePlaybooks, normalizeTarget, type UpgradeFlags } from './flags.js';
 import { gatherUpgradeFacts, type GatherTarget } from './gather.js';
@@ -59,6 +61,8 @@ export interface PreparedUpgrade {
   resolveSpec(host: string): ConnectionSpec;
   /** Each run host's role and Kubernetes node name (node_name, kube_override_hostname, else its name). */
   roles: Map<string, { node: string; role: HostRole }>;
+  /** Each drained host's drain options, read off the playbooks' kube_drain task; `problems` names hosts left out. */
+  drain: { settings: Map<string, DrainSettings>; problems: string[] };
   warnings: string[];
 }
 
@@ -109,6 +113,12 @@ export async function prepareUpgrade(request: PrepareRequest, ports: PreparePort
       { node: nodeNameFor(ports.planPorts.hostVars(context.inventory, host, extraVars), host), role: controlPlanes.has(host) ? ('control plane' as const) : ('worker' as const) },
     ]),
   );
+  const drain = drainSettingsByHost({
+    playbooks: [controlPlane, workers].filter((p): p is Playbook => p !== undefined),
+    playHosts,
+    hostVars: (host) => ports.planPorts.hostVars(context.inventory, host, extraVars),
+    extraVars,
+  });
   return {
     target,
     flags: request.flags,
@@ -121,6 +131,7 @@ export async function prepareUpgrade(request: PrepareRequest, ports: PreparePort
     targets: stages.preflight.map((host) => ({ host, spec: specs.get(host)! })),
     resolveSpec: (host) => specs.get(host) ?? resolveSpec(host),
     roles,
+    drain,
     warnings: [...new Set(context.warnings)],
   };
 }
@@ -167,5 +178,6 @@ export async function gatherAndPlan(prepared: PreparedUpgrade, options: { forks:
     stages,
     backup: prepared.backup,
     ramp: { canary, batch, maxFailPercentage: stages.workerMaxFailPercentage },
+    drain: { view: gathered.view, settings: prepared.drain.settings, problems: prepared.drain.problems },
   });
 }

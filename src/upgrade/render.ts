@@ -5,6 +5,7 @@
  */
 import type { PlanStep, UpgradePlan } from './plan.js';
 import type { HostPlan } from './plan-hosts.js';
+import { drainLines } from './drain-blockers.js';
 
 const SCOPE_WORDS: Record<UpgradePlan['scope'], string> = {
   cluster: 'control plane, then workers',
@@ -28,6 +29,7 @@ export function renderPlanText(plan: UpgradePlan): string {
   out.push('steps:');
   plan.steps.forEach((step, i) => out.push(...stepLines(step, i + 1)));
   out.push('');
+  if (plan.drain) out.push(...drainLines(plan.drain), '');
 
   for (const w of plan.warnings) out.push(`warning: ${w}`);
   for (const n of plan.notes) out.push(`note: ${n}`);

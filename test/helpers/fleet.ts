@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ConnectionSpec } from '../../src/transport/types.js';
+import { shellQuote } from '../../src/util/shell.js';
 
 const run = promisify(execFile);
 
@@ -63,6 +64,12 @@ export interface FleetOptions {
   persistent?: boolean;
   /** Host key types, in sshd's HostKey order. Default ['ed25519']. */
   hostKeyTypes?: ('ed25519' | 'ecdsa' | 'rsa')[];
+  /**
+   * Files or folders the fleet's sessions see in place of the machine's (`source` bound over `target`): sshd
+   * runs in a private mount namespace (unshare -m, root only), so nothing changes for the rest of the machine.
+   * For hosts that must look like Kubernetes nodes (a kubernetes.list, stand-in dpkg-query and apt tools).
+   */
+  mounts?: Array<{ source: string; target: string }>;
 }
 
 /** What fleet.json holds: the Fleet without stop(), plus what stopping needs. */
@@ -289,7 +296,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const log = join(dir, `sshd-${index}.log`);
         await writeFile(config, sshdConfig(dir, port, group, index, options.maxSessions ?? 32, keyTypes));
         try {
-          await run(SSHD, ['-f', config, '-E', log]);
+          if (options.mounts && options.mounts.length > 0) {
+            const binds = options.mounts.map((m) => `mount --bind ${shellQuote(m.source)} ${shellQuote(m.target)}`);
+            await run('unshare', ['-m', '--propagation', 'private', 'sh', '-ec', [...binds, `exec ${SSHD} -f ${shellQuote(config)} -E ${shellQuote(log)}`].join('\n')]);
+          } else {
+            await run(SSHD, ['-f', config, '-E', log]);
+          }
         } catch (err) {
           const text = await readFile(log, 'utf8').catch(() => '');
           throw new Error(`sshd failed to start (${config}): ${(err as Error).message}\n${text}`);

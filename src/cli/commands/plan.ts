@@ -2,7 +2,8 @@
  * `drydock plan upgrade --to VERSION -i INVENTORY`: what `drydock upgrade` with the same flags would do, and
  * nothing else — the cluster's versions (API) and every host's installed and offered packages (SSH, read
  * only; the repositories are read through a temporary apt folder), then the ordered steps: the hops, the
- * etcd backup, each control plane, each worker batch exactly as the engine will cut it. Changes nothing.
+ * etcd backup, each control plane, each worker batch exactly as the engine will cut it, and what would block
+ * each drain (pods without a controller, emptyDir pods, budgets at 0, room by requests). Changes nothing.
  *
  * Exit codes: 0 the upgrade could start (or there is nothing to do); 1 it would be refused (the reasons are
  * listed); 4 a host could not be read.

@@ -5,7 +5,8 @@
  * snapshot), upgrade-control-plane.yaml, upgrade-workers.yaml — under the cluster lock, with one journal.
  *
  * Refuses before anything changes (exit 1): a skipped minor, a downgrade, a target some repository lacks, the
- * skew policy, a NotReady control plane, no usable etcd backup; exit 4 when a host cannot be read. Exit 0
+ * skew policy, a NotReady control plane, no usable etcd backup, a drain that would be blocked (named with the
+ * pods and the flag or fix, before the lock); exit 4 when a host cannot be read. Exit 0
  * without running when every host is at the target. Otherwise the run's exit code (see drydock play).
  */
 import { type Command } from 'commander';

@@ -12,7 +12,8 @@
  * Check mode plans the drain (what would be evicted, skipped or refused) without cordoning.
  */
 import { drainNode, type DrainOptions, type DrainProgress } from '../../kube/drain.js';
-import { pdbsCovering, planDrain } from '../../kube/drain-filters.js';
+import { budgetHolds, planDrain } from '../../kube/drain-filters.js';
+import type { DrainSettings } from '../../kube/drain-check.js';
 import { DrainError, type PendingPod } from '../../kube/errors.js';
 import { cordonedBy, cordonMarked, type MarkedCordon } from '../../kube/nodes.js';
 import { controllerOf, podRef, type KubePdb, type KubePod, type KubePort } from '../../kube/port.js';
@@ -40,17 +41,25 @@ export const kubeDrainSpec: ModuleSpec = {
   },
 };
 
+/** kube_drain's checked arguments (checkModuleArgs with defaults) → what decides the drain's refusals and losses. */
+export function drainSettingsFromArgs(args: Record<string, unknown>): DrainSettings {
+  return {
+    ignoreDaemonsets: optBool(args, 'ignore_daemonsets') !== false,
+    deleteEmptydirData: optBool(args, 'delete_emptydir_data') === true,
+    force: optBool(args, 'force') === true,
+    ...(optString(args, 'pod_selector') ? { podSelector: optString(args, 'pod_selector')! } : {}),
+    disableEviction: optBool(args, 'disable_eviction') === true,
+    skipWaitForDeleteTimeoutSeconds: Math.max(0, optInt(args, 'skip_wait_for_delete_timeout') ?? 0),
+  };
+}
+
 function drainOptions(ctx: ModuleContext): Omit<DrainOptions, 'onProgress' | 'clock'> {
   const timeout = optInt(ctx.args, 'timeout') ?? DEFAULT_DRAIN_TIMEOUT_SECONDS;
+  const settings = drainSettingsFromArgs(ctx.args);
   return {
+    ...settings,
     timeoutMs: Math.max(0, timeout) * 1000,
-    ignoreDaemonsets: optBool(ctx.args, 'ignore_daemonsets') !== false,
-    deleteEmptydirData: optBool(ctx.args, 'delete_emptydir_data') === true,
-    force: optBool(ctx.args, 'force') === true,
     gracePeriodSeconds: optInt(ctx.args, 'grace_period') ?? -1,
-    podSelector: optString(ctx.args, 'pod_selector') || undefined,
-    disableEviction: optBool(ctx.args, 'disable_eviction') === true,
-    skipWaitForDeleteTimeoutSeconds: Math.max(0, optInt(ctx.args, 'skip_wait_for_delete_timeout') ?? 0),
   };
 }
 
@@ -192,16 +201,11 @@ async function checkDrain(ctx: ModuleContext, port: KubePort, node: TargetNode, 
 
 /** Evictions the PDBs would refuse now: a pod under two budgets (500, never retried) or a budget with no disruption left. */
 export function pdbBlockers(pods: KubePod[], pdbs: KubePdb[]): string[] {
-  const blockers: string[] = [];
-  for (const pod of pods) {
-    const covering = pdbsCovering(pod, pdbs);
-    const names = covering.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`);
-    if (covering.length > 1) blockers.push(`${podRef(pod)} is covered by several PodDisruptionBudgets (${names.join(', ')}); its eviction would fail`);
-    else if (covering.length === 1 && (covering[0]!.status?.disruptionsAllowed ?? 0) <= 0) {
-      blockers.push(`${podRef(pod)} is held by PodDisruptionBudget ${names[0]} (no disruption allowed now)`);
-    }
-  }
-  return blockers;
+  return budgetHolds(pods, pdbs).map(({ pod, budgets, problem }) =>
+    problem === 'several-budgets'
+      ? `${podRef(pod)} is covered by several PodDisruptionBudgets (${budgets.join(', ')}); its eviction would fail`
+      : `${podRef(pod)} is held by PodDisruptionBudget ${budgets[0]} (no disruption allowed now)`,
+  );
 }
 
 async function existingDaemonSets(port: KubePort, pods: KubePod[]): Promise<Set<string>> {

@@ -6,6 +6,7 @@
  * renewing cp2 and cp3 finishes the job without touching cp1.
  */
 import { expect } from 'chai';
+import { readFileSync, statSync } from 'node:fs';
 import { loadKubeConfig } from '../../../src/kube/client.js';
 import { runDrydock, type CliResult } from '../../helpers/cli.js';
 import type { RealLab } from '../helpers/real-lab.js';
@@ -107,6 +108,9 @@ export function certsRenewScenarios(lab: RealLab): void {
     it('renews cp1 completely before touching cp2, and stops at cp2 (whose kubeadm fails) naming the backup', async () => {
       await lab.on('cp2', 'mv /etc/kubernetes/pki/ca.key /root/ca.key.aside');
       const cp2Before = await lab.on('cp2', 'sha256sum /etc/kubernetes/pki/apiserver.crt | cut -c1-64');
+      const clientCert = (text: string) => /client-certificate-data: (\S+)/.exec(text)?.[1] ?? '';
+      const kubeconfigBefore = clientCert(readFileSync(lab.kubeconfig(), 'utf8'));
+      expect(kubeconfigBefore, 'the lab kubeconfig is a copy of admin.conf').to.equal(clientCert(await lab.on('cp1', 'cat /etc/kubernetes/admin.conf')));
       // --json: the certificates after the run as JSON lines on stdout, the run's progress on stderr.
       const { res, samples } = await watched(['certs', 'renew', '-i', inventory(), '--yes', '--json', '-e', 'static_pod_poll=0.25']);
       const output = res.stderr;
@@ -136,6 +140,13 @@ export function certsRenewScenarios(lab: RealLab): void {
       for (const r of renewable(after, 'cp1')) expect(days(r), `cp1 ${r.certificate}`).to.equal(364);
       for (const r of renewable(after, 'cp2')) expect(days(r), `cp2 ${r.certificate}`).to.be.at.most(9);
       expect(await lab.on('cp1', 'ls /etc/kubernetes/drydock-backup/*/parked | grep -c yaml || true')).to.equal('0');
+      // The kubeconfig drydock used was a copy of admin.conf: refreshed with cp1's renewed certificate (0600),
+      // and the client still works with it.
+      const kubeconfigAfter = clientCert(readFileSync(lab.kubeconfig(), 'utf8'));
+      expect(kubeconfigAfter, 'the kubeconfig was refreshed').to.not.equal(kubeconfigBefore);
+      expect(kubeconfigAfter).to.equal(clientCert(await lab.on('cp1', 'cat /etc/kubernetes/admin.conf')));
+      expect(statSync(lab.kubeconfig()).mode & 0o777).to.equal(0o600);
+      expect((await lab.api().listNodes()).length).to.equal(4);
     });
 
     it('with the CA key back, renews cp2 and cp3 alone; then only the kubelet certificate kubeadm init issued is short', async () => {

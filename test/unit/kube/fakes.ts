@@ -104,6 +104,10 @@ export class FakePort implements KubePort {
     const [key, value] = (labelSelector ?? '').split('=');
     return this.pods.filter((p) => p.metadata.namespace === 'kube-system' && (!key || p.metadata.labels?.[key] === value));
   }
+  async listPods(): Promise<KubePod[]> {
+    this.calls.push('listPods');
+    return this.pods.map((p) => structuredClone(p));
+  }
   async getPod(namespace: string, name: string): Promise<KubePod | null> {
     const ref = `${namespace}/${name}`;
     this.calls.push(`getPod ${ref}`);

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { HostUnreachableError } from '../../../src/errors.js';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../../../src/transport/types.js';
 import { decideBackup, type SnapshotFinder } from '../../../src/upgrade/backup.js';
-import { gatherUpgradeFacts, minorsToQuery } from '../../../src/upgrade/gather.js';
-import { node, pod } from '../kube/builders.js';
+import { gatherUpgradeFacts, minorsToQuery, readClusterView } from '../../../src/upgrade/gather.js';
+import { node, pdb, pod } from '../kube/builders.js';
 import { FakePort } from '../kube/fakes.js';
 
 function labPort(version: string): FakePort {
@@ -108,5 +108,20 @@ describe('upgrade/backup: the backup rule, decided on the controller', () => {
       dir: 'backups/etcd',
       cluster: 'prod',
     });
+  });
+
+  it('reads what the drains depend on in one pass: nodes, every pod, budgets, and only the DaemonSets that own pods', async () => {
+    const port = labPort('v1.28.14');
+    port.pods.push(pod('kube-proxy-w1', { ns: 'kube-system', node: 'w1', owner: { kind: 'DaemonSet', name: 'kube-proxy' } }));
+    port.pods.push(pod('orphan-w1', { node: 'w1', owner: { kind: 'DaemonSet', name: 'gone' } }));
+    port.pdbs = [pdb('web', 'default', { matchLabels: { app: 'web' } })];
+    port.daemonSets.add('kube-system/kube-proxy');
+    const view = await readClusterView(port, 42);
+    expect(view.nodes.map((n) => n.metadata.name)).to.deep.equal(['cp1', 'w1']);
+    expect(view.pods).to.have.length(3);
+    expect(view.pdbs.map((p) => p.metadata.name)).to.deep.equal(['web']);
+    expect([...view.daemonSets]).to.deep.equal(['kube-system/kube-proxy']);
+    expect(view.now).to.equal(42);
+    expect(port.calls.filter((c) => c.startsWith('getDaemonSet')).sort()).to.deep.equal(['getDaemonSet default/gone', 'getDaemonSet kube-system/kube-proxy']);
   });
 });

@@ -130,17 +130,22 @@ export class KubeApiError extends DrydockError {
   }
 }
 
-/** Another maintenance holds the cluster lock. */
+/**
+ * Another run holds a lock this run needs: the cluster lock (a Lease), a host's local run lock, or the claim
+ * on a run being resumed. `message`, when given, replaces the cluster lock's wording.
+ */
 export class LockHeldError extends DrydockError {
   readonly code = 'LOCK_HELD' as const;
   constructor(
     readonly holder: string,
     readonly since: string,
     readonly command: string,
+    message?: string,
   ) {
     super(
-      `the cluster is locked by ${holder} (running "${command}") since ${since}: wait for that run to finish; ` +
-        'if its controller died the lock expires a minute after its last renewal; --break-lock takes it anyway (logged)',
+      message ??
+        `the cluster is locked by ${holder} (running "${command}") since ${since}: wait for that run to finish; ` +
+          'if its controller died the lock expires a minute after its last renewal; --break-lock takes it anyway (logged)',
     );
     this.name = 'LockHeldError';
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { JournalEnd, JournalHeader } from './journal.js';
 import { runsDir } from './journal.js';
 import { EXIT } from '../util/exit-codes.js';
+import { processAlive } from '../util/process-alive.js';
 
 export type RunOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'running';
 
@@ -45,21 +46,10 @@ export interface ListRunsOptions {
 const CHUNK = 64 * 1024;
 
 export function outcomeOf(end: Pick<JournalEnd, 'exitCode' | 'interrupted'>): RunOutcome {
-  if (end.interrupted || end.exitCode === EXIT.INTERRUPTED) return 'interrupted';
+  if (end.interrupted || end.exitCode === EXIT.INTERRUPTED || end.exitCode === EXIT.TERMINATED || end.exitCode === EXIT.HANGUP) return 'interrupted';
   if (end.exitCode === 0) return 'ok';
   if (end.exitCode === EXIT.UNREACHABLE_HOSTS) return 'unreachable';
   return 'failed';
-}
-
-/** Whether a process with this pid exists on this machine (a run's controller still going). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseLine<T>(line: string | undefined): T | undefined {

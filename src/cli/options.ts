@@ -212,11 +212,13 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(becomeOption())
     .addOption(askBecomePassOption())
     .addOption(timeoutOption())
-    .hook('preAction', async (_command, action) => {
+    .hook('preAction', (_command, action) => {
       // Asked before anything else happens (inventory read, hosts contacted), as ansible-playbook -K does.
-      if (action.opts<SharedOptions>().askBecomePass !== true) return;
-      const password = await askSecret('BECOME password: ', { input: process.stdin, output: process.stderr });
-      action.setOptionValue('becomePassword', password);
+      // Without -K nothing is returned, so commander's synchronous parse() still runs the action.
+      if (action.opts<SharedOptions>().askBecomePass !== true) return undefined;
+      return askSecret('BECOME password: ', { input: process.stdin, output: process.stderr }).then((password) => {
+        action.setOptionValue('becomePassword', password);
+      });
     });
 }
 

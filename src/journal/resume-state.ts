@@ -276,8 +276,9 @@ export function describeResume(state: ResumeState): string[] {
     if (finished.length) lines.push(`  done, left out: ${finished.join(', ')}`);
     for (const [host, h] of restarting) {
       const done = h.results.length;
+      const died = h.stoppedAt?.reason === 'interrupted' ? ' (it was running when the controller of that run died: it may have completed on the host)' : '';
       const where = h.stoppedAt
-        ? `${h.stoppedAt.reason} at task "${h.stoppedAt.task}" in run ${h.stoppedAt.runId}${h.stoppedAt.msg ? ` (${h.stoppedAt.msg.split('\n')[0]})` : ''}; restarts at that task`
+        ? `${h.stoppedAt.reason} at task "${h.stoppedAt.task}" in run ${h.stoppedAt.runId}${h.stoppedAt.msg ? ` (${h.stoppedAt.msg.split('\n')[0]})` : ''}${died}; restarts at that task`
         : 'restarts after its last completed task';
       lines.push(`  ${host}: ${done} task(s) done (not run again); ${where}`);
     }

@@ -5,7 +5,9 @@
 import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { JournalEnd, JournalHeader } from './journal.js';
+import type { JournalEnd, JournalHeader, JournalLine } from './journal.js';
+import { inFlightOf, type InFlight } from './in-flight.js';
+import type { RunEvent } from '../events/events.js';
 import { runsDir } from './journal.js';
 import { EXIT } from '../util/exit-codes.js';
 import { processAlive } from '../util/process-alive.js';
@@ -25,6 +27,8 @@ export interface RunSummary {
   /** The run this one resumed (drydock resume), and the later run that resumed this one. */
   resumes: string | null;
   resumedBy: string | null;
+  /** A run whose controller died (no end line, process gone): the tasks it had in flight, which may have completed. */
+  inFlight: InFlight[] | null;
 }
 
 export interface RunsFs {
@@ -84,6 +88,25 @@ export function readFirstAndLastLine(fs: RunsFs, path: string): { first?: string
   }
 }
 
+/** Every complete event line of a journal (a died run's, to find what it had in flight). */
+function readEvents(fs: RunsFs, path: string): RunEvent[] {
+  const fd = fs.openSync(path, 'r');
+  let text: string;
+  try {
+    const buffer = Buffer.alloc(fs.fstatSync(fd).size);
+    fs.readSync(fd, buffer, 0, buffer.length, 0);
+    text = buffer.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.flatMap((line) => {
+    const parsed = parseLine<JournalLine>(line);
+    return parsed?.kind === 'event' ? [parsed.event] : [];
+  });
+}
+
 export function summarizeJournal(path: string, fs: RunsFs, isAlive: (pid: number) => boolean): RunSummary & { sortKey: number } {
   const { first, last, mtimeMs } = readFirstAndLastLine(fs, path);
   const header = parseLine<JournalHeader>(first);
@@ -104,6 +127,7 @@ export function summarizeJournal(path: string, fs: RunsFs, isAlive: (pid: number
     journal: path,
     resumes: header?.resumes ?? null,
     resumedBy: null,
+    inFlight: !finished && !stillRunning && header !== undefined ? inFlightOf(readEvents(fs, path)) : null,
     sortKey: started ? Date.parse(started) : mtimeMs,
   };
 }

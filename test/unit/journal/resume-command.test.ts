@@ -70,7 +70,7 @@ describe('drydock resume: the command line that continues a run', () => {
           'resuming run a: drydock play pb.yml',
           '  play 1 "roll":',
           '    done, left out: n1',
-          '    n2: 0 task(s) done (not run again); interrupted at task "drain" in run a; restarts at that task',
+          '    n2: 0 task(s) done (not run again); interrupted at task "drain" in run a (it was running when the controller of that run died: it may have completed on the host); restarts at that task',
           '  in /somewhere, where the run was started',
           '',
         ].join('\n'),

@@ -80,7 +80,7 @@ describe('journal: the resume state of a failed or interrupted run', () => {
       '  done, left out: n1, n2',
       'play 2 "roll":',
       '  done, left out: n1',
-      '  n2: 1 task(s) done (not run again); interrupted at task "two" in run a; restarts at that task',
+      '  n2: 1 task(s) done (not run again); interrupted at task "two" in run a (it was running when the controller of that run died: it may have completed on the host); restarts at that task',
     ]);
   });
 

@@ -5,56 +5,13 @@
  * exit code is 128 + the signal. After SIGKILL, `drydock runs` and `drydock resume` name the tasks in flight.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../../helpers/fleet.js';
-import { REPO_ROOT, runDrydock } from '../../helpers/cli.js';
+import { runDrydock } from '../../helpers/cli.js';
+import { holdPlaybook, startDrydock, waitFor } from '../../helpers/cli-process.js';
 import { processAlive } from '../../../src/util/process-alive.js';
-
-interface Started {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-export function startDrydock(args: string[], env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['bin/drydock.js', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
-}
-
-export async function waitFor(what: string, test: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A play whose first task holds each host (its shell's pid written down) until the gate file goes. */
-export function holdPlaybook(dir: string): string {
-  const file = join(dir, 'hold.yaml');
-  writeFileSync(
-    file,
-    `- hosts: all
-  gather_facts: false
-  tasks:
-    - name: hold
-      shell: "echo $$ > ${dir}/{{ inventory_hostname }}.pid; while [ -e ${dir}/gate ]; do sleep 0.1; done"
-    - name: after
-      shell: "touch ${dir}/{{ inventory_hostname }}.after"
-`,
-  );
-  return file;
-}
 
 const pidOf = (dir: string, host: string): number => Number(readFileSync(join(dir, `${host}.pid`), 'utf8').trim());
 

@@ -1,7 +1,8 @@
 /**
  * Running a planned playbook: what `drydock play` and the changing commands (upgrade, reboot, certs renew) share
- * once they have a plan the user has seen. Confirmation, run id, journal, log, Ctrl-C, the cluster lock, the
- * engine on the session's connections and cluster access, then node states, retry file and report.
+ * once they have a plan the user has seen. The resume claim, confirmation, run id, journal, log, stop signals
+ * (Ctrl-C, SIGTERM, SIGHUP), the cluster lock, the hosts' local run locks, the engine on the session's
+ * connections and cluster access, then node states, retry file and report.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';

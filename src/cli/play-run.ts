@@ -76,9 +76,8 @@ export interface PlayRunExtras {
 }
 
 /**
- * Runs a planned playbook inside a session: the resume claim, confirmation, run id, journal, log, stop signals
- * (Ctrl-C, SIGTERM, SIGHUP), the cluster lock, the hosts' local run locks, the engine on the session's connections and cluster access, then the node states, retry file and report. The
- * changing commands (upgrade, reboot, certs renew) call this with the plan they built and showed.
+ * Runs a planned playbook inside a session (the steps above), then the node states, retry file and report.
+ * The changing commands (upgrade, reboot, certs renew) call this with the plan they built and showed.
  */
 export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options: PlayOptions, extras: PlayRunExtras = {}): Promise<number> {
   const runId = randomUUID();
@@ -124,7 +123,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
 
   const warn = (message: string): void => bus.emit({ type: 'warning', message });
   const interrupts = watchInterrupts(warn, {
-    stopping: 'no new task or batch will start; running ones finish (Ctrl-C again to end them)',
+    stopping: 'no new task or batch will start; running ones finish (Ctrl-C or the signal again ends them)',
     ending: 'ending the commands still running',
   });
   interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });

@@ -76,7 +76,7 @@ async function runPlanned(session: RunSession, plan: RunPlan, commandLine: strin
   let exitCode = 1;
 
   const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {
-    stopping: 'no new hosts will start; running ones finish (Ctrl-C again to abort them)',
+    stopping: 'no new hosts will start; running ones finish (Ctrl-C or the signal again aborts them)',
     ending: 'aborting the commands still running',
   });
   interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });

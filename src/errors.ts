@@ -131,20 +131,24 @@ export class KubeApiError extends DrydockError {
   }
 }
 
-/** Another maintenance holds the cluster lock. */
+/**
+ * Another run holds a lock this run needs: the cluster lock (a Lease), a host's local run lock, or the claim
+ * on a run being resumed. `message`, when given, replaces the cluster lock's wording.
+ */
 export class LockHeldError extends DrydockError {
   readonly code = 'LOCK_HELD' as const;
   constructor(
     readonly holder: string,
     readonly since: string,
     readonly command: string,
-    /** When the lease runs out unless renewed (ISO time), if known. */
-    readonly expires?: string,
+    /** When the lease runs out unless renewed (ISO time) and/or a message of the lock's own (the local run lock). */
+    readonly detail: { expires?: string; message?: string } = {},
   ) {
     super(
-      `the cluster is locked by ${holder} (running "${command}") since ${since}: wait for that run to finish; ` +
-        `if its controller died the lock expires ${expires ? `at ${expires} (its last renewal plus the lease)` : 'a minute after its last renewal'}; ` +
-        '--break-lock takes it anyway (logged)',
+      detail.message ??
+        `the cluster is locked by ${holder} (running "${command}") since ${since}: wait for that run to finish; ` +
+          `if its controller died the lock expires ${detail.expires ? `at ${detail.expires} (its last renewal plus the lease)` : 'a minute after its last renewal'}; ` +
+          '--break-lock takes it anyway (logged)',
     );
     this.name = 'LockHeldError';
   }

@@ -29,10 +29,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** A reader that went away (`drydock … | head`) is not an error of ours: stop quietly, as Unix tools do. */
+/**
+ * A reader that went away (`drydock … | head`) is not an error of ours: stop quietly, as Unix tools do. A
+ * terminal that went away (EIO after SIGHUP) is not either, but a run is under way: it goes on without output
+ * to its orderly end (journal closed, commands ended), as interrupt.ts has it.
+ */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EIO') return;
     throw err;
   });
 }

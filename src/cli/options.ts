@@ -10,6 +10,7 @@ import type { Vars } from '../inventory/types.js';
 import type { CliConnectionOptions } from '../transport/resolve.js';
 import type { HostKeyPolicy } from '../transport/types.js';
 import { readTextCappedSync } from '../util/read-capped.js';
+import { askSecret } from './ask-secret.js';
 import { LineCounter, ansibleYamlOptions, parseDocument } from '../util/yaml.js';
 import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 
@@ -31,6 +32,10 @@ export interface SharedOptions {
   hostKeyChecking?: HostKeyPolicy;
   knownHosts?: string;
   become: boolean;
+  /** -K: ask for the become password on the terminal before planning. */
+  askBecomePass?: boolean;
+  /** The password -K read (set by the prompt, never a flag): beats the inventory's ansible_become_password. */
+  becomePassword?: string;
   timeout?: number;
   json: boolean;
   logFile?: string;
@@ -152,6 +157,7 @@ export function connectionOverrides(options: SharedOptions): CliConnectionOption
     hostKeyChecking: options.hostKeyChecking,
     ...(options.knownHosts !== undefined ? { knownHostsFile: options.knownHosts } : {}),
     become: options.become || undefined,
+    ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}),
   };
 }
 
@@ -176,6 +182,8 @@ export const hostKeyCheckingOption = (): Option =>
 export const knownHostsOption = (): Option =>
   new Option('--known-hosts <file>', 'known_hosts file to check host keys against (and append to under accept-new), instead of ~/.ssh/known_hosts');
 export const becomeOption = (): Option => new Option('-b, --become', 'run through sudo (ansible_become_* vars supply user and password)').default(false);
+export const askBecomePassOption = (): Option =>
+  new Option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal, without echo (beats ansible_become_password)').default(false);
 export const timeoutOption = (): Option => new Option('--timeout <seconds>', 'end a host\'s command after this long and count it failed').argParser(parseSeconds('--timeout'));
 export const jsonOption = (): Option => new Option('--json', 'one JSON object per host on stdout, nothing else there').default(false);
 export const logFileOption = (): Option => new Option('--log-file <file>', 'append every event as a JSON line to this file');
@@ -202,7 +210,16 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(hostKeyCheckingOption())
     .addOption(knownHostsOption())
     .addOption(becomeOption())
-    .addOption(timeoutOption());
+    .addOption(askBecomePassOption())
+    .addOption(timeoutOption())
+    .hook('preAction', (_command, action) => {
+      // Asked before anything else happens (inventory read, hosts contacted), as ansible-playbook -K does.
+      // Without -K nothing is returned, so commander's synchronous parse() still runs the action.
+      if (action.opts<SharedOptions>().askBecomePass !== true) return undefined;
+      return askSecret('BECOME password: ', { input: process.stdin, output: process.stderr }).then((password) => {
+        action.setOptionValue('becomePassword', password);
+      });
+    });
 }
 
 export function addOutputOptions(command: Command): Command {

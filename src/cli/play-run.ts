@@ -1,7 +1,8 @@
 /**
  * Running a planned playbook: what `drydock play` and the changing commands (upgrade, reboot, certs renew) share
- * once they have a plan the user has seen. Confirmation, run id, journal, log, Ctrl-C, the cluster lock, the
- * engine on the session's connections and cluster access, then node states, retry file and report.
+ * once they have a plan the user has seen. The resume claim, confirmation, run id, journal, log, stop signals
+ * (Ctrl-C, SIGTERM, SIGHUP), the cluster lock, the hosts' local run locks, the engine on the session's
+ * connections and cluster access, then node states, retry file and report.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -29,6 +30,8 @@ import { type SharedOptions } from './options.js';
 import { connectionBudget, nodeControllerFiles, systemEngineClock } from './play-setup.js';
 import { closeRunLog, openRunLog, statusIntervalMs, wantsColor } from './run-setup.js';
 import { type RunSession } from './session.js';
+import { claimResumedRun, lockPlanHosts } from './run-locks.js';
+import type { HostLocks } from '../lock/run-lock.js';
 import type { Playbook } from '../playbook/model.js';
 
 export interface PlayOptions extends SharedOptions {
@@ -74,11 +77,22 @@ export interface PlayRunExtras {
 }
 
 /**
- * Runs a planned playbook inside a session: confirmation, run id, journal, log, Ctrl-C, the cluster lock, the
- * engine on the session's connections and cluster access, then the node states, retry file and report. The
- * changing commands (upgrade, reboot, certs renew) call this with the plan they built and showed.
+ * Runs a planned playbook inside a session (the steps above), then the node states, retry file and report.
+ * The changing commands (upgrade, reboot, certs renew) call this with the plan they built and showed.
  */
 export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options: PlayOptions, extras: PlayRunExtras = {}): Promise<number> {
+  const runId = randomUUID();
+  const lockCommand = redactCommandLine(['drydock', ...(options.commandLine ?? process.argv.slice(2))]);
+  // One resume per run: the claim is taken before the journals are read, so a second resume waits for none.
+  const claim = options.resume !== undefined ? claimResumedRun(options.resume, runId, lockCommand) : undefined;
+  try {
+    return await runClaimed(session, run, options, extras, runId, lockCommand);
+  } finally {
+    claim?.release();
+  }
+}
+
+async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOptions, extras: PlayRunExtras, runId: string, lockCommand: string): Promise<number> {
   const { playbook, plan } = run;
   const { streams } = session;
   const hooks = extras.hooks ?? {};
@@ -96,7 +110,6 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   const { bus } = session;
   const renderer = new PlayRenderer({ out: human, color });
   session.renderedBy((event) => renderer.handle(event));
-  const runId = randomUUID();
   const log = await openRunLog(bus, options.logFile, runId);
   let journal: Journal;
   try {
@@ -119,7 +132,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
 
   const warn = (message: string): void => bus.emit({ type: 'warning', message });
   const interrupts = watchInterrupts(warn, {
-    stopping: 'interrupted: no new task or batch will start; running ones finish (Ctrl-C again to end them)',
+    stopping: 'no new task or batch will start; running ones finish (Ctrl-C or the signal again ends them)',
     ending: 'ending the commands still running',
   });
   interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });
@@ -135,18 +148,21 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
     specFor: plan.resolveSpec,
   });
   let lock: ClusterLock | undefined;
+  let hostLocks: HostLocks | undefined;
   try {
     const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
     if (wantsLock) {
       lock = await takeClusterLock(kube, {
         runId,
-        command: redactCommandLine(['drydock', ...(options.commandLine ?? process.argv.slice(2))]),
+        command: lockCommand,
         breakLock: hooks.lock?.breakLock ?? options.breakLock === true,
         ...(resume ? { resumes: { runId: resume.runId, chain: resume.chain } } : {}),
         emit: (event) => bus.emit(event),
         onLost: (reason) => stop.stopForLock(`the cluster lock was lost (${reason}): no new task or batch will start`),
       });
     }
+    // Two runs from this machine never work on one host at once; --check changes nothing and needs no lock.
+    if (!options.check) hostLocks = lockPlanHosts(plan, runId, lockCommand);
     const outcome = await runPlaybook(
       {
         playbook,
@@ -206,7 +222,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
     const reportJson = `${JSON.stringify(redactSecrets(report), null, 2)}\n`;
     if (options.report) await writeFile(options.report, reportJson, { mode: 0o600 }); // holds registered values
     if (options.json) streams.stdout.write(reportJson);
-    journalExit = journal.failed ? EXIT.JOURNAL : stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason());
+    journalExit = journal.failed ? EXIT.JOURNAL : interrupts.exitCode(stoppedExitCode(outcome.exitCode, interrupts.stop.aborted, stop.reason()));
     if (outcome.interrupted) human.write(`to continue this run later: drydock resume ${runId}\n`);
     return journalExit;
   } catch (err) {
@@ -215,6 +231,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   } finally {
     stop.dispose();
     interrupts.dispose();
+    hostLocks?.release();
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
     const journalFailure = journal.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     // A run that succeeded is never resumed, nor are the runs it finished: their kept no_log values go.

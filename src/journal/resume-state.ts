@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { HostStatus, RunEvent } from '../events/events.js';
 import { defaultStateDir, runsDir, type JournalEnd, type JournalHeader, type JournalLine } from './journal.js';
-import { listRuns, processAlive } from './runs.js';
+import { listRuns } from './runs.js';
 import { readKeptSecrets, type KeptSecret } from './secrets.js';
+import { processAlive } from '../util/process-alive.js';
 
 /** Statuses of a task that is done: the resumed run replays these instead of running the task. */
 export const COMPLETED_STATUSES: ReadonlySet<HostStatus> = new Set(['ok', 'changed', 'skipped', 'ignored', 'rescued']);

@@ -5,9 +5,12 @@
 import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { JournalEnd, JournalHeader } from './journal.js';
+import type { JournalEnd, JournalHeader, JournalLine } from './journal.js';
+import { inFlightOf, type InFlight } from './in-flight.js';
+import type { RunEvent } from '../events/events.js';
 import { runsDir } from './journal.js';
 import { EXIT } from '../util/exit-codes.js';
+import { processAlive } from '../util/process-alive.js';
 
 /** `journal-incomplete`: the journal could not be written to the end (its last line says why); see JournalEnd. */
 export type RunOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'running' | 'journal-incomplete';
@@ -27,6 +30,8 @@ export interface RunSummary {
   resumedBy: string | null;
   /** Why the journal stops early (ENOSPC...), when it does. */
   journalError: string | null;
+  /** A run whose controller died (no end line, process gone): the tasks it had in flight, which may have completed. */
+  inFlight: InFlight[] | null;
 }
 
 export interface RunsFs {
@@ -49,21 +54,10 @@ const CHUNK = 64 * 1024;
 
 export function outcomeOf(end: Pick<JournalEnd, 'exitCode' | 'interrupted' | 'journalError'>): RunOutcome {
   if (end.journalError !== undefined || end.exitCode === EXIT.JOURNAL) return 'journal-incomplete';
-  if (end.interrupted || end.exitCode === EXIT.INTERRUPTED) return 'interrupted';
+  if (end.interrupted || end.exitCode === EXIT.INTERRUPTED || end.exitCode === EXIT.TERMINATED || end.exitCode === EXIT.HANGUP) return 'interrupted';
   if (end.exitCode === 0) return 'ok';
   if (end.exitCode === EXIT.UNREACHABLE_HOSTS) return 'unreachable';
   return 'failed';
-}
-
-/** Whether a process with this pid exists on this machine (a run's controller still going). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseLine<T>(line: string | undefined): T | undefined {
@@ -98,6 +92,25 @@ export function readFirstAndLastLine(fs: RunsFs, path: string): { first?: string
   }
 }
 
+/** Every complete event line of a journal (a died run's, to find what it had in flight). */
+function readEvents(fs: RunsFs, path: string): RunEvent[] {
+  const fd = fs.openSync(path, 'r');
+  let text: string;
+  try {
+    const buffer = Buffer.alloc(fs.fstatSync(fd).size);
+    fs.readSync(fd, buffer, 0, buffer.length, 0);
+    text = buffer.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.flatMap((line) => {
+    const parsed = parseLine<JournalLine>(line);
+    return parsed?.kind === 'event' ? [parsed.event] : [];
+  });
+}
+
 export function summarizeJournal(path: string, fs: RunsFs, isAlive: (pid: number) => boolean): RunSummary & { sortKey: number } {
   const { first, last, mtimeMs } = readFirstAndLastLine(fs, path);
   const header = parseLine<JournalHeader>(first);
@@ -119,6 +132,7 @@ export function summarizeJournal(path: string, fs: RunsFs, isAlive: (pid: number
     resumes: header?.resumes ?? null,
     resumedBy: null,
     journalError: finished?.journalError ?? null,
+    inFlight: !finished && !stillRunning && header !== undefined ? inFlightOf(readEvents(fs, path)) : null,
     sortKey: started ? Date.parse(started) : mtimeMs,
   };
 }

@@ -112,7 +112,7 @@ function heldError(lease: KubeLease): LockHeldError {
   const held = holderOf(lease);
   const last = Date.parse(lease.spec.renewTime ?? lease.spec.acquireTime ?? '');
   const expires = Number.isNaN(last) ? undefined : new Date(last + (lease.spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000).toISOString();
-  return new LockHeldError(held.holder || 'an unknown holder', held.since, held.command, expires);
+  return new LockHeldError(held.holder || 'an unknown holder', held.since, held.command, { ...(expires ? { expires } : {}) });
 }
 
 export async function acquireClusterLock(port: KubePort, options: ClusterLockOptions): Promise<ClusterLock> {

@@ -22,6 +22,8 @@ export interface CliConnectionOptions {
   connectTimeoutMs?: number;
   knownHostsFile?: string;
   become?: boolean;
+  /** The become password typed at -K's prompt: beats the inventory's. Secret. */
+  becomePassword?: string;
 }
 
 export interface ResolveEnvironment {
@@ -293,7 +295,7 @@ function resolveBecome(vars: VarReader, cli: CliConnectionOptions, issue: (messa
     user: vars.string('ansible_become_user') ?? 'root',
     method: 'sudo',
   };
-  const password = vars.string('ansible_become_password', 'ansible_become_pass');
+  const password = cli.becomePassword ?? vars.string('ansible_become_password', 'ansible_become_pass');
   if (password !== undefined) become.password = password;
   return become;
 }

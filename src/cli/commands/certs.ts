@@ -265,6 +265,7 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     ...(options.hostKeyChecking !== undefined ? { hostKeyChecking: options.hostKeyChecking } : {}),
     ...(options.knownHosts !== undefined ? { knownHosts: options.knownHosts } : {}),
     become: options.become,
+    ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     // --json here means the certificates on stdout; the play's progress goes to stderr as text.
     json: false,

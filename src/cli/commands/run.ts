@@ -4,7 +4,7 @@
  * Output: on stdout, one block per host as it finishes (Ansible's ad hoc layout), a status line naming the
  * hosts still running, and the PLAY RECAP. With --json, stdout carries only one JSON object per host and the
  * status line and recap go to stderr. Exit codes follow Ansible: 0 all ok, 2 some failed, 4 some unreachable
- * (wins over failed), 130 interrupted; bad input is 1 before any host is contacted. An empty match warns (as Ansible:
+ * (wins over failed), 130 interrupted (129 SIGHUP, 143 SIGTERM, treated as Ctrl-C); bad input is 1 before any host is contacted. An empty match warns (as Ansible:
  * "No hosts matched, nothing to do") and exits 0.
  */
 import { randomUUID } from 'node:crypto';
@@ -76,7 +76,7 @@ async function runPlanned(session: RunSession, plan: RunPlan, commandLine: strin
   let exitCode = 1;
 
   const interrupts = watchInterrupts((message) => bus.emit({ type: 'warning', message }), {
-    stopping: 'interrupted: no new hosts will start; running ones finish (Ctrl-C again to abort them)',
+    stopping: 'no new hosts will start; running ones finish (Ctrl-C or the signal again aborts them)',
     ending: 'aborting the commands still running',
   });
   interrupts.abort.addEventListener('abort', () => session.abort.abort(), { once: true });
@@ -101,8 +101,8 @@ async function runPlanned(session: RunSession, plan: RunPlan, commandLine: strin
       },
       { stop: interrupts.stop, abort: interrupts.abort },
     );
-    exitCode = outcome.exitCode;
-    return outcome.exitCode;
+    exitCode = interrupts.exitCode(outcome.exitCode);
+    return exitCode;
   } finally {
     interrupts.dispose();
     const journalFailure = journal?.close({ exitCode, interrupted: interrupts.stop.aborted });

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { TextOutput } from '../../events/tty.js';
 import { defaultStateDir } from '../../journal/journal.js';
 import { listRuns, type RunSummary } from '../../journal/runs.js';
+import { describeInFlight } from '../../journal/in-flight.js';
 import type { Invocation } from '../exit.js';
 
 const DEFAULT_LIMIT = 20;
@@ -41,6 +42,7 @@ export function runsCommand(options: RunsOptions, out: TextOutput = process.stdo
     return 0;
   }
   out.write(formatRunsTable(runs));
+  for (const run of runs) for (const line of describeInFlight(run.id, run.inFlight ?? [])) out.write(`${line}\n`);
   return 0;
 }
 

@@ -113,4 +113,11 @@ describe('--known-hosts and the connection overrides', () => {
     expect(overrides).to.not.have.property('knownHostsFile');
     expect(overrides.become).to.equal(true);
   });
+
+  it('hands the password -K read to the resolver, and nothing without it', () => {
+    const options = parse(['all', '-i', 'x', '--', 'true']);
+    expect(options.askBecomePass).to.equal(false);
+    expect(connectionOverrides(options)).to.not.have.property('becomePassword');
+    expect(connectionOverrides({ ...options, becomePassword: 'typed' })).to.include({ becomePassword: 'typed' });
+  });
 });

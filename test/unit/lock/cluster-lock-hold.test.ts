@@ -137,7 +137,7 @@ describe('cluster lock held through an API outage (kubeadm restarting kube-apise
     const lock = await acquireClusterLock(port, opts('run-1'));
     await lock.hold(900);
     const err = (await acquireClusterLock(port, opts('run-2', { identity: 'bob@ops/7/run-2' })).catch((e: unknown) => e)) as LockHeldError;
-    expect(err.expires).to.equal(new Date(clock.time + 900_000).toISOString());
-    expect(err.message).to.include(`expires at ${err.expires}`);
+    expect(err.detail.expires).to.equal(new Date(clock.time + 900_000).toISOString());
+    expect(err.message).to.include(`expires at ${err.detail.expires}`);
   });
 });

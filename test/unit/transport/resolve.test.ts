@@ -141,6 +141,11 @@ describe('transport/resolve', () => {
     expect(resolve({ vars: { ansible_become: false }, cli: { become: true } }).become.enabled).to.equal(true);
   });
 
+  it('takes the password typed at -K over the inventory\'s, without turning become on', () => {
+    const typed = resolve({ vars: { ansible_become_password: 'from-inventory' }, cli: { becomePassword: 'typed' } }).become;
+    expect(typed).to.deep.equal({ enabled: false, user: 'root', method: 'sudo', password: 'typed' });
+  });
+
   it('reports every unsupported or bad setting of a host in one ConfigError, without secret values', () => {
     const error = configErrorOf(() =>
       resolve({

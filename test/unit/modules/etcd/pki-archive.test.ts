@@ -52,7 +52,7 @@ describe('modules/etcd: the PKI archive', () => {
     const tar = gunzipSync(archive);
     expect(() => tarFileNames(tar.subarray(0, 1024))).to.throw(/runs past|without its end/);
     const damaged = Buffer.from(tar);
-    damaged[10] ^= 0x01;
+    damaged[10] = damaged[10]! ^ 0x01;
     expect(() => tarFileNames(damaged)).to.throw(/bad checksum/);
   });
 

@@ -70,7 +70,7 @@ describe('modules/etcd: the snapshot check on the controller (bbolt, hash)', () 
   it('splits off the SHA-256 etcd appends and refuses a flipped byte or a missing hash', () => {
     expect(splitVerifiedSnapshot(SNAPSHOT).db.length).to.equal(ETCDUTL.totalSize);
     const flipped = Buffer.from(SNAPSHOT);
-    flipped[50_000] ^= 0x01;
+    flipped[50_000] = flipped[50_000]! ^ 0x01;
     expect(() => checkSnapshot(flipped)).to.throw(/integrity hash does not match/);
     expect(() => checkSnapshot(DB)).to.throw(/no integrity hash/);
     expect(() => checkSnapshot(SNAPSHOT.subarray(0, SNAPSHOT.length - 1))).to.throw(/no integrity hash/);
@@ -78,8 +78,8 @@ describe('modules/etcd: the snapshot check on the controller (bbolt, hash)', () 
 
   it('refuses a database whose hash holds but whose pages are damaged', () => {
     const meta = (db: Buffer) => {
-      db[16 + 20] ^= 0xff; // page 0's root pgid: its checksum no longer holds
-      db[PAGE + 16 + 20] ^= 0xff;
+      db[16 + 20] = db[16 + 20]! ^ 0xff; // page 0's root pgid: its checksum no longer holds
+      db[PAGE + 16 + 20] = db[PAGE + 16 + 20]! ^ 0xff;
     };
     expect(() => checkSnapshot(rehashed(meta))).to.throw(/damaged: no valid meta page/);
     const { branch, leaf } = keyBucketPages();
@@ -94,7 +94,7 @@ describe('modules/etcd: the snapshot check on the controller (bbolt, hash)', () 
     const bolt = new BoltReader(bufferSource(DB));
     const broken = Buffer.from(DB);
     const current = bolt.meta.txid === DB.readBigUInt64LE(16 + 48) ? 0 : 1;
-    broken[current * PAGE + 16 + 48] ^= 0x01; // the current meta's txid
+    broken[current * PAGE + 16 + 48] = broken[current * PAGE + 16 + 48]! ^ 0x01; // the current meta's txid
     const fallback = new BoltReader(bufferSource(broken));
     expect(fallback.meta.txid).to.not.equal(bolt.meta.txid);
   });

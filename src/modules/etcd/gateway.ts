@@ -74,6 +74,18 @@ function describeHttpError(status: number | undefined, body: string): string {
   return `HTTP ${status}: ${body.trim().slice(0, 200) || 'no body'}`;
 }
 
+/** Certificate checks of etcd's serving certificate that failed on drydock's side (node:tls codes). */
+const SERVER_TRUST = /^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_|ERR_TLS_CERT_ALTNAME_INVALID)/;
+
+/** One line a user can act on, for TLS and socket errors (OpenSSL's own text names source files). */
+export function describeTransportError(err: Error & { code?: string }): string {
+  const code = err.code ?? '';
+  const alert = /^ERR_SSL_(?:TLSV1|SSLV3)_ALERT_(.+)$/.exec(code)?.[1];
+  if (alert) return `etcd refused the TLS handshake (alert: ${alert.toLowerCase().replaceAll('_', ' ')}): cert and key must be a client certificate signed by etcd's CA`;
+  if (SERVER_TRUST.test(code)) return `etcd's serving certificate is not trusted with cacert (${err.message.trim()})`;
+  return err.message.trim().split('\n')[0]!;
+}
+
 /**
  * POSTs `body` to `path` and hands each piece of a 200 answer to `onData`. Rejects with EtcdGatewayError on
  * TLS trouble (a certificate etcd or drydock refuses), an HTTP error status or a broken connection.
@@ -84,7 +96,7 @@ export async function etcdPost(target: EtcdTarget, path: string, body: unknown, 
   const payload = Buffer.from(JSON.stringify(body));
   try {
     await new Promise<void>((resolve, reject) => {
-      const fail = (err: Error): void => reject(err instanceof EtcdGatewayError ? err : new EtcdGatewayError(err.message));
+      const fail = (err: Error): void => reject(err instanceof EtcdGatewayError ? err : new EtcdGatewayError(describeTransportError(err)));
       socket.once('error', fail);
       const req = request(
         {

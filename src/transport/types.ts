@@ -95,8 +95,8 @@ export interface Connection {
   /**
    * A TCP stream to host:port as the remote host sees it (a direct-tcpip channel on this same connection,
    * as `ssh -W`): how a jump host reaches the next one, and how the etcd module reaches etcd's client port on
-   * the host's 127.0.0.1. Rejects with HostUnreachableError (phase 'proxy') when the host refuses or cannot
-   * open it — the connection itself may still be fine — or when the connection is gone.
+   * the host's 127.0.0.1. Rejects with HostUnreachableError: phase 'proxy' when the host refuses or cannot
+   * open it (nothing listens there; the connection stays usable), the connection's own error once it is gone.
    */
   forwardOut(host: string, port: number): Promise<Duplex>;
   close(): Promise<void>;

@@ -139,7 +139,7 @@ async function etcdTarget(ctx: ModuleContext, s: Settings, tls: EtcdClientTls): 
         return await connection.forwardOut(s.host, s.port);
       } catch (err) {
         // The channel was refused (nothing listens there): a task failure. A lost connection stays unreachable.
-        if (err instanceof HostUnreachableError && err.phase === 'proxy' && !/connection lost/.test(err.message)) {
+        if (err instanceof HostUnreachableError && err.phase === 'proxy') {
           throw new ModuleFailure(`cannot reach etcd at ${s.host}:${s.port} from ${ctx.target} through its SSH connection: ${(err.cause as Error | undefined)?.message ?? err.message}`);
         }
         throw err;

@@ -15,7 +15,8 @@
  *    `etcdutl snapshot restore` takes it as is), `<base>.pki.tar.gz`, `<base>.db.sha256`, and last
  *    `<base>.db.json`, whose presence says the others are complete. The newest `retention` snapshots of
  *    this cluster and host are kept, each with its archive and sidecars.
- * Nothing is written on the host.
+ * Nothing is written on the host. The snapshot is held in memory while it is checked (as large as etcd's
+ * database: kubeadm's default quota is 2 GiB), as the copy over exec was before.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { HostUnreachableError } from '../../errors.js';

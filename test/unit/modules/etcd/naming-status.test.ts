@@ -14,11 +14,12 @@ describe('modules/etcd: snapshot names and retention (pure)', () => {
     expect(parseUtcStamp('20260231T000000Z')).to.equal(undefined);
   });
 
-  it('does not take sidecars, leftovers or other clusters for snapshots', () => {
+  it('does not take sidecars, PKI archives, leftovers or other clusters for snapshots', () => {
     for (const other of [
       'prod-cp1-20260125T031509Z.db.sha256',
       'prod-cp1-20260125T031509Z.db.json',
       'prod-cp1-20260125T031509Z.db.part',
+      'prod-cp1-20260125T031509Z.pki.tar.gz',
       'staging-cp1-20260125T031509Z.db',
       'prod-20260125T031509Z.db',
       'prod-cp1-2026-01-25.db',

@@ -36,20 +36,37 @@ export function splitVerifiedSnapshot(file: Buffer): { db: Buffer; sha256: Buffe
   return { db, sha256 };
 }
 
-let CRC32C_TABLE: Uint32Array | undefined;
+let CRC32C_TABLES: Uint32Array[] | undefined;
+
+/** Eight 256-entry tables for slicing-by-8 (the first is the classic byte-at-a-time table). */
+function crc32cTables(): Uint32Array[] {
+  if (CRC32C_TABLES) return CRC32C_TABLES;
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+  const first = tables[0]!;
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    first[n] = c >>> 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let t = 1; t < 8; t++) tables[t]![n] = (first[tables[t - 1]![n]! & 0xff]! ^ (tables[t - 1]![n]! >>> 8)) >>> 0;
+  }
+  CRC32C_TABLES = tables;
+  return tables;
+}
 
 /** CRC-32C (Castagnoli), continuing from `crc`: Go's crc32.Update with crc32.MakeTable(crc32.Castagnoli). */
-export function crc32c(data: Buffer, crc = 0): number {
-  if (!CRC32C_TABLE) {
-    CRC32C_TABLE = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-      CRC32C_TABLE[n] = c >>> 0;
-    }
-  }
+export function crc32c(data: Uint8Array, crc = 0): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = crc32cTables() as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let c = ~crc >>> 0;
-  for (const byte of data) c = CRC32C_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  let i = 0;
+  const n = data.length;
+  for (; i + 8 <= n; i += 8) {
+    const lo = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+    c = t7[lo & 0xff]! ^ t6[(lo >>> 8) & 0xff]! ^ t5[(lo >>> 16) & 0xff]! ^ t4[lo >>> 24]! ^
+      t3[data[i + 4]!]! ^ t2[data[i + 5]!]! ^ t1[data[i + 6]!]! ^ t0[data[i + 7]!]!;
+  }
+  for (; i < n; i++) c = t0[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 

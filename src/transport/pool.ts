@@ -24,10 +24,8 @@ import { DEFAULT_RECONNECT_DELAYS_MS, DEFAULT_RECONNECT_TIMEOUT_MS, dialUntilBac
 export { isTransientConnectError } from './pool-failures.js';
 export { DEFAULT_RECONNECT_TIMEOUT_MS } from './reconnect.js';
 
-/** A connection that can also open direct-tcpip channels: what a bastion must offer. */
-export interface TunnelingConnection extends Connection {
-  forwardOut(host: string, port: number): Promise<Duplex>;
-}
+/** A connection that can also open direct-tcpip channels: what a bastion must offer (every Connection does). */
+export type TunnelingConnection = Connection;
 
 /** Performs one SSH handshake; `sock` is a channel through a bastion when the host sits behind one. */
 export type SshOpener = (

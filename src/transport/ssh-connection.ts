@@ -140,15 +140,16 @@ export class SshConnection implements Connection, ExecHost, JumpableConnection {
     return this.files.get(remotePath);
   }
 
-  /** A direct-tcpip channel to host:port as seen from this host (jump hosts); not limited by MaxSessions. */
+  /** A direct-tcpip channel to host:port as seen from this host (jump hosts, etcd's client port); not limited by MaxSessions. */
   async forwardOut(host: string, port: number): Promise<Duplex> {
     this.assertAccepting();
     return new Promise((resolve, reject) => {
       try {
         this.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
           if (!err) return resolve(channel);
-          const why = this.lost ? this.lost.message : err.message;
-          reject(new HostUnreachableError(this.name, 'proxy', `cannot reach ${host}:${port} through ${this.name}: ${why}`, err));
+          // A lost connection is the connection's failure; a refused channel leaves the connection usable.
+          if (this.lost) return reject(this.lost);
+          reject(new HostUnreachableError(this.name, 'proxy', `cannot reach ${host}:${port} through ${this.name}: ${err.message}`, err));
         });
       } catch (err) {
         reject(this.lost ?? new HostUnreachableError(this.name, 'proxy', `cannot forward: ${(err as Error).message}`, err));

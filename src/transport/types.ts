@@ -3,6 +3,8 @@
  * `ConnectionPool`; `ssh.ts` is the one module that imports ssh2.
  */
 
+import type { Duplex } from 'node:stream';
+
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 
 /** Everything needed to reach one host, resolved from inventory vars, ~/.ssh/config and flags. */
@@ -90,6 +92,13 @@ export interface Connection {
   put(remotePath: string, data: Buffer | string, mode?: number): Promise<void>;
   /** Reads a file over SFTP. */
   get(remotePath: string): Promise<Buffer>;
+  /**
+   * A TCP stream to host:port as the remote host sees it (a direct-tcpip channel on this same connection,
+   * as `ssh -W`): how a jump host reaches the next one, and how the etcd module reaches etcd's client port on
+   * the host's 127.0.0.1. Rejects with HostUnreachableError: phase 'proxy' when the host refuses or cannot
+   * open it (nothing listens there; the connection stays usable), the connection's own error once it is gone.
+   */
+  forwardOut(host: string, port: number): Promise<Duplex>;
   close(): Promise<void>;
 }
 

@@ -1,13 +1,14 @@
 /**
  * The controller-side answer to "is there a recent snapshot we could restore from?", asked by the upgrade
  * before it touches anything. A snapshot counts only when its file still hashes to its `.sha256`, its
- * `.json` sidecar says verified and names this cluster, and it is younger than the allowed age.
+ * `.json` sidecar says verified and names this cluster, the PKI archive it names (`.pki.tar.gz`) still hashes
+ * to the recorded SHA-256, and it is younger than the allowed age.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseSnapshotName, SHA256_SUFFIX, SNAPSHOT_SUFFIX, STATUS_SUFFIX } from './naming.js';
+import { parseSnapshotName, PKI_SUFFIX, SHA256_SUFFIX, SNAPSHOT_SUFFIX, STATUS_SUFFIX } from './naming.js';
 import type { SnapshotSidecar } from './status.js';
 
 export interface VerifiedSnapshot {
@@ -47,7 +48,13 @@ async function verifiedAt(dir: string, name: string, cluster: string): Promise<O
   }
   if (status?.verified !== true || status.cluster !== cluster || status.sha256 !== recorded) return undefined;
   const actual = await fileSha256(path).catch(() => undefined);
-  return actual === recorded ? { path, sha256: actual, status } : undefined;
+  if (actual !== recorded) return undefined;
+  // The PKI archive a snapshot names is part of it: a restore needs the CA.
+  if (status.pki_file !== undefined) {
+    if (status.pki_file !== `${base}${PKI_SUFFIX}` || !status.pki_sha256) return undefined;
+    if ((await fileSha256(join(dir, status.pki_file)).catch(() => undefined)) !== status.pki_sha256) return undefined;
+  }
+  return { path, sha256: actual, status };
 }
 
 /**

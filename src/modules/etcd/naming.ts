@@ -1,11 +1,13 @@
 /**
- * Snapshot file names, `<cluster>-<host>-<YYYYMMDDTHHMMSSZ>.db`, and which ones retention removes. Pure: the
- * same rules decide on the host and on the controller, so both sides keep the same snapshots.
+ * Snapshot file names, `<cluster>-<host>-<YYYYMMDDTHHMMSSZ>.db` (with `.db.sha256`, `.db.json` and
+ * `.pki.tar.gz` beside it), and which ones retention removes. Pure.
  */
 
 export const SNAPSHOT_SUFFIX = '.db';
 export const SHA256_SUFFIX = '.db.sha256';
 export const STATUS_SUFFIX = '.db.json';
+/** The control plane's PKI folder, archived beside each snapshot. */
+export const PKI_SUFFIX = '.pki.tar.gz';
 
 const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 /** Characters allowed in the cluster and host parts: they become file names on both sides, unquoted in globs. */
@@ -42,7 +44,7 @@ export interface ParsedSnapshotName {
 
 /**
  * Reads a snapshot file name of `cluster` (any host); undefined for anything else, including the
- * `.sha256`/`.json` sidecars and etcdctl's `.part` leftovers.
+ * `.sha256`/`.json` sidecars, the `.pki.tar.gz` archives and etcdctl's `.part` leftovers.
  */
 export function parseSnapshotName(name: string, cluster: string): ParsedSnapshotName | undefined {
   const prefix = `${cluster}-`;

@@ -1,7 +1,8 @@
 /**
- * `snapshot status -w json`, as etcdutl (3.5+) and etcdctl (3.4/3.5; removed in 3.6) print it:
- * `{"hash":3928263741,"revision":1203,"totalKey":514,"totalSize":2101248[,"version":"3.5.0"]}`.
- * Pure parsing and the checks a snapshot must pass before drydock keeps it.
+ * What a snapshot's status is (the figures `etcdutl snapshot status -w json` prints:
+ * `{"hash":3928263741,"revision":1203,"totalKey":514,"totalSize":2101248,"version":"3.6.0"}`, computed by
+ * snapshot-check.ts on the controller), the checks it must pass before drydock keeps it, and the sidecar
+ * recorded beside it. Pure.
  */
 
 export interface SnapshotStatus {
@@ -11,39 +12,6 @@ export interface SnapshotStatus {
   size: number;
   /** Storage version, printed by etcdutl and etcdctl 3.5+. */
   version?: string;
-}
-
-function wholeNumber(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
-
-/**
- * The status object in a tool's stdout. etcdctl 3.5 may print a deprecation notice around it, so the JSON
- * line is searched for rather than assumed to be the whole output. Throws with the reason when absent.
- */
-export function parseSnapshotStatus(stdout: string): SnapshotStatus {
-  const line = stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .find((l) => l.startsWith('{') && l.endsWith('}'));
-  if (!line) throw new Error(`no JSON status in the output: ${JSON.stringify(stdout.slice(0, 200))}`);
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    throw new Error(`the status is not valid JSON: ${line.slice(0, 200)}`);
-  }
-  const hash = wholeNumber(raw.hash);
-  const revision = wholeNumber(raw.revision);
-  const totalKeys = wholeNumber(raw.totalKey);
-  const size = wholeNumber(raw.totalSize);
-  const missing = Object.entries({ hash, revision, totalKey: totalKeys, totalSize: size })
-    .filter(([, v]) => v === undefined)
-    .map(([k]) => k);
-  if (missing.length > 0) throw new Error(`the status lacks ${missing.join(', ')}: ${line.slice(0, 200)}`);
-  const status: SnapshotStatus = { hash: hash!, revision: revision!, totalKeys: totalKeys!, size: size! };
-  if (typeof raw.version === 'string' && raw.version !== '') status.version = raw.version;
-  return status;
 }
 
 /**
@@ -70,9 +38,20 @@ export interface SnapshotSidecar {
   total_keys: number;
   /** Bytes of the snapshot file. */
   size: number;
-  /** The database size etcd's status reports (the file without etcdctl's appended hash). */
+  /** The database size etcd's status reports (the file without etcd's appended hash). */
   db_size: number;
+  /** The storage version recorded in the snapshot. */
   version?: string;
-  verified_with: 'etcdutl' | 'etcdctl';
+  /** The etcd server's version and member id the snapshot came from. */
+  etcd_version?: string;
+  member_id?: string;
+  /**
+   * Who checked it: `drydock` on the controller (hash and bbolt status); older snapshots name the etcd tool
+   * that checked them on the host.
+   */
+  verified_with: 'drydock' | 'etcdutl' | 'etcdctl';
+  /** The control plane's PKI folder archived beside the snapshot (`<base>.pki.tar.gz`) and its SHA-256. */
+  pki_file?: string;
+  pki_sha256?: string;
   verified: boolean;
 }

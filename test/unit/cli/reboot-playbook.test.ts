@@ -106,6 +106,9 @@ async function runRebootPlaybook(cluster: Cluster, vars: Record<string, unknown>
     },
     put: async () => undefined,
     get: async () => Buffer.from(''),
+    forwardOut: async () => {
+      throw new Error('no tunnels in this fake');
+    },
     close: async () => undefined,
   });
   let now = 0;

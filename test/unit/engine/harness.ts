@@ -191,6 +191,9 @@ export async function play(text: string, opts: HarnessOptions, playHosts?: strin
       },
       put: async () => undefined,
       get: async () => Buffer.from(''),
+      forwardOut: async () => {
+        throw new Error('the engine harness opens no tunnels');
+      },
       close: async () => undefined,
     };
   };

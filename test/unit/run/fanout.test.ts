@@ -66,6 +66,7 @@ function harness(behaviour: Behaviour, unreachable: Record<string, Error> = {}):
         },
         async put() {},
         async get() { return Buffer.alloc(0); },
+        async forwardOut() { throw new Error('no tunnels in this fake'); },
         async close() {},
       };
       return conn;

@@ -17,13 +17,17 @@ describe('modules/etcd: latestVerifiedSnapshot (controller files)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Writes a snapshot and its sidecars as the module does; `tamper` changes one of them afterwards. */
-  function snapshot(cluster: string, host: string, ageMs: number, tamper?: 'content' | 'unverified' | 'no-json' | 'other-cluster'): string {
+  function snapshot(cluster: string, host: string, ageMs: number, tamper?: 'content' | 'unverified' | 'no-json' | 'other-cluster' | 'pki-changed' | 'pki-missing', pki = true): string {
     const name = snapshotFileName(cluster, host, NOW - ageMs);
     const data = Buffer.from(`etcd data of ${name}`);
     const sha = createHash('sha256').update(data).digest('hex');
     writeFileSync(join(dir, name), tamper === 'content' ? Buffer.concat([data, Buffer.from('x')]) : data);
     writeFileSync(join(dir, `${name}.sha256`), `${sha}  ${name}\n`);
-    const sidecar = { cluster: tamper === 'other-cluster' ? 'elsewhere' : cluster, host, file: name, sha256: sha, revision: 10, total_keys: 3, verified: tamper !== 'unverified' };
+    const pkiFile = name.replace(/\.db$/, '.pki.tar.gz');
+    const pkiData = Buffer.from(`pki of ${name}`);
+    if (pki && tamper !== 'pki-missing') writeFileSync(join(dir, pkiFile), tamper === 'pki-changed' ? Buffer.from('other') : pkiData);
+    const pkiFields = pki ? { pki_file: pkiFile, pki_sha256: createHash('sha256').update(pkiData).digest('hex') } : {};
+    const sidecar = { cluster: tamper === 'other-cluster' ? 'elsewhere' : cluster, host, file: name, sha256: sha, revision: 10, total_keys: 3, verified: tamper !== 'unverified', ...pkiFields };
     if (tamper !== 'no-json') writeFileSync(join(dir, `${name}.json`), JSON.stringify(sidecar));
     return name;
   }
@@ -45,6 +49,15 @@ describe('modules/etcd: latestVerifiedSnapshot (controller files)', () => {
     snapshot('prod', 'cp1', 2 * HOUR, 'no-json');
     snapshot('prod', 'cp1', 90 * 60_000, 'other-cluster');
     snapshot('prod', 'cp1', 1 * HOUR, 'content');
+    expect((await latestVerifiedSnapshot(dir, 'prod', NOW, 24 * HOUR))?.path).to.equal(join(dir, good));
+  });
+
+  it('skips a snapshot whose PKI archive is gone or changed, and takes an older one that names none', async () => {
+    const older = snapshot('prod', 'cp1', 6 * HOUR, undefined, false);
+    snapshot('prod', 'cp1', 2 * HOUR, 'pki-missing');
+    snapshot('prod', 'cp1', 1 * HOUR, 'pki-changed');
+    expect((await latestVerifiedSnapshot(dir, 'prod', NOW, 24 * HOUR))?.path).to.equal(join(dir, older));
+    const good = snapshot('prod', 'cp1', 30 * 60_000);
     expect((await latestVerifiedSnapshot(dir, 'prod', NOW, 24 * HOUR))?.path).to.equal(join(dir, good));
   });
 

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { etcdBinaryDir, kubeBinary } from '../../src/lab/kube/binaries.js';
 import { runDrydock } from '../helpers/cli.js';
 import { certsCheckScenarios } from './cluster/certs-check.js';
+import { etcdBackupScenarios } from './cluster/etcd-backup.js';
 import { clusterFaultScenarios } from './cluster/faults.js';
 import { useRealLab } from './helpers/real-lab.js';
 
@@ -192,6 +193,7 @@ describe('lab: a real Kubernetes cluster made by kubeadm (1 control plane + 2 wo
     expect(after.worker2, 'worker2 after its reboot').to.equal(2);
   });
 
+  etcdBackupScenarios(lab);
   clusterFaultScenarios(lab);
   certsCheckScenarios(lab);
 });

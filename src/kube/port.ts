@@ -29,12 +29,15 @@ export interface Condition {
   status: 'True' | 'False' | 'Unknown' | string;
   reason?: string;
   message?: string;
+  /** Node conditions: when the kubelet last posted this condition (the kubelet's clock, RFC 3339). */
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
 }
 
 export interface KubeNode {
   metadata: ObjectMeta;
   spec: { unschedulable?: boolean; taints?: Array<{ key: string; value?: string; effect: string }> };
-  status: { conditions?: Condition[]; nodeInfo?: { kubeletVersion?: string; kubeProxyVersion?: string } };
+  status: { conditions?: Condition[]; nodeInfo?: { kubeletVersion?: string; kubeProxyVersion?: string; bootID?: string } };
 }
 
 export interface KubeVolume {

@@ -20,6 +20,7 @@ import { fileModule } from './file.js';
 import { kubeBlockingPods } from './kube/blocking-pods.js';
 import { kubeCordon } from './kube/cordon.js';
 import { kubeDrain } from './kube/drain.js';
+import { kubeHeartbeat } from './kube/heartbeat.js';
 import { skewCheck } from './kube/skew-check.js';
 import { kubeUncordon } from './kube/uncordon.js';
 import { kubeVersions } from './kube/versions.js';
@@ -52,6 +53,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   kubeUncordon,
   kubeDrain,
   kubeWaitReady,
+  kubeHeartbeat,
   kubeVersions,
   skewCheck,
   kubeBlockingPods,

@@ -22,7 +22,8 @@ import { runPlaybook } from '../engine/run-playbook.js';
 import type { ConnectionPool } from '../transport/types.js';
 import { EXIT } from './exit.js';
 import { watchInterrupts } from './interrupt.js';
-import { confirmMaintenance, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import { confirmMaintenance, playbookChangesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import type { KuredLock } from '../lock/kured-lock.js';
 import { loadResumeState } from '../journal/resume-state.js';
 import { type SharedOptions } from './options.js';
 import { connectionBudget, nodeControllerFiles, systemEngineClock } from './play-setup.js';
@@ -123,6 +124,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
     specFor: plan.resolveSpec,
   });
   let lock: ClusterLock | undefined;
+  let kuredLock: KuredLock | undefined;
   try {
     const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
     if (wantsLock) {
@@ -135,6 +137,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
         onLost: (reason) => stop.stopForLock(`the cluster lock was lost (${reason}): no new task or batch will start`),
       });
     }
+    if (hooks.kured && !options.check) kuredLock = await takeKuredLock(kube, hooks.kured, runId, (event) => bus.emit(event));
     const outcome = await runPlaybook(
       {
         playbook,
@@ -200,6 +203,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   } finally {
     stop.dispose();
     interrupts.dispose();
+    await kuredLock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: Kured's lock could not be given back: ${(err as Error).message}\n`));
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
     const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);

@@ -130,6 +130,11 @@ export interface KubePort {
   listPdbs(namespace?: string): Promise<KubePdb[]>;
   /** null when the DaemonSet does not exist. */
   getDaemonSet(namespace: string, name: string): Promise<{ metadata: ObjectMeta } | null>;
+  /**
+   * Sets (string) or removes (null) annotations of a DaemonSet by a merge patch that carries
+   * `resourceVersion`, so it applies only to the version read: 409 Conflict otherwise, 404 when it is gone.
+   */
+  patchDaemonSetAnnotations(namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<{ metadata: ObjectMeta }>;
   /** GET /version. */
   getVersion(): Promise<KubeVersionInfo>;
   /** null when the lease does not exist. */

@@ -131,6 +131,15 @@ export async function takeKuredLock(kube: () => Promise<KubePort>, daemonSet: Ku
   return lock;
 }
 
+/** At the end of the run, whatever its outcome; never throws (the run's own result matters more). */
+export async function giveBackKuredLock(lock: KuredLock, warn: (message: string) => void): Promise<void> {
+  try {
+    if ((await lock.release()) === 'not-ours') warn(`Kured's lock on DaemonSet ${lock.daemonSet} was no longer this run's at its end; it was left as found`);
+  } catch (err) {
+    warn(`Kured's lock on DaemonSet ${lock.daemonSet} could not be given back (${(err as Error).message}); Kured takes it again once its TTL runs out, or remove the annotation ${KURED_LOCK_ANNOTATION} by hand`);
+  }
+}
+
 export interface StopSwitch {
   /** Start no new task (nor batch): the first Ctrl-C, or the cluster lock lost. */
   signal: AbortSignal;

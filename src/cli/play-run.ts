@@ -22,7 +22,7 @@ import { runPlaybook } from '../engine/run-playbook.js';
 import type { ConnectionPool } from '../transport/types.js';
 import { EXIT } from './exit.js';
 import { watchInterrupts } from './interrupt.js';
-import { confirmMaintenance, playbookChangesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import { confirmMaintenance, giveBackKuredLock, playbookChangesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
 import type { KuredLock } from '../lock/kured-lock.js';
 import { loadResumeState } from '../journal/resume-state.js';
 import { type SharedOptions } from './options.js';
@@ -203,7 +203,7 @@ export async function runPlayPlan(session: RunSession, run: PlayRunPlan, options
   } finally {
     stop.dispose();
     interrupts.dispose();
-    await kuredLock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: Kured's lock could not be given back: ${(err as Error).message}\n`));
+    if (kuredLock) await giveBackKuredLock(kuredLock, (message) => streams.stderr.write(`drydock: warning: ${message}\n`));
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
     const journalFailure = journal?.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);

@@ -19,6 +19,8 @@ import type { Change } from '../../../src/lab/apiserver/index.js';
 import type { KubeObject } from '../../../src/lab/apiserver/types.js';
 import { LOCK_NAME, LOCK_NAMESPACE } from '../../../src/lock/cluster-lock.js';
 import { KURED_LOCK_ANNOTATION } from '../../../src/lock/kured-lock-value.js';
+import { loadKubeConfig } from '../../../src/kube/client.js';
+import { KubeApiError } from '../../../src/errors.js';
 
 describe('drydock reboot respects Kured\'s lock', function () {
   this.timeout(120_000);
@@ -148,5 +150,18 @@ describe('drydock reboot respects Kured\'s lock', function () {
     const result = await reboot(['--no-kured', '--blocking-pod-selector', 'run=debug']);
     expect(result.code, result.stdout + result.stderr).to.equal(0);
     expect(lockValue()).to.contain('node-2');
+  });
+
+  it('the API (simulator) applies an annotation patch only at the resourceVersion read: 409 Conflict otherwise', async () => {
+    setLock(undefined);
+    const client = loadKubeConfig({ kubeconfigPath: server.kubeconfigPath });
+    const read = (await client.getDaemonSet('kube-system', 'kured'))!;
+    const written = await client.patchDaemonSetAnnotations('kube-system', 'kured', { 'example.com/a': '1' }, read.metadata.resourceVersion!);
+    expect(written.metadata.annotations?.['example.com/a']).to.equal('1');
+    const stale = await client.patchDaemonSetAnnotations('kube-system', 'kured', { 'example.com/a': '2' }, read.metadata.resourceVersion!).catch((e: unknown) => e);
+    expect(stale).to.be.instanceOf(KubeApiError);
+    expect((stale as KubeApiError).status).to.equal(409);
+    await client.patchDaemonSetAnnotations('kube-system', 'kured', { 'example.com/a': null }, written.metadata.resourceVersion!);
+    expect(kured().metadata.annotations?.['example.com/a']).to.equal(undefined);
   });
 });

@@ -171,3 +171,23 @@ export class JournalWriteError extends DrydockError {
     this.name = 'JournalWriteError';
   }
 }
+
+/** Kured holds its reboot lock (an annotation on its DaemonSet): drydock does not reboot beside it. */
+export class KuredLockHeldError extends DrydockError {
+  readonly code = 'LOCK_HELD' as const;
+  constructor(
+    readonly daemonSet: string,
+    readonly node: string,
+    readonly since: string,
+    /** When the lock's TTL runs out; undefined: it has none and stays until Kured releases it. */
+    readonly expires: string | undefined,
+  ) {
+    const until = expires ? `its TTL runs out at ${expires}` : 'it has no TTL and stays until Kured releases it';
+    super(
+      `Kured holds its reboot lock (DaemonSet ${daemonSet}) for node ${node} since ${since} (${until}): drydock reboot does not reboot ` +
+        'while Kured does; run again once that node is back. A lock Kured left behind is removed with ' +
+        `kubectl -n ${daemonSet.split('/')[0]} annotate daemonset ${daemonSet.split('/')[1]} weave.works/kured-node-lock-`,
+    );
+    this.name = 'KuredLockHeldError';
+  }
+}

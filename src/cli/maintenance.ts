@@ -10,6 +10,8 @@ import type { KubePort } from '../kube/port.js';
 import { LockHeldError } from '../errors.js';
 import { lockHeldByDeadChainRun, type ResumeState } from '../journal/resume-state.js';
 import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/cluster-lock.js';
+import { acquireKuredLock, type KuredDaemonSet, type KuredLock } from '../lock/kured-lock.js';
+import { KURED_LOCK_ANNOTATION } from '../lock/kured-lock-value.js';
 import type { Playbook } from '../playbook/model.js';
 import { usesAnyModule } from '../playbook/walk.js';
 import { confirm } from './confirm.js';
@@ -36,6 +38,11 @@ export interface MaintenanceHooks {
   lock?: { breakLock: boolean };
   /** Show this plan text and confirm (TTY question; --yes skips; no TTY and no --yes refuses). */
   confirm?: { summary: string; yes: boolean };
+  /**
+   * Kured's DaemonSet: refuse while Kured holds its reboot lock, else hold it (taken after the cluster lock,
+   * given back at the end, also after a failure or Ctrl-C) so Kured reboots nothing during the run.
+   */
+  kured?: KuredDaemonSet;
   /** Stop starting new tasks and batches at this epoch ms, as the first Ctrl-C does, warning with `message`. */
   stopAt?: { at: number; message: string };
 }
@@ -121,6 +128,28 @@ export function holdFor(lock: ClusterLock, warn: (message: string) => void): (se
     warn(`cluster lock lengthened to ${seconds}s while ${why} runs (the API server restarts meanwhile)`);
     return () => restore().catch((err: unknown) => warn(`the cluster lock could not go back to its usual lease yet: ${(err as Error).message}`));
   };
+}
+
+/** Takes Kured's lock for the run (KuredLockHeldError while Kured holds it); undefined when Kured is not there. */
+export async function takeKuredLock(kube: () => Promise<KubePort>, daemonSet: KuredDaemonSet, runId: string, emit: (event: RunEvent) => void): Promise<KuredLock | undefined> {
+  const ref = `${daemonSet.namespace}/${daemonSet.name}`;
+  const lock = await acquireKuredLock(await kube(), { ...daemonSet, runId });
+  if (!lock) {
+    emit({ type: 'warning', message: `no Kured DaemonSet ${ref}: no Kured lock to respect (--kured NAMESPACE/NAME names another, --no-kured skips the look)` });
+    return undefined;
+  }
+  if (lock.tookOverFrom) emit({ type: 'warning', message: `took over the Kured lock drydock run ${lock.tookOverFrom} left on DaemonSet ${ref}` });
+  emit({ type: 'warning', message: `Kured's lock taken on DaemonSet ${ref} (${KURED_LOCK_ANNOTATION}): Kured reboots no node until this run ends` });
+  return lock;
+}
+
+/** At the end of the run, whatever its outcome; never throws (the run's own result matters more). */
+export async function giveBackKuredLock(lock: KuredLock, warn: (message: string) => void): Promise<void> {
+  try {
+    if ((await lock.release()) === 'not-ours') warn(`Kured's lock on DaemonSet ${lock.daemonSet} was no longer this run's at its end; it was left as found`);
+  } catch (err) {
+    warn(`Kured's lock on DaemonSet ${lock.daemonSet} could not be given back (${(err as Error).message}); Kured takes it again once its TTL runs out, or remove the annotation ${KURED_LOCK_ANNOTATION} by hand`);
+  }
 }
 
 export interface StopSwitch {

@@ -24,7 +24,8 @@ import { runPlaybook } from '../engine/run-playbook.js';
 import type { ConnectionPool } from '../transport/types.js';
 import { EXIT } from './exit.js';
 import { watchInterrupts } from './interrupt.js';
-import { confirmMaintenance, holdFor, playbookChangesCluster, stopSwitch, takeClusterLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import { confirmMaintenance, giveBackKuredLock, holdFor, playbookChangesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import type { KuredLock } from '../lock/kured-lock.js';
 import { loadResumeState } from '../journal/resume-state.js';
 import { type SharedOptions } from './options.js';
 import { connectionBudget, nodeControllerFiles, systemEngineClock } from './play-setup.js';
@@ -149,6 +150,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
   });
   let lock: ClusterLock | undefined;
   let hostLocks: HostLocks | undefined;
+  let kuredLock: KuredLock | undefined;
   try {
     const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
     if (wantsLock) {
@@ -163,6 +165,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     }
     // Two runs from this machine never work on one host at once; --check changes nothing and needs no lock.
     if (!options.check) hostLocks = lockPlanHosts(plan, runId, lockCommand);
+    if (hooks.kured && !options.check) kuredLock = await takeKuredLock(kube, hooks.kured, runId, (event) => bus.emit(event));
     const outcome = await runPlaybook(
       {
         playbook,
@@ -232,6 +235,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     stop.dispose();
     interrupts.dispose();
     hostLocks?.release();
+    if (kuredLock) await giveBackKuredLock(kuredLock, (message) => streams.stderr.write(`drydock: warning: ${message}\n`));
     await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
     const journalFailure = journal.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     // A run that succeeded is never resumed, nor are the runs it finished: their kept no_log values go.

@@ -152,6 +152,16 @@ export class KubeClient implements KubePort {
     return ds ? { metadata: meta(plain(ds)) } : null;
   }
 
+  async patchDaemonSetAnnotations(namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<{ metadata: ObjectMeta }> {
+    const ds = await this.call(`patch daemonset ${namespace}/${name}`, () =>
+      this.apps.patchNamespacedDaemonSet(
+        { namespace, name, body: { metadata: { resourceVersion, annotations } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+    return { metadata: meta(plain(ds)) };
+  }
+
   async getVersion(): Promise<KubeVersionInfo> {
     const info = await this.call('get /version', () => this.version.getCode());
     return { gitVersion: info.gitVersion, major: info.major, minor: info.minor, platform: info.platform };

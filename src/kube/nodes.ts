@@ -14,9 +14,44 @@ export interface WaitNodeReadyOptions {
   expectKubeletVersion?: string;
   /** Also wait until every running pod on the node reports Ready (static pods, DaemonSet pods). */
   requirePodsReady?: boolean;
+  /**
+   * The node as read just before its kubelet was restarted or the host rebooted: a Ready=True counts only
+   * once the node shows a different boot id or a Ready heartbeat newer than this one, i.e. a status that
+   * the restarted kubelet posted (the Ready=True left from before the restart is stale).
+   */
+  after?: NodeHeartbeat;
   pollMs?: number;
   clock?: Clock;
   onProgress?: (status: string) => void;
+}
+
+/**
+ * A node's boot and its kubelet's last status post: `status.nodeInfo.bootID` and the Ready condition's
+ * `lastHeartbeatTime`. Both are written by the kubelet only (the node controller keeps lastHeartbeatTime when
+ * it marks a silent node Unknown), and a starting kubelet always posts its full status, so a restarted
+ * kubelet shows itself by a newer heartbeat, a rebooted host also by a new boot id. The times come from the
+ * node's own clock and are only compared with each other, never with the controller's clock.
+ */
+export interface NodeHeartbeat {
+  bootId?: string;
+  heartbeat?: string;
+}
+
+export function nodeHeartbeat(node: KubeNode): NodeHeartbeat {
+  const bootId = node.status.nodeInfo?.bootID || undefined;
+  const heartbeat = nodeReadyCondition(node)?.lastHeartbeatTime || undefined;
+  return { ...(bootId ? { bootId } : {}), ...(heartbeat ? { heartbeat } : {}) };
+}
+
+/** Undefined when the node's status was posted after `before` (new boot id, or newer heartbeat); else why not. */
+export function staleStatus(node: KubeNode, before: NodeHeartbeat): string | undefined {
+  const now = nodeHeartbeat(node);
+  if (before.bootId && now.bootId && now.bootId !== before.bootId) return undefined;
+  const seen = Date.parse(now.heartbeat ?? '');
+  const previous = Date.parse(before.heartbeat ?? '');
+  if (!Number.isNaN(seen) && (Number.isNaN(previous) || seen > previous)) return undefined;
+  const boot = before.bootId ? `, same boot id ${before.bootId}` : '';
+  return `no status from the kubelet since the restart (last heartbeat ${now.heartbeat ?? 'none'}${boot})`;
 }
 
 /** What is still missing, or an empty list when the node is where we want it. */
@@ -27,6 +62,8 @@ function missing(node: KubeNode, pods: KubePod[] | null, options: WaitNodeReadyO
     const detail = [ready?.reason, ready?.message].filter(Boolean).join(': ');
     gaps.push(`Ready=${ready?.status ?? 'absent'}${detail ? ` (${detail})` : ''}`);
   }
+  const stale = options.after ? staleStatus(node, options.after) : undefined;
+  if (stale) gaps.push(ready?.status === 'True' ? `${stale}: its Ready=True is from before` : stale);
   if (options.expectKubeletVersion) {
     const actual = node.status.nodeInfo?.kubeletVersion ?? '';
     const want = tryParseKubeVersion(options.expectKubeletVersion);

@@ -29,6 +29,9 @@ export interface Condition {
   status: 'True' | 'False' | 'Unknown' | string;
   reason?: string;
   message?: string;
+  /** Node conditions: when the kubelet last posted this condition (the kubelet's clock, RFC 3339). */
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
 }
 
 export interface KubeTaint {
@@ -52,7 +55,7 @@ export interface KubeNode {
   spec: { unschedulable?: boolean; taints?: KubeTaint[] };
   status: {
     conditions?: Condition[];
-    nodeInfo?: { kubeletVersion?: string; kubeProxyVersion?: string };
+    nodeInfo?: { kubeletVersion?: string; kubeProxyVersion?: string; bootID?: string };
     allocatable?: ResourceList;
   };
 }
@@ -153,6 +156,11 @@ export interface KubePort {
   listPdbs(namespace?: string): Promise<KubePdb[]>;
   /** null when the DaemonSet does not exist. */
   getDaemonSet(namespace: string, name: string): Promise<{ metadata: ObjectMeta } | null>;
+  /**
+   * Sets (string) or removes (null) annotations of a DaemonSet by a merge patch that carries
+   * `resourceVersion`, so it applies only to the version read: 409 Conflict otherwise, 404 when it is gone.
+   */
+  patchDaemonSetAnnotations(namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<{ metadata: ObjectMeta }>;
   /** GET /version. */
   getVersion(): Promise<KubeVersionInfo>;
   /** null when the lease does not exist. */

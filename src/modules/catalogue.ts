@@ -21,6 +21,7 @@ import { kubeBlockingPods } from './kube/blocking-pods.js';
 import { kubeadmModule } from './kubeadm.js';
 import { kubeCordon } from './kube/cordon.js';
 import { kubeDrain } from './kube/drain.js';
+import { kubeHeartbeat } from './kube/heartbeat.js';
 import { skewCheck } from './kube/skew-check.js';
 import { kubeUncordon } from './kube/uncordon.js';
 import { kubeVersions } from './kube/versions.js';
@@ -53,6 +54,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   kubeUncordon,
   kubeDrain,
   kubeWaitReady,
+  kubeHeartbeat,
   kubeVersions,
   skewCheck,
   kubeBlockingPods,

@@ -53,6 +53,8 @@ import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import type { PlayOptions, PlayRunPlan, PlayStreams } from '../play-run.js';
 import { withSession, type RunSession } from '../session.js';
 import { createRunKube } from '../cluster-access.js';
+import { KURED_DEFAULT_DAEMONSET, parseKuredDaemonSet, type KuredDaemonSet } from '../../lock/kured-lock.js';
+import { KURED_LOCK_ANNOTATION } from '../../lock/kured-lock-value.js';
 
 export const OS_PATCH_REBOOT_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/os-patch-reboot.yaml', import.meta.url));
 
@@ -70,6 +72,8 @@ export interface RebootOptions extends SharedOptions {
   resume?: string;
   kubeconfig?: string;
   context?: string;
+  /** Kured's DaemonSet `namespace/name` (undefined: kube-system/kured); false: --no-kured. */
+  kured?: string | false;
 }
 
 const HELP_AFTER = `
@@ -83,7 +87,10 @@ then). 64 bad flags, or no terminal and no --yes. 130 interrupted (Ctrl-C).
 Windows: "Mon-Fri 02:00-05:00", "sat-sun", "mon,wed,fri 22:00-04:00" (an overnight window belongs to the
 day it starts on), "01:00-03:00" (every day). Times are in --time-zone (an IANA name; default UTC).
 Blocking pods: a node running a pod that matches --blocking-pod-selector (and has not finished) is
-postponed, as kured does: left alone, reported, not a failure.`;
+postponed, as kured does: left alone, reported, not a failure.
+Kured: while Kured holds its reboot lock (annotation ${KURED_LOCK_ANNOTATION} on its DaemonSet, --kured,
+default ${KURED_DEFAULT_DAEMONSET.namespace}/${KURED_DEFAULT_DAEMONSET.name}) nothing is rebooted and the exit code is 1; otherwise drydock holds
+that lock for the whole run and gives it back at the end, so Kured and drydock never reboot at once.`;
 
 export function register(program: Command, { exit, commandLine }: Invocation): void {
   const command = program
@@ -101,6 +108,8 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(new Option('--drain-timeout <seconds>', 'give up a drain after this long; 0 waits forever').argParser(wholeSeconds('--drain-timeout')).default(DEFAULT_DRAIN_TIMEOUT_SECONDS))
     .addOption(new Option('--drain-force', 'also delete pods that no controller manages (they are lost), as kubectl drain --force and kured do').default(false))
     .addOption(new Option('--reboot-timeout <seconds>', 'wait this long for a host to come back with a new boot id').argParser(wholeSeconds('--reboot-timeout')).default(DEFAULT_REBOOT_TIMEOUT_S))
+    .addOption(new Option('--kured <namespace/name>', "Kured's DaemonSet, whose reboot lock is respected and held during the run").default(`${KURED_DEFAULT_DAEMONSET.namespace}/${KURED_DEFAULT_DAEMONSET.name}`))
+    .addOption(new Option('--no-kured', 'the cluster runs no Kured: do not look for its lock'))
     .addOption(yesOption())
     .addOption(breakLockOption())
     .addOption(resumeOption())
@@ -176,8 +185,18 @@ export async function rebootCommand(pattern: string, options: RebootOptions, dep
   return withSession(deps.streams, (session) => reboot(session, pattern, options, deps), createRunKube);
 }
 
+/** --kured / --no-kured: the DaemonSet whose lock to respect, or undefined when there is no Kured. */
+export function kuredDaemonSet(options: Pick<RebootOptions, 'kured'>): KuredDaemonSet | undefined {
+  if (options.kured === false) return undefined;
+  if (options.kured === undefined) return { ...KURED_DEFAULT_DAEMONSET };
+  const parsed = parseKuredDaemonSet(options.kured);
+  if (!parsed) throw new UsageError(`--kured "${options.kured}": expected Kured's DaemonSet as NAMESPACE/NAME, e.g. kube-system/kured (--no-kured when the cluster runs no Kured)`);
+  return parsed;
+}
+
 async function reboot(session: RunSession, pattern: string, options: RebootOptions, deps: RebootDeps): Promise<number> {
   const flags = rebootFlags(options);
+  const kured = kuredDaemonSet(options);
   const human = options.json ? deps.streams.stderr : deps.streams.stdout;
   const extraVars = { ...(options.extraVars ?? {}), ...rebootVars(flags) };
 
@@ -223,6 +242,7 @@ async function reboot(session: RunSession, pattern: string, options: RebootOptio
 
   const hooks: MaintenanceHooks = {
     lock: { breakLock: options.breakLock === true },
+    ...(kured ? { kured } : {}),
     confirm: { summary: rebootSummary({ candidates, flags, verdict, now }), yes: options.yes === true },
     ...(flags.window && verdict.closes !== undefined ? { stopAt: { at: verdict.closes, message: windowClosedStopMessage(flags.window, verdict.closes) } } : {}),
   };

@@ -2,6 +2,7 @@
  * What the apiserver fills in and checks on create: defaulting (the fields kubectl and drain read) and
  * the validation errors users most often meet, worded as the real server words them.
  */
+import { randomUUID } from 'node:crypto';
 import { invalid } from './status.js';
 import { selectorMatches } from './selectors.js';
 import type { ResourceType } from './resources.js';
@@ -38,6 +39,7 @@ export function applyDefaults(type: ResourceType, obj: KubeObject, nowIso: strin
         { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: nowIso, lastTransitionTime: nowIso },
       ];
       status.nodeInfo ??= {};
+      status.nodeInfo.bootID ??= randomUUID();
       status.nodeInfo.kubeletVersion ??= SIMULATED_KUBERNETES_VERSION;
       status.nodeInfo.kubeProxyVersion ??= status.nodeInfo.kubeletVersion;
       status.nodeInfo.containerRuntimeVersion ??= 'containerd://1.7.24';

@@ -91,6 +91,23 @@ export function reconcileNodeHealth(node: KubeObject, lastHeartbeat: number, now
   }
 }
 
+/**
+ * The full status a starting kubelet posts first (it always does, whatever changed): Ready=True with a new
+ * heartbeat, keeping lastTransitionTime when it was True already; after a reboot, the host's new boot id.
+ */
+export function postStartingKubeletStatus(node: KubeObject, nowIso: string, newBootId: string | undefined, store: ObjectStore): void {
+  const ready = (node.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
+  const since = ready?.status === 'True' ? ready.lastTransitionTime : nowIso;
+  node.status = {
+    ...node.status,
+    conditions: setCondition(node.status?.conditions ?? [], {
+      type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: nowIso, lastTransitionTime: since,
+    }),
+    nodeInfo: { ...node.status?.nodeInfo, ...(newBootId ? { bootID: newBootId } : {}) },
+  };
+  store.update('nodes', node);
+}
+
 function setPodsReady(nodeName: string, ready: boolean, nowIso: string, store: ObjectStore): void {
   for (const pod of store.list('pods')) {
     if (pod.spec?.nodeName !== nodeName || pod.status?.phase !== 'Running') continue;

@@ -7,7 +7,8 @@ import { applyDefaults, validate } from './defaults.js';
 import { computePdbStatus, decideEviction, pdbStatusObject, storedPdbStatus } from './pdb.js';
 import { collectGarbage, markNamespaceTerminating, orphanDependents, reconcileNamespaces, refuseInTerminatingNamespace } from './namespaces.js';
 import { jobSelectorDefaults, reconcileJob, reconcileStatefulSet } from './sets-and-jobs.js';
-import { Kubelets, kubeletServes, reconcileNodeHealth, renewNodeLease, shutdownMs, startPod } from './lifecycle.js';
+import { randomUUID } from 'node:crypto';
+import { Kubelets, kubeletServes, postStartingKubeletStatus, reconcileNodeHealth, renewNodeLease, shutdownMs, startPod } from './lifecycle.js';
 import { reconcileDaemonSet, reconcileDeployment, reconcileReplicaSet, schedulePending } from './workloads.js';
 import { resourceByKind, resourceByName } from './resources.js';
 import { notFound, qualifiedResource } from './status.js';
@@ -235,6 +236,16 @@ export class Simulation {
   setKubeletRunning(node: string, running: boolean): void {
     if (running) this.kubelets.start(node, this.clock.now());
     else this.kubelets.stop(node);
+  }
+
+  /**
+   * A kubelet restart (`reboot`: the whole host, with a new boot id): the new kubelet posts its full status
+   * at once, a fresh Ready heartbeat, as a real one does. A node without an object is left alone.
+   */
+  restartKubelet(node: string, options: { reboot?: boolean } = {}): void {
+    this.kubelets.start(node, this.clock.now());
+    const object = this.store.find('nodes', undefined, node);
+    if (object) postStartingKubeletStatus(object, this.nowIso, options.reboot ? randomUUID() : undefined, this.store);
   }
 
   /** What a kubelet's node-status update or Lease renewal does. */

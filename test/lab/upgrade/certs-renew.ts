@@ -146,7 +146,7 @@ export function certsRenewScenarios(lab: RealLab): void {
       expect(kubeconfigAfter, 'the kubeconfig was refreshed').to.not.equal(kubeconfigBefore);
       expect(kubeconfigAfter).to.equal(clientCert(await lab.on('cp1', 'cat /etc/kubernetes/admin.conf')));
       expect(statSync(lab.kubeconfig()).mode & 0o777).to.equal(0o600);
-      expect((await lab.api().listNodes()).length).to.equal(4);
+      expect((await lab.api().listNodes()).length).to.equal(5);
     });
 
     it('with the CA key back, renews cp2 and cp3 alone; then only the kubelet certificate kubeadm init issued is short', async () => {

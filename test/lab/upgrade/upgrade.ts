@@ -1,5 +1,5 @@
 /**
- * drydock's upgrade on the upgrade lab (3 control planes, 1 worker) from 1.36.3 to 1.37.2 with real kubeadm:
+ * drydock's upgrade on the upgrade lab (3 control planes, 2 workers) from 1.36.3 to 1.37.2 with real kubeadm:
  * refusals before any change (a skipped minor, a version the repository lacks), `drydock plan upgrade` (reads the
  * cluster and every host, changes nothing), `upgrade --check`, then the upgrade itself through `drydock upgrade
  * --yes` (a verified etcd snapshot first, then the playbooks as one run) while the API is sampled for the order of
@@ -131,6 +131,7 @@ export function upgradeScenarios(lab: RealLab): void {
         at('cp3: repository v1.36 → v1.37, kubeadm 1.36.3-1.1 → 1.37.2-1.1, kubeadm upgrade node'),
         at("4. each control plane's kubelet, one at a time"),
         at('batch 1 (1): worker1'),
+        at('batch 2 (1): worker2'),
         at('nothing has changed yet'),
       ];
       expect(order.every((i) => i >= 0), run.output).to.equal(true);
@@ -155,7 +156,7 @@ export function upgradeScenarios(lab: RealLab): void {
       this.timeout(1_800_000);
       const started = Date.now();
       const { run, samples, longestOutageMs } = await watched(() => upgradeCli('upgrade', '1.37.2', ['--yes', '--drain-timeout', '120']));
-      console.log(`      drydock upgrade (3 control planes + 1 worker) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${samples.length} samples; the API was away for at most ${(longestOutageMs / 1000).toFixed(1)} s at a time`);
+      console.log(`      drydock upgrade (3 control planes + 2 workers) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${samples.length} samples; the API was away for at most ${(longestOutageMs / 1000).toFixed(1)} s at a time`);
       expect(run.code, run.output.slice(-4000)).to.equal(0);
       expect(run.output).to.include('upgrade plan: 1.36.3 → 1.37.2 (control plane, then workers)');
       expect(run.output.indexOf('PLAY [etcd backup]')).to.be.greaterThan(run.output.indexOf('nothing has changed yet'));
@@ -190,7 +191,7 @@ export function upgradeScenarios(lab: RealLab): void {
         firstAt(samples, (s) => Object.values(s.kubelets).some((v) => v === TARGET)),
       ]) expect(t).to.be.greaterThan(cp1Applied);
       expect(firstAt(samples, (s) => s.apiservers['cp3'] === TARGET)).to.be.greaterThan(firstAt(samples, (s) => s.apiservers['cp2'] === TARGET));
-      const workerFirstTouched = firstAt(samples, (s) => s.cordoned.includes('worker1') || s.kubelets['worker1'] === TARGET);
+      const workerFirstTouched = firstAt(samples, (s) => lab.workers().some((w) => s.cordoned.includes(w) || s.kubelets[w] === TARGET));
       const controlPlanesDone = lastNotAt(samples, (s) =>
         controlPlanes().every((cp) => s.apiservers[cp] === TARGET && s.kubelets[cp] === TARGET && !s.cordoned.includes(cp)));
       expect(workerFirstTouched).to.be.finite;

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError } from '../../../src/errors.js';
-import { confirmMaintenance, joinPlaybooks, playbookChangesCluster, stopSwitch } from '../../../src/cli/maintenance.js';
+import { confirmMaintenance, giveBackKuredLock, joinPlaybooks, playbookChangesCluster, stopSwitch, takeKuredLock } from '../../../src/cli/maintenance.js';
+import type { RunEvent } from '../../../src/events/events.js';
+import { FakeClock, FakePort } from '../kube/fakes.js';
 import { stoppedExitCode } from '../../../src/cli/play-run.js';
 import { EXIT } from '../../../src/cli/exit.js';
 import { moduleRegistry } from '../../../src/modules/catalogue.js';
@@ -139,6 +141,28 @@ describe('maintenance hooks', () => {
       const yesOut = out();
       expect(await confirmMaintenance({ confirm: { summary: 'reboot b', yes: true } }, { input, output: yesOut })).to.equal(true);
       expect(yesOut.text()).to.equal('reboot b\n');
+    });
+  });
+
+  describe('Kured\'s lock', () => {
+    it('says when there is no Kured DaemonSet, and when it took the lock', async () => {
+      const port = new FakePort(new FakeClock());
+      const events: RunEvent[] = [];
+      expect(await takeKuredLock(async () => port, { namespace: 'kube-system', name: 'kured' }, 'r1', (e) => events.push(e))).to.equal(undefined);
+      port.daemonSetMeta.set('kube-system/kured', { name: 'kured', namespace: 'kube-system', resourceVersion: '1' });
+      const lock = await takeKuredLock(async () => port, { namespace: 'kube-system', name: 'kured' }, 'r1', (e) => events.push(e));
+      expect(lock?.daemonSet).to.equal('kube-system/kured');
+      expect(events.map((e) => (e.type === 'warning' ? e.message : ''))).to.satisfy((m: string[]) => m[0]!.startsWith('no Kured DaemonSet kube-system/kured') && m[1]!.startsWith("Kured's lock taken on DaemonSet kube-system/kured"));
+    });
+
+    it('giving it back never throws; a failure or a lock no longer ours is a warning', async () => {
+      const warnings: string[] = [];
+      await giveBackKuredLock({ daemonSet: 'kube-system/kured', release: () => Promise.reject(new Error('connect ECONNREFUSED')) }, (m) => warnings.push(m));
+      await giveBackKuredLock({ daemonSet: 'kube-system/kured', release: async () => 'not-ours' }, (m) => warnings.push(m));
+      await giveBackKuredLock({ daemonSet: 'kube-system/kured', release: async () => 'released' }, (m) => warnings.push(m));
+      expect(warnings).to.have.length(2);
+      expect(warnings[0]).to.contain('could not be given back (connect ECONNREFUSED)');
+      expect(warnings[1]).to.contain('no longer this run');
     });
   });
 });

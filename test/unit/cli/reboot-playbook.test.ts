@@ -86,8 +86,12 @@ async function runRebootPlaybook(cluster: Cluster, vars: Record<string, unknown>
         cluster.sentinel.delete(host); // /run is a tmpfs
         return { changed: true, rebooted: true };
       }),
-      step('kube_wait_ready', (host) => {
+      step('kube_heartbeat', (host) => ({ changed: false, node: host, boot_id: `boot-${host}`, heartbeat: '2026-11-25T12:00:00Z' })),
+      step('kube_wait_ready', (host, args) => {
         timeline.push(`ready ${host}`);
+        // The wait must know what the node showed before the reboot, or a stale Ready=True would pass it.
+        const after = args.after as { boot_id?: string } | undefined;
+        if (after?.boot_id !== `boot-${host}`) return { changed: false, failed: true, msg: `kube_wait_ready on ${host} got after=${JSON.stringify(after)}` };
         return { changed: false };
       }),
       step('kube_uncordon', (host) => {

@@ -169,6 +169,17 @@ describe('drydock reboot (command function)', () => {
     expect(f.plays[0]!.hooks.confirm?.yes).to.equal(false);
   });
 
+  it('respects Kured\'s lock on kube-system/kured by default; --kured names another DaemonSet, --no-kured none', async () => {
+    const f = fake(EVENING);
+    await rebootCommand('all', options(), f.deps);
+    await rebootCommand('all', options({ kured: 'kured/kured-ds' }), f.deps);
+    await rebootCommand('all', options({ kured: false }), f.deps);
+    expect(f.plays.map((p) => p.hooks.kured)).to.deep.equal([{ namespace: 'kube-system', name: 'kured' }, { namespace: 'kured', name: 'kured-ds' }, undefined]);
+    const err = await rebootCommand('all', options({ kured: 'kured' }), fake(EVENING).deps).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(UsageError);
+    expect((err as Error).message).to.include('--kured "kured": expected Kured\'s DaemonSet as NAMESPACE/NAME');
+  });
+
   it('--only-if-required: reads every candidate\'s sentinel first, then runs only those that have it', async () => {
     const f = fake(NIGHT, (host) => ({ host, present: host === 'worker1' || host === 'worker3' }));
     await rebootCommand('all', options({ ...WINDOW, onlyIfRequired: true }), f.deps);
@@ -228,5 +239,18 @@ describe('drydock reboot (command function)', () => {
     expect(await parse(['--concurrency', '0'])).to.include('--concurrency takes a whole number of 1 or more');
     expect(await parse(['--drain-timeout', '10m'])).to.include('--drain-timeout takes a whole number of seconds');
     expect(await parse(['--reboot-timeout', '-1'])).to.include('--reboot-timeout takes a whole number of seconds');
+  });
+
+  it('commander: --kured defaults to kube-system/kured, --no-kured turns it off', () => {
+    const seen = (args: string[]): unknown => {
+      const program = new Command();
+      register(program, { exit: () => undefined, commandLine: [] });
+      const command = program.commands[0]!;
+      command.parseOptions(args);
+      return command.opts().kured;
+    };
+    expect(seen([])).to.equal('kube-system/kured');
+    expect(seen(['--kured', 'ops/kured'])).to.equal('ops/kured');
+    expect(seen(['--no-kured'])).to.equal(false);
   });
 });

@@ -42,13 +42,16 @@ export function pod(name: string, input: PodSpecInput = {}): KubePod {
   };
 }
 
-export function node(name: string, input: { unschedulable?: boolean; ready?: 'True' | 'False' | 'Unknown'; kubelet?: string; labels?: Record<string, string> } = {}): KubeNode {
+export function node(
+  name: string,
+  input: { unschedulable?: boolean; ready?: 'True' | 'False' | 'Unknown'; kubelet?: string; labels?: Record<string, string>; bootId?: string; heartbeat?: string } = {},
+): KubeNode {
   return {
     metadata: { name, uid: `uid-${name}`, labels: input.labels ?? {} },
     spec: input.unschedulable ? { unschedulable: true } : {},
     status: {
-      conditions: [{ type: 'Ready', status: input.ready ?? 'True', reason: 'KubeletReady' }],
-      nodeInfo: { kubeletVersion: input.kubelet ?? 'v1.29.4' },
+      conditions: [{ type: 'Ready', status: input.ready ?? 'True', reason: 'KubeletReady', ...(input.heartbeat ? { lastHeartbeatTime: input.heartbeat } : {}) }],
+      nodeInfo: { kubeletVersion: input.kubelet ?? 'v1.29.4', ...(input.bootId ? { bootID: input.bootId } : {}) },
     },
   };
 }

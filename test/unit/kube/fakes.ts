@@ -1,6 +1,6 @@
 /** A scripted in-memory KubePort and a fake clock for the drain and wait tests. */
 import { KubeApiError } from '../../../src/errors.js';
-import type { Clock, EvictionResult, KubeLease, KubeNode, KubePdb, KubePod, KubePort, KubeVersionInfo } from '../../../src/kube/port.js';
+import type { Clock, EvictionResult, KubeLease, KubeNode, KubePdb, KubePod, KubePort, KubeVersionInfo, ObjectMeta } from '../../../src/kube/port.js';
 import { podRef } from '../../../src/kube/port.js';
 
 /**
@@ -162,9 +162,28 @@ export class FakePort implements KubePort {
     this.calls.push('listPdbs');
     return this.pdbs;
   }
-  async getDaemonSet(namespace: string, name: string): Promise<{ metadata: { name: string } } | null> {
+  /** DaemonSets with metadata (annotations, resourceVersion); a name only in `daemonSets` has bare metadata. */
+  readonly daemonSetMeta = new Map<string, ObjectMeta>();
+  async getDaemonSet(namespace: string, name: string): Promise<{ metadata: ObjectMeta } | null> {
     this.calls.push(`getDaemonSet ${namespace}/${name}`);
+    const meta = this.daemonSetMeta.get(`${namespace}/${name}`);
+    if (meta) return { metadata: structuredClone(meta) };
     return this.daemonSets.has(`${namespace}/${name}`) ? { metadata: { name } } : null;
+  }
+  async patchDaemonSetAnnotations(namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<{ metadata: ObjectMeta }> {
+    const key = `${namespace}/${name}`;
+    this.calls.push(`patchDaemonSetAnnotations ${key}`);
+    const current = this.daemonSetMeta.get(key);
+    if (!current) throw new KubeApiError(`patch daemonset ${key}: not found (HTTP 404 NotFound)`, 404, 'NotFound');
+    if (current.resourceVersion !== resourceVersion) throw new KubeApiError(`patch daemonset ${key}: the object has been modified (HTTP 409 Conflict)`, 409, 'Conflict');
+    const next = { ...current.annotations };
+    for (const [k, v] of Object.entries(annotations)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    const stored: ObjectMeta = { ...current, annotations: next, resourceVersion: String(Number(current.resourceVersion ?? '0') + 1) };
+    this.daemonSetMeta.set(key, stored);
+    return { metadata: structuredClone(stored) };
   }
   async getVersion(): Promise<KubeVersionInfo> {
     return this.version;

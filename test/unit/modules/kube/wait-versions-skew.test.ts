@@ -122,8 +122,46 @@ describe('modules/kube: skew_check', () => {
 describe('modules/kube: registry', () => {
   it('every kube module runs on the controller, supports check mode, and is in the loader registry', () => {
     const modules = TASK_MODULES.filter((m) => m.name.startsWith('kube_') || m.name === 'skew_check');
-    expect(modules.map((m) => m.name)).to.have.members(['kube_cordon', 'kube_uncordon', 'kube_drain', 'kube_wait_ready', 'kube_versions', 'skew_check', 'kube_blocking_pods', 'kube_static_pod_restart']);
+    expect(modules.map((m) => m.name)).to.have.members(['kube_cordon', 'kube_uncordon', 'kube_drain', 'kube_wait_ready', 'kube_heartbeat', 'kube_versions', 'skew_check', 'kube_blocking_pods', 'kube_static_pod_restart']);
     for (const module of modules.filter((m) => m.name !== 'kube_static_pod_restart')) expect(module).to.include({ controllerOnly: true, supportsCheck: true });
     expect(moduleRegistry().get('kube_drain')!.args.timeout!.default).to.equal(600);
+  });
+});
+
+describe('modules/kube: kube_heartbeat and kube_wait_ready after:', () => {
+  it('a Ready=True from before the restart does not end the wait; the restarted kubelet\'s status does', async () => {
+    const { clock, port, h } = cluster();
+    port.nodes.set('w1', node('w1', { bootId: 'boot-1', heartbeat: '2026-11-25T11:59:50Z' }));
+    const before = await h.run('kube_heartbeat');
+    expect(before).to.include({ changed: false, node: 'w1', boot_id: 'boot-1', heartbeat: '2026-11-25T11:59:50Z' });
+
+    const stale = await h.run('kube_wait_ready', { after: before, timeout: 10 });
+    expect(stale).to.include({ failed: true, ready: false });
+    expect(String(stale.msg)).to.contain('no status from the kubelet since the restart');
+
+    let polls = 0;
+    const getNode = port.getNode.bind(port);
+    port.getNode = async (name) => {
+      if (++polls === 2) port.nodes.set('w1', node('w1', { bootId: 'boot-1', heartbeat: '2026-11-25T12:00:30Z' }));
+      return getNode(name);
+    };
+    const started = clock.elapsed();
+    const fresh = await h.run('kube_wait_ready', { after: before, timeout: 60 });
+    expect(fresh).to.include({ ready: true, boot_id: 'boot-1' });
+    expect(clock.elapsed() - started).to.equal(2000);
+  });
+
+  it('refuses an after: that is not a kube_heartbeat result, e.g. a skipped one', async () => {
+    const { h } = cluster();
+    const result = await h.run('kube_wait_ready', { after: { skipped: true, changed: false } });
+    expect(result).to.include({ failed: true });
+    expect(String(result.msg)).to.contain('kube_heartbeat').and.contain('skipped');
+  });
+
+  it('under --check reads nothing', async () => {
+    const { port, h } = cluster();
+    const calls = port.calls.length;
+    expect(await h.run('kube_heartbeat', {}, { check: true })).to.include({ skipped: true });
+    expect(port.calls.length).to.equal(calls);
   });
 });

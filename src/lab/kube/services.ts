@@ -12,7 +12,7 @@ import { tsxLoaderArgs } from '../../util/tsx-loader.js';
 import { ConfigError } from '../../errors.js';
 import { ensureCgroup } from '../cgroup.js';
 import { readLabRecord, type LabRecord } from '../state.js';
-import { startBalancer } from './balancer.js';
+import { apiserverReady, startBalancer } from './balancer.js';
 import { releaseInfo } from './versions.js';
 import { spawnDetached, processExists } from '../sys.js';
 import { isSupervisorProcess } from '../teardown.js';
@@ -25,7 +25,7 @@ export const SERVICES_CGROUP = 'kube-services';
 /** A real cluster's endpoint: the load balancer in front of the control planes' kube-apiservers. */
 async function startEndpoint(record: LabRecord): Promise<{ url: string; kubeconfigPath: string; stop(): Promise<void> }> {
   const controlPlanes = record.hosts.filter((h) => h.role === 'control_plane').map((h) => ({ host: h.address, port: API_SERVER_PORT }));
-  const balancer = await startBalancer({ host: record.bridgeAddress, port: API_SERVER_PORT }, () => controlPlanes);
+  const balancer = await startBalancer({ host: record.bridgeAddress, port: API_SERVER_PORT }, () => controlPlanes, { healthy: (b) => apiserverReady(b) });
   return { url: `https://${balancer.address}:${balancer.port} -> ${controlPlanes.map((b) => b.host).join(', ')}`, kubeconfigPath: record.kube?.kubeconfig ?? '', stop: () => balancer.stop() };
 }
 

@@ -1,7 +1,8 @@
 /**
  * kube_static_pod_restart: restarts one control-plane static pod the way kubeadm's documentation says to
  * after `kubeadm certs renew` — move its manifest out of the manifest folder, wait until the kubelet has
- * removed the pod, move the manifest back, wait until the pod is back (a new instance) and Ready.
+ * removed the pod (its mirror pod gone, or its process gone from the host), move the manifest back, wait until
+ * the pod is back (a new instance) and Ready.
  *
  * The manifest always goes back, even when a wait fails or the run is interrupted: a control plane must not
  * be left without its API server because a check timed out. A manifest found parked by an earlier run that
@@ -99,6 +100,17 @@ async function containerStopped(ctx: ModuleContext, component: string): Promise<
   return result.code === 0 && result.stdout.trim() === '';
 }
 
+/**
+ * The component's process is gone from the host (the kubelet stopped its container). A control plane's kubelet
+ * talks to its own kube-apiserver (kubeadm's local mode): with that one stopped it cannot remove the mirror pod,
+ * which then stays, stale, in what the other control planes serve; the host's process table is the truth.
+ * Process names are cut at 15 characters (kube-controller). pgrep missing: unknown, so not stopped.
+ */
+async function processStopped(ctx: ModuleContext, component: string): Promise<boolean> {
+  const result = await ctx.exec(`pgrep -x ${shellQuote(component.slice(0, 15))} >/dev/null`);
+  return result.code === 1;
+}
+
 interface WaitOutcome {
   ok: boolean;
   /** What was seen last, or the error that ended the wait. */
@@ -174,6 +186,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     const gone = await waitUntil(ctx, goneMs, every, `${podName} to stop`, async () => {
       const pod = await readPod(port, podName);
       if (pod === null) return { ok: true, last: 'gone' };
+      if (await processStopped(ctx, component)) return { ok: true, last: `no ${component} process on the host` };
       if (pod === 'unreachable') return { ok: await containerStopped(ctx, component), last: 'API unreachable, container still running or crictl missing' };
       return { ok: before !== undefined && isNewInstance(before, podInstance(pod)), last: describePod(pod) };
     });

@@ -40,4 +40,28 @@ describe('lab kube: control-plane load balancer', () => {
       await lb.stop();
     }
   });
+
+  it('keeps connections away from a backend its health check calls not ready (haproxy httpchk), and uses all while none is ready', async () => {
+    const a = await echo('a');
+    const b = await echo('b');
+    const backends = [{ host: '127.0.0.1', port: a }, { host: '127.0.0.1', port: b }];
+    let ready = new Set([a, b]);
+    const lb = await startBalancer({ host: '127.0.0.1', port: 0 }, () => backends, { healthy: async (x) => ready.has(x.port), checkIntervalMs: 50 });
+    try {
+      const seenWith = async (): Promise<string[]> => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 6; i++) seen.add(await fetchTag(lb.port));
+        return [...seen].sort();
+      };
+      expect(await seenWith()).to.deep.equal(['a', 'b']);
+      ready = new Set([b]); // a restarted kube-apiserver: accepting, not ready
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await seenWith()).to.deep.equal(['b']);
+      ready = new Set();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await seenWith()).to.deep.equal(['a', 'b']);
+    } finally {
+      await lb.stop();
+    }
+  });
 });

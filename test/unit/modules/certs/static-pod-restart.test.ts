@@ -26,6 +26,13 @@ class FakeControlPlane {
   forbidWhileParked = false;
   commands: string[] = [];
   uids = 1;
+  /** A kubelet in local mode whose kube-apiserver is stopped: it cannot remove the mirror pod, the process is gone. */
+  staleMirror = false;
+  processRunning(): boolean {
+    if (this.manifest === 'in') return true;
+    if (this.apiGoesWithManifest || this.staleMirror) return false;
+    return this.pod !== null && this.readsSinceMove < this.removeAfter;
+  }
 
   exec = (command: string): ExecAnswer => {
     this.commands.push(command);
@@ -44,6 +51,9 @@ class FakeControlPlane {
       return {};
     }
     if (command.includes('crictl')) return this.manifest === 'parked' ? { stdout: '' } : { stdout: 'abc123\n' };
+    // pgrep: exit 1 when no such process. The process stops when the kubelet removes the pod (or, with the API
+    // gone, as soon as the manifest is out); `staleMirror`: the pod stays in the API though the process is gone.
+    if (command.startsWith('pgrep -x')) return { code: this.processRunning() ? 0 : 1 };
     return { code: 1, stderr: `unexpected command ${command}` };
   };
 
@@ -60,6 +70,11 @@ class FakeControlPlane {
         }
         return this.pod;
       }
+      if (this.staleMirror && this.manifest === 'parked') return this.pod;
+      if (this.staleMirror && this.movedBack && this.pod && !(this.pod.status as { startTime?: string }).startTime) {
+        this.pod = { ...pod(this.pod.metadata.uid!, true), status: { ...pod('x', true).status, startTime: '2026-11-25T18:00:00Z' } as KubePod['status'] };
+      }
+      if (this.staleMirror) return this.pod;
       if (this.manifest === 'parked' && this.pod && this.readsSinceMove >= this.removeAfter) this.pod = null;
       if (this.movedBack && this.pod === null && this.readsSinceMove >= 1) this.pod = pod(`uid-${++this.uids}`, false);
       if (this.manifest === 'in' && this.pod && !podIsReady(this.pod) && this.readsSinceMove >= this.readyAfter) this.pod = pod(this.pod.metadata.uid!, true);
@@ -105,8 +120,19 @@ describe('modules: kube_static_pod_restart', () => {
     expect(result.failed, result.msg).to.equal(undefined);
     expect(result).to.include({ changed: true, restarted: true, old_uid: 'uid-1', new_uid: 'uid-2', pod: 'kube-system/kube-apiserver-cp1' });
     expect(cp.manifest).to.equal('in');
-    expect(cp.commands[1]).to.equal(`mkdir -p -- /backup/parked && mv -f -- ${MANIFEST} ${PARKED}`);
-    expect(cp.commands[2]).to.equal(`if [ -f ${PARKED} ]; then mv -f -- ${PARKED} ${MANIFEST}; fi`);
+    const moves = cp.commands.filter((c) => !c.startsWith('pgrep'));
+    expect(moves[1]).to.equal(`mkdir -p -- /backup/parked && mv -f -- ${MANIFEST} ${PARKED}`);
+    expect(moves[2]).to.equal(`if [ -f ${PARKED} ]; then mv -f -- ${PARKED} ${MANIFEST}; fi`);
+  });
+
+  it('takes the process gone from the host as stopped when the stale mirror pod stays (a kubelet in local mode without its API server)', async () => {
+    const cp = new FakeControlPlane();
+    cp.staleMirror = true;
+    const result = await restart(cp);
+    expect(result.failed, result.msg).to.equal(undefined);
+    expect(result).to.include({ changed: true, restarted: true });
+    expect(cp.commands).to.include('pgrep -x kube-apiserver >/dev/null');
+    expect(cp.manifest).to.equal('in');
   });
 
   it('touches nothing when the kubelet reports no such mirror pod (wrong node name)', async () => {
@@ -157,12 +183,12 @@ describe('modules: kube_static_pod_restart', () => {
     expect(cp.manifest).to.equal('in');
   });
 
-  it('with the API down (a single control plane restarting its API server), asks crictl, and takes the same mirror pod restarted', async () => {
+  it('with the API down (a single control plane restarting its API server), asks the host, and takes the same mirror pod restarted', async () => {
     const cp = new FakeControlPlane();
     cp.apiGoesWithManifest = true;
     const result = await restart(cp);
     expect(result.failed, result.msg).to.equal(undefined);
-    expect(cp.commands.some((c) => c.includes("crictl ps -q --state running --name '^kube-apiserver$'"))).to.equal(true);
+    expect(cp.commands).to.include('pgrep -x kube-apiserver >/dev/null');
     expect(result).to.include({ restarted: true, old_uid: 'uid-1', new_uid: 'uid-1' });
   });
 

@@ -1,5 +1,5 @@
-// Transpiles src/**/*.ts to dist/ (same layout, ESM, Node 20) and copies the non-TypeScript files the code
-// reads at run time (the lab's stand-in scripts). No bundling: modules that locate siblings through
+// Transpiles src/**/*.ts to dist/ (same layout, ESM, Node 20) and copies any other file under src/ the code
+// might read at run time (Markdown excepted). No bundling: modules that locate siblings through
 // import.meta.url keep working. bin/drydock.js runs dist/ when it is newer than every source file.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -7,13 +7,20 @@ import type { HostReadiness } from './readiness.js';
 import { labUp } from './up.js';
 import { FAULT_ACTIONS, labDown, labFault, labSsh, labStatus, type LabStatus } from './ops.js';
 import { DEFAULT_CACHE_DIR, DEFAULT_STATE_DIR } from './layout.js';
-import { KUBE_RELEASES, DEFAULT_KUBE_VERSION } from './kube/versions.js';
+import { KUBE_RELEASES, DEFAULT_KUBE_VERSION, parseKubeVersion } from './kube/versions.js';
 import { DEFAULT_CERT_DAYS } from './kube/settings.js';
 import { kubeStatus } from './kube/status.js';
 
 function count(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
   return Number(value);
+}
+
+/** `--kube-version`: only the real releases the lab's repository carries; anything else is refused by name. */
+export function kubeVersionOption(value: string): string {
+  const bare = value.trim().replace(/^v/, '');
+  if (!KUBE_RELEASES.includes(bare)) throw new InvalidArgumentError(`the lab runs only the real Kubernetes releases ${KUBE_RELEASES.join(', ')}`);
+  return parseKubeVersion(bare).version;
 }
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -47,8 +54,8 @@ export function registerLabHostCommands(lab: Command): void {
     .option(...stateDirOption)
     .option('--cache-dir <dir>', `where the Debian root is built once (default ${DEFAULT_CACHE_DIR})`)
     .option('--mirror <url>', "Debian mirror for the first build (default: from this machine's apt sources)")
-    .option('--kube-version <version>', `Kubernetes release the cluster starts at: ${KUBE_RELEASES.join(', ')} (default ${DEFAULT_KUBE_VERSION})`)
-    .option('--cert-days <n>', `validity of the cluster's leaf certificates in days (default ${DEFAULT_CERT_DAYS})`, count)
+    .option('--kube-version <version>', `real Kubernetes release the cluster starts at: ${KUBE_RELEASES.join(', ')} (default ${DEFAULT_KUBE_VERSION})`, kubeVersionOption)
+    .option('--cert-days <n>', `validity of the certificates kubeadm issues, in days (default ${DEFAULT_CERT_DAYS})`, count)
     .action(async (opts: { controlPlanes?: number; workers?: number; stateDir?: string; cacheDir?: string; mirror?: string; kubeVersion?: string; certDays?: number }) => {
       const result = await labUp({ ...opts, out: print });
       if (result.alreadyRunning) return;

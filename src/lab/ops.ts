@@ -115,7 +115,7 @@ export async function labStatus(options: { stateDir?: string }): Promise<LabStat
 export type FaultAction = 'down' | 'up' | 'partition' | 'heal' | 'hang-kubelet' | 'heal-kubelet' | 'slow-apt' | 'fast-apt';
 export const FAULT_ACTIONS: readonly FaultAction[] = ['down', 'up', 'partition', 'heal', 'hang-kubelet', 'heal-kubelet', 'slow-apt', 'fast-apt'];
 
-/** Inside a host: the flag the stand-in kubelet checks each loop (see kube/scripts/kubelet.sh). */
+/** Inside a host: while this file exists the node agent (the lab's kubelet, agent/main.ts) posts no status and renews no lease. */
 export const KUBELET_HANG_FLAG = '/var/lib/kubelet/drydock-fault-hang';
 
 /** Writes or removes a file inside a running host, through its init's root (its mount namespace). */

@@ -12,12 +12,10 @@ import { parseDeb822Sources, parseOneLineSources, pickMirror, type AptSource } f
 
 export const SUITE = 'bookworm';
 export const ROOTFS_PACKAGES = [
-  'systemd', 'dbus', 'openssh-server', 'apt', 'iproute2', 'procps', 'openssl', 'ca-certificates',
-  'etcd-server', 'etcd-client', 'sudo',
+  'systemd', 'dbus', 'openssh-server', 'apt', 'iproute2', 'procps', 'openssl', 'ca-certificates', 'sudo',
   // reboot, poweroff, shutdown: hosts are rebooted the way admins reboot real ones.
   'systemd-sysv',
-  // The Kubernetes stand-ins (kubelet, kubeadm) talk HTTPS to the API simulator and read JSON.
-  'curl', 'jq',
+  // No etcd package: etcd runs from kubeadm's static pod, the real binary bound in from the build cache.
   // The lab's node agent (the kubelet of a real release) is a bundled Node.js program.
   'nodejs',
 ];

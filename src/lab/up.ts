@@ -26,7 +26,8 @@ import { bridgeAddress, chooseSubnet, hostAddress, overlaps, parseCidr } from '.
 import { processExists, spawnDetached } from './sys.js';
 import { isSupervisorProcess, teardownLab } from './teardown.js';
 import { ensureCluster, prepareKube, startKubeServices } from './kube/index.js';
-import { releaseInfo } from './kube/versions.js';
+import { parseKubeVersion } from './kube/versions.js';
+import { checkPreviousRelease } from './kube/settings.js';
 import { IGNORED_PREFLIGHT_ERRORS } from './kube/kubeadm-config.js';
 
 export interface UpOptions {
@@ -36,9 +37,9 @@ export interface UpOptions {
   controlPlanes?: number;
   workers?: number;
   readyTimeoutMs?: number;
-  /** Starting Kubernetes release (default the oldest the lab's repository carries); kept by later `up`s. */
+  /** Starting Kubernetes release, one of the real releases (default the oldest); kept by later `up`s. */
   kubeVersion?: string;
-  /** Validity in days of the leaf certificates issued when a host is first provisioned (default 365). */
+  /** Validity in days of the certificates kubeadm issues when the cluster is made (default 365). */
   certDays?: number;
   out: (line: string) => void;
 }
@@ -85,6 +86,9 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
         `run "drydock lab down --purge --state-dir ${stateDir}" first to make a different one`,
     );
   }
+  // Before anything is built or torn down: only the real releases run.
+  if (options.kubeVersion !== undefined) parseKubeVersion(options.kubeVersion);
+  checkPreviousRelease(stateDir, existing?.kube);
   for (const dir of [stateDir, cacheDir]) {
     if (!overlaySafe(dir)) throw new ConfigError(`${dir}: the lab's folders cannot contain commas, colons, backslashes or spaces (overlayfs options)`);
   }
@@ -110,7 +114,7 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
 
   const names = labNames(id);
   const kube = await prepareKube({
-    stateDir, cacheDir, labId: id, bridgeAddress: bridgeAddress(subnet.base),
+    stateDir, cacheDir, bridgeAddress: bridgeAddress(subnet.base),
     version: options.kubeVersion, certDays: options.certDays, previous: existing?.kube, log: options.out,
   });
   const labCgroup = join(machineCgroup2Root(), names.cgroup);
@@ -162,12 +166,10 @@ export async function labUp(options: UpOptions): Promise<UpResult> {
     const ready = await Promise.all(hosts.map((h) => watchSupervisor(supervisorPid, paths.supervisorLog, () => waitForHostReady(record, h, deadline))));
     // kubeadm's container-runtime preflight checks cannot pass on a lab host (no runtime): the upgrade
     // playbooks pass them as --ignore-preflight-errors, as kubeadm init and join were (kubeadm-config.ts).
-    const labVars: Record<string, string> = releaseInfo(kube.version).real ? { kubeadm_ignore_preflight_errors: IGNORED_PREFLIGHT_ERRORS.join(',') } : {};
+    const labVars = { kubeadm_ignore_preflight_errors: IGNORED_PREFLIGHT_ERRORS.join(',') };
     await writeFile(paths.inventory, renderInventory(hosts, paths, labVars));
-    if (releaseInfo(kube.version).real) {
-      const cluster = await ensureCluster(record, kube, options.out);
-      if (cluster.initialized || cluster.joined.length) options.out(`cluster made by kubeadm in ${cluster.seconds.toFixed(1)}s`);
-    }
+    const cluster = await ensureCluster(record, kube, options.out);
+    if (cluster.initialized || cluster.joined.length) options.out(`cluster made by kubeadm in ${cluster.seconds.toFixed(1)}s`);
     if (!(await hostsReachEachOther(record))) {
       options.out(
         `warning: ${hosts[0]!.name} cannot reach ${hosts[1]!.name} across the lab bridge; if br_netfilter is loaded ` +

@@ -1,16 +1,19 @@
 /**
- * The lab's Kubernetes apt repository as built on the controller: one flat repository per minor whose
- * Packages index agrees with what dpkg-scanpackages reads from the debs, one cache folder per recipe (so a
- * checkout with other stand-in scripts never rebuilds another's), and old folders pruned only when no
- * running lab serves them.
+ * The lab's Kubernetes apt repository as built on the controller (no lab is booted): one flat repository
+ * per minor whose Packages index agrees with what dpkg-scanpackages reads from the debs, the real kubeadm and
+ * kubectl from the build cache and the node agent as the kubelet, one cache folder per recipe (so a checkout
+ * with another node agent never rebuilds another's), and old folders pruned only when no running lab serves
+ * them.
  */
 import { expect } from 'chai';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ensureKubeRepo, scriptPath } from '../../src/lab/kube/repo.js';
+import { createHash } from 'node:crypto';
+import { ensureKubeRepo } from '../../src/lab/kube/repo.js';
+import { agentBundle, kubeBinary } from '../../src/lab/kube/binaries.js';
 import { foldersToPrune, kubeReposRoot, pruneKubeRepos, repoDirsInUse } from '../../src/lab/kube/repo-cache.js';
 import { findProgram } from '../../src/lab/sys.js';
 
@@ -26,12 +29,13 @@ function stanzas(text: string): Map<string, Map<string, string>> {
   return out;
 }
 
-/** A copy of this checkout's stand-in scripts with a line added to kubeadm.sh: another checkout's recipe. */
-function otherCheckoutScripts(parent: string, marker: string): string {
-  const dir = join(parent, `scripts-${marker}`);
-  cpSync(dirname(scriptPath('kubeadm')), dir, { recursive: true });
-  appendFileSync(join(dir, 'kubeadm.sh'), `\n# ${marker}\n`);
-  return dir;
+/** This checkout's node agent with a line added: another checkout's agent, so another recipe. */
+async function otherCheckoutAgent(marker: string): Promise<string> {
+  return `${await agentBundle()}\n// ${marker}\n`;
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 /** A recipe folder as the cache holds it, last used `ageMs` ago. */
@@ -128,17 +132,16 @@ describe('lab kubernetes: the apt repository the lab serves', function () {
     expect(repo.built).to.equal(true);
     expect(repo.dir).to.match(new RegExp(`^${kubeReposRoot(cacheDir)}/[0-9a-f]{12}$`));
     repoDir = repo.dir;
-    const index = readFileSync(join(repo.dir, 'core:/stable:/v1.29/deb/Packages'), 'utf8');
+    const index = readFileSync(join(repo.dir, 'core:/stable:/v1.36/deb/Packages'), 'utf8');
     const versions = [...index.matchAll(/^Package: (\S+)\nVersion: (\S+)/gm)].map((m) => `${m[1]}=${m[2]}`);
-    expect(versions).to.have.members([
-      'kubeadm=1.29.3-1.1', 'kubeadm=1.29.4-1.1', 'kubectl=1.29.3-1.1', 'kubectl=1.29.4-1.1', 'kubelet=1.29.3-1.1', 'kubelet=1.29.4-1.1',
-    ]);
-    expect(readFileSync(join(repo.dir, 'core:/stable:/v1.30/deb/Packages'), 'utf8')).to.include('Version: 1.30.2-1.1');
-    expect(readFileSync(join(repo.dir, 'core:/stable:/v1.28/deb/Packages'), 'utf8')).to.include('Version: 1.28.15-1.1');
+    expect(versions).to.have.members(['kubeadm=1.36.3-1.1', 'kubectl=1.36.3-1.1', 'kubelet=1.36.3-1.1']);
+    expect(readFileSync(join(repo.dir, 'core:/stable:/v1.37/deb/Packages'), 'utf8')).to.include('Version: 1.37.2-1.1');
+    // Only the real releases: no folder of an old stand-in minor.
+    expect(readdirSync(join(repo.dir, 'core:/stable:')).sort()).to.deep.equal(['v1.36', 'v1.37']);
   });
 
   it('writes the same sizes, checksums and control fields as dpkg-scanpackages', () => {
-    const base = join(repoDir, 'core:/stable:/v1.28/deb');
+    const base = join(repoDir, 'core:/stable:/v1.37/deb');
     const ours = stanzas(readFileSync(join(base, 'Packages'), 'utf8'));
     const theirs = stanzas(execFileSync('dpkg-scanpackages', ['-m', '.', '/dev/null'], { cwd: base, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     expect([...ours.keys()].sort()).to.deep.equal([...theirs.keys()].sort());
@@ -152,13 +155,20 @@ describe('lab kubernetes: the apt repository the lab serves', function () {
     expect(release).to.include(` ${sha} `);
   });
 
-  it('ships the stand-ins and units where the real packages put them', () => {
+  it('ships the real kubeadm and kubectl, the node agent as the kubelet, and the units where the real packages put them', () => {
     const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
-    const deb = join(repoDir, `core:/stable:/v1.29/deb/${arch}`);
+    const deb = join(repoDir, `core:/stable:/v1.37/deb/${arch}`);
     const list = (name: string) => execFileSync('dpkg-deb', ['-c', join(deb, name)], { encoding: 'utf8' });
-    expect(list(`kubelet_1.29.4-1.1_${arch}.deb`)).to.match(/-rwxr-xr-x root\/root .* \.\/usr\/bin\/kubelet/).and.include('./usr/lib/systemd/system/kubelet.service');
-    expect(list(`kubeadm_1.29.4-1.1_${arch}.deb`)).to.include('./etc/systemd/system/kubelet.service.d/10-kubeadm.conf');
-    expect(execFileSync('dpkg-deb', ['-f', join(deb, `kubeadm_1.29.4-1.1_${arch}.deb`), 'Version'], { encoding: 'utf8' }).trim()).to.equal('1.29.4-1.1');
+    expect(list(`kubelet_1.37.2-1.1_${arch}.deb`)).to.match(/-rwxr-xr-x root\/root .* \.\/usr\/bin\/kubelet/).and.include('./usr/lib/systemd/system/kubelet.service');
+    expect(list(`kubeadm_1.37.2-1.1_${arch}.deb`)).to.include('./etc/systemd/system/kubelet.service.d/10-kubeadm.conf');
+    expect(execFileSync('dpkg-deb', ['-f', join(deb, `kubeadm_1.37.2-1.1_${arch}.deb`), 'Version'], { encoding: 'utf8' }).trim()).to.equal('1.37.2-1.1');
+    const unpacked = join(cacheDir, 'unpacked-1.37.2');
+    for (const name of ['kubelet', 'kubeadm', 'kubectl']) execFileSync('dpkg-deb', ['-x', join(deb, `${name}_1.37.2-1.1_${arch}.deb`), unpacked]);
+    expect(sha256(join(unpacked, 'usr/bin/kubeadm'))).to.equal(sha256(kubeBinary('1.37.2', 'kubeadm')));
+    expect(sha256(join(unpacked, 'usr/bin/kubectl'))).to.equal(sha256(kubeBinary('1.37.2', 'kubectl')));
+    const kubelet = readFileSync(join(unpacked, 'usr/bin/kubelet'), 'utf8');
+    expect(kubelet.startsWith('#!/usr/bin/node\n')).to.equal(true);
+    expect(kubelet).to.include('1.37.2').and.not.include('@KUBELET_VERSION@');
   });
 
   it('is reused as is, and rebuilt when its folder does not hold a complete build of its recipe', async () => {
@@ -173,26 +183,26 @@ describe('lab kubernetes: the apt repository the lab serves', function () {
     expect(readdirSync(kubeReposRoot(cacheDir)).filter((n) => n.startsWith('.') && n !== '.lock')).to.deep.equal([]);
   });
 
-  it("gives a checkout with other stand-in scripts its own folder and leaves this one's as it was", async () => {
+  it("gives a checkout with another node agent its own folder and leaves this one's as it was", async () => {
     const stampBefore = readFileSync(join(repoDir, 'recipe.json'), 'utf8');
-    const packagesBefore = readFileSync(join(repoDir, 'core:/stable:/v1.29/deb/Packages'), 'utf8');
-    const other = await ensureKubeRepo(cacheDir, quiet, { scriptsDir: otherCheckoutScripts(cacheDir, 'work-in-progress') });
+    const packagesBefore = readFileSync(join(repoDir, 'core:/stable:/v1.37/deb/Packages'), 'utf8');
+    const other = await ensureKubeRepo(cacheDir, quiet, { agent: await otherCheckoutAgent('work-in-progress') });
     expect(other.built).to.equal(true);
     expect(other.dir).not.to.equal(repoDir);
     expect(dirname(other.dir)).to.equal(kubeReposRoot(cacheDir));
     expect(readFileSync(join(repoDir, 'recipe.json'), 'utf8')).to.equal(stampBefore);
-    expect(readFileSync(join(repoDir, 'core:/stable:/v1.29/deb/Packages'), 'utf8')).to.equal(packagesBefore);
+    expect(readFileSync(join(repoDir, 'core:/stable:/v1.37/deb/Packages'), 'utf8')).to.equal(packagesBefore);
     const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
-    const unpacked = join(cacheDir, 'unpacked');
-    execFileSync('dpkg-deb', ['-x', join(other.dir, `core:/stable:/v1.29/deb/${arch}/kubeadm_1.29.4-1.1_${arch}.deb`), unpacked]);
-    expect(readFileSync(join(unpacked, 'usr/bin/kubeadm'), 'utf8')).to.include('# work-in-progress');
+    const unpacked = join(cacheDir, 'unpacked-other');
+    execFileSync('dpkg-deb', ['-x', join(other.dir, `core:/stable:/v1.37/deb/${arch}/kubelet_1.37.2-1.1_${arch}.deb`), unpacked]);
+    expect(readFileSync(join(unpacked, 'usr/bin/kubelet'), 'utf8')).to.include('// work-in-progress');
     // Back on this checkout: its folder is still there, nothing is rebuilt.
     expect(await ensureKubeRepo(cacheDir, quiet)).to.deep.include({ dir: repoDir, built: false, pruned: [] });
   });
 
   it('builds a new recipe once when two preparations race for it', async () => {
-    const scriptsDir = otherCheckoutScripts(cacheDir, 'raced');
-    const results = await Promise.all([ensureKubeRepo(cacheDir, quiet, { scriptsDir }), ensureKubeRepo(cacheDir, quiet, { scriptsDir })]);
+    const agent = await otherCheckoutAgent('raced');
+    const results = await Promise.all([ensureKubeRepo(cacheDir, quiet, { agent }), ensureKubeRepo(cacheDir, quiet, { agent })]);
     expect(results.map((r) => r.built).sort()).to.deep.equal([false, true]);
     expect(results[0]!.dir).to.equal(results[1]!.dir);
     expect(existsSync(join(kubeReposRoot(cacheDir), '.lock'))).to.equal(false);

@@ -6,7 +6,7 @@
 export interface IndexedDeb {
   /** Control fields in the order they appear in the package (Package first). */
   control: Array<[string, string]>;
-  /** Path relative to the repository base, e.g. `amd64/kubeadm_1.29.4-1.1_amd64.deb`. */
+  /** Path relative to the repository base, e.g. `amd64/kubeadm_1.36.3-1.1_amd64.deb`. */
   filename: string;
   size: number;
   md5: string;

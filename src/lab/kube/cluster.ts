@@ -82,7 +82,7 @@ export async function ensureCluster(record: LabRecord, kube: KubeLabSettings, lo
   const controlPlanes = record.hosts.filter((h) => h.role === 'control_plane');
   const workers = record.hosts.filter((h) => h.role === 'worker');
   const first = controlPlanes[0];
-  if (!first) throw new ConfigError('a lab of a real Kubernetes release needs at least one control plane');
+  if (!first) throw new ConfigError("the lab's cluster needs at least one control plane");
   const release = releaseInfo(kube.version);
   const endpoint = `${record.bridgeAddress}:${API_SERVER_PORT}`;
   const cluster: ClusterInput = { version: release.version, endpoint, etcdImageTag: release.etcdImageTag, certDays: kube.certDays };
@@ -144,7 +144,7 @@ async function restoreDefaultValidity(kube: KubeLabSettings, version: string): P
 async function applySeed(kube: KubeLabSettings, version: string, log: (line: string) => void): Promise<void> {
   const marker = `${kube.seedFile}.applied`;
   if (existsSync(marker)) return;
-  await writeFile(kube.seedFile, labSeed(`v${version}`, { real: true }));
+  await writeFile(kube.seedFile, labSeed());
   const kubectl = kubeBinary(version, 'kubectl');
   let last = '';
   for (let attempt = 0; attempt < 30; attempt++) {

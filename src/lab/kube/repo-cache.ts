@@ -1,7 +1,8 @@
 /**
  * Where the lab's Kubernetes apt repositories live on the controller: one folder per recipe,
- * `<cache>/kube-repos/<first 12 hex of the recipe hash>/`. Checkouts whose stand-in scripts differ (a branch,
- * work in progress on kubeadm.sh) each get their own folder and never rebuild another's under a running lab.
+ * `<cache>/kube-repos/<first 12 hex of the recipe hash>/`. Checkouts whose node agent or built programs
+ * differ (a branch, work in progress on src/lab/agent/) each get their own folder and never rebuild another's
+ * under a running lab.
  *
  * A lab does not copy its repository: its services process serves files straight from the folder named in
  * lab.json (`kube.repoDir`), for the lab's whole life. So a folder is removed only when it is beyond the

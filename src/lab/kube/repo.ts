@@ -1,14 +1,14 @@
 /**
  * The lab's Kubernetes apt repository, laid out like pkgs.k8s.io (one flat repository per minor under
- * `core:/stable:/vX.Y/deb/`), holding kubeadm, kubelet and kubectl debs built with `dpkg-deb` from the
- * stand-in scripts. Built once per recipe (releases, scripts, unit files) into its own folder of the cache
- * (`repo-cache.ts`), in a temporary folder renamed into place; another recipe gets another folder.
+ * `core:/stable:/vX.Y/deb/`), holding kubeadm, kubelet and kubectl debs built with `dpkg-deb`: the real
+ * kubeadm and kubectl from the build cache (binaries.ts), the lab's node agent as the kubelet. Built once
+ * per recipe (releases, programs, agent, unit files) into its own folder of the cache (`repo-cache.ts`), in
+ * a temporary folder renamed into place; another recipe gets another folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../errors.js';
 import { run } from '../sys.js';
 import { agentBundle, binariesIdentity, ensureKubeBinaries, kubeBinary, stampAgent } from './binaries.js';
@@ -18,8 +18,6 @@ import { KUBE_RELEASES, releasesByMinor, type KubePackage, type KubeRelease } fr
 
 /** Bump when the layout or packaging below changes. */
 const REPO_FORMAT = 1;
-/** The stand-in scripts are plain files next to this module; a build into dist/ must copy scripts/ along. */
-const DEFAULT_SCRIPTS_DIR = fileURLToPath(new URL('./scripts/', import.meta.url));
 
 const KUBELET_UNIT = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
@@ -69,32 +67,8 @@ interface DebRecipe {
   conffiles: string[];
 }
 
-/** `scriptsDir` defaults to the scripts of this checkout; another folder stands for another checkout's. */
-export function scriptPath(name: KubePackage, scriptsDir = DEFAULT_SCRIPTS_DIR): string {
-  const path = join(scriptsDir, `${name}.sh`);
-  if (existsSync(path)) return path;
-  if (scriptsDir !== DEFAULT_SCRIPTS_DIR) throw new ConfigError(`${path} is missing`);
-  throw new ConfigError(`${path} is missing: copy src/lab/kube/scripts/ next to the built lab/kube/ modules`);
-}
-
-/** The stand-in scripts' text, read once: the recipe hash and the debs must come from the same bytes. */
-export type StandIns = Record<KubePackage, string>;
-
-export function readStandIns(scriptsDir?: string): StandIns {
-  const read = (name: KubePackage): string => readFileSync(scriptPath(name, scriptsDir), 'utf8');
-  return { kubelet: read('kubelet'), kubectl: read('kubectl'), kubeadm: read('kubeadm') };
-}
-
-/** The stand-in script of one package for one release, with its version and image tags filled in. */
-export function renderScript(name: KubePackage, release: KubeRelease, standIns: StandIns = readStandIns()): string {
-  return standIns[name]
-    .replaceAll('@KUBE_VERSION@', release.version)
-    .replaceAll('@ETCD_TAG@', release.etcdImageTag)
-    .replaceAll('@COREDNS_TAG@', release.corednsTag);
-}
-
-/** Packages of a real release: the upstream kubeadm and kubectl as built, and the lab's node agent as the kubelet. */
-function realDebRecipes(release: KubeRelease, agent: string): DebRecipe[] {
+/** Packages of a release: the upstream kubeadm and kubectl as built, and the lab's node agent as the kubelet. */
+export function debRecipes(release: KubeRelease, agent: string): DebRecipe[] {
   return [
     {
       name: 'kubelet', depends: 'nodejs (>= 18), openssl, systemd, iproute2',
@@ -123,41 +97,10 @@ function realDebRecipes(release: KubeRelease, agent: string): DebRecipe[] {
   ];
 }
 
-export function debRecipes(release: KubeRelease, standIns: StandIns = readStandIns(), agent = ''): DebRecipe[] {
-  if (release.real) return realDebRecipes(release, agent);
-  return [
-    {
-      name: 'kubelet', depends: 'curl, jq, iproute2',
-      description: 'Node agent for Kubernetes clusters (drydock lab stand-in)',
-      files: [
-        { path: 'usr/bin/kubelet', content: renderScript('kubelet', release, standIns), mode: 0o755 },
-        { path: 'usr/lib/systemd/system/kubelet.service', content: KUBELET_UNIT, mode: 0o644 },
-      ],
-      conffiles: [],
-    },
-    {
-      name: 'kubectl', depends: 'curl, jq',
-      description: 'Command-line utility for interacting with a Kubernetes cluster (drydock lab stand-in)',
-      files: [{ path: 'usr/bin/kubectl', content: renderScript('kubectl', release, standIns), mode: 0o755 }],
-      conffiles: [],
-    },
-    {
-      name: 'kubeadm', depends: 'kubelet (>= 1.19.0), kubectl (>= 1.13.0), openssl, curl, jq',
-      description: 'Command-line utility for administering a Kubernetes cluster (drydock lab stand-in)',
-      files: [
-        { path: 'usr/bin/kubeadm', content: renderScript('kubeadm', release, standIns), mode: 0o755 },
-        { path: KUBEADM_DROPIN_PATH, content: KUBEADM_DROPIN, mode: 0o644 },
-      ],
-      conffiles: [`/${KUBEADM_DROPIN_PATH}`],
-    },
-  ];
-}
-
 /** What a cached repository was built from: any change means another repository (and cache folder). */
-export function repoRecipe(architecture: string, standIns: StandIns = readStandIns(), agent = '', binaries = ''): string {
+export function repoRecipe(architecture: string, agent: string, binaries: string): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ REPO_FORMAT, KUBE_RELEASES, architecture, KUBELET_UNIT, KUBEADM_DROPIN, binaries }));
-  for (const name of ['kubelet', 'kubectl', 'kubeadm'] as const) hash.update(standIns[name]);
   hash.update(agent);
   return hash.digest('hex');
 }
@@ -176,8 +119,8 @@ export interface RepoResult {
 }
 
 export interface KubeRepoOptions {
-  /** Where the stand-in scripts are read from (default: this checkout's `scripts/`). */
-  scriptsDir?: string;
+  /** The node agent bundle to package as the kubelet (default: this checkout's `src/lab/agent/`, bundled). */
+  agent?: string;
 }
 
 /**
@@ -186,17 +129,16 @@ export interface KubeRepoOptions {
  */
 export async function ensureKubeRepo(cacheDir: string, log: (line: string) => void, options: KubeRepoOptions = {}): Promise<RepoResult> {
   const architecture = await machineArchitecture();
-  // Read once: other work may be editing the scripts while this builds.
-  const standIns = readStandIns(options.scriptsDir);
   await ensureKubeBinaries(log);
-  const agent = await agentBundle();
-  const recipe = repoRecipe(architecture, standIns, agent, binariesIdentity());
+  // Bundled once: other work may be editing the agent while this builds.
+  const agent = options.agent ?? await agentBundle();
+  const recipe = repoRecipe(architecture, agent, binariesIdentity());
   const dir = recipeFolder(cacheDir, recipe);
   await mkdir(kubeReposRoot(cacheDir), { recursive: true });
   const unlock = await lockKubeRepos(cacheDir, log);
   try {
     const built = !(await claimRecipeFolder(dir, recipe));
-    if (built) await buildKubeRepo(dir, recipe, architecture, standIns, agent, log);
+    if (built) await buildKubeRepo(dir, recipe, architecture, agent, log);
     let pruned: string[] = [];
     try {
       pruned = await pruneKubeRepos(cacheDir);
@@ -212,7 +154,7 @@ export async function ensureKubeRepo(cacheDir: string, log: (line: string) => vo
 }
 
 /** Builds into a temporary folder renamed into place; a half-made folder of the same name is replaced. */
-async function buildKubeRepo(dir: string, recipe: string, architecture: string, standIns: StandIns, agent: string, log: (line: string) => void): Promise<void> {
+async function buildKubeRepo(dir: string, recipe: string, architecture: string, agent: string, log: (line: string) => void): Promise<void> {
   log(`building the lab's Kubernetes apt repository (${KUBE_RELEASES.join(', ')}) in ${dir}`);
   const temp = join(dirname(dir), `.building-${process.pid}`);
   await rm(temp, { recursive: true, force: true });
@@ -221,7 +163,7 @@ async function buildKubeRepo(dir: string, recipe: string, architecture: string, 
       const base = join(temp, releases[0]!.repoPath);
       const debs: IndexedDeb[] = [];
       for (const release of releases) {
-        for (const recipeOfDeb of debRecipes(release, standIns, agent)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
+        for (const recipeOfDeb of debRecipes(release, agent)) debs.push(await buildDeb(base, recipeOfDeb, release, architecture, join(temp, '.work')));
       }
       const packages = packagesIndex(debs);
       await writeFile(join(base, 'Packages'), packages);
@@ -270,8 +212,7 @@ async function buildDeb(base: string, recipe: DebRecipe, release: KubeRelease, a
   const out = join(base, filename);
   await mkdir(dirname(out), { recursive: true });
   // The real programs are large (tens of MB): xz would take minutes on 2 cores for a local repository.
-  const compression = release.real ? ['-Zgzip', '-z1'] : ['-Zxz'];
-  const result = await run('dpkg-deb', ['--root-owner-group', ...compression, '--build', root, out]);
+  const result = await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z1', '--build', root, out]);
   if (result.code !== 0) throw new ConfigError(`dpkg-deb --build ${recipe.name} ${release.debVersion} failed: ${result.stderr.trim()}`);
   const data = await readFile(out);
   return { control: parseControl(control), filename, size: (await stat(out)).size, md5: digest('md5', data), sha256: digest('sha256', data) };

@@ -1,7 +1,8 @@
 /**
  * The workload the lab's cluster starts with, as a drydock rehearsal needs it: Deployments guarded by
- * PodDisruptionBudgets, DaemonSets on every node, a pod with emptyDir data and one without a controller.
- * Pods are left for the simulator's scheduler to place once the kubelets have registered their nodes. Pure.
+ * PodDisruptionBudgets, a DaemonSet on every node, a StatefulSet, a Job, a pod with emptyDir data and one
+ * without a controller. Applied with the real kubectl once kubeadm has made the cluster (cluster.ts); the
+ * real scheduler places the pods and the node agents play them. Pure.
  */
 import { stringify } from '../../util/yaml.js';
 
@@ -36,11 +37,11 @@ function daemonSet(name: string, namespace: string, image: string, tolerateContr
 }
 
 /**
- * A real cluster's seed adds what only the real controllers reconcile: a StatefulSet (with its headless
- * Service) and a Job; kube-proxy comes from kubeadm's own addon there. Pods stop within a few seconds of
- * a deletion (the node agent finishes a deleting pod after its grace period), so drains stay short.
+ * What only the real controllers reconcile: a StatefulSet (with its headless Service) and a Job; kube-proxy
+ * comes from kubeadm's own addon. Pods stop within a few seconds of a deletion (the node agent finishes a
+ * deleting pod after its grace period), so drains stay short.
  */
-function realExtras(): unknown[] {
+function controllerExtras(): unknown[] {
   const grace = { terminationGracePeriodSeconds: 5 };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } },
@@ -65,10 +66,10 @@ function realExtras(): unknown[] {
   ];
 }
 
-export function labSeed(kubeTag: string, options: { real?: boolean } = {}): string {
-  const grace = options.real ? { terminationGracePeriodSeconds: 5 } : {};
+export function labSeed(): string {
+  const grace = { terminationGracePeriodSeconds: 5 };
   const docs = [
-    ...(options.real ? realExtras() : [daemonSet('kube-proxy', 'kube-system', `registry.k8s.io/kube-proxy:${kubeTag}`, true)]),
+    ...controllerExtras(),
     daemonSet('node-exporter', 'monitoring', 'quay.io/prometheus/node-exporter:v1.8.2', true),
     deployment('web', 3, 'nginx:1.27', grace),
     pdb('web', 'web', { minAvailable: 2 }),

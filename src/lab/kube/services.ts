@@ -1,6 +1,7 @@
 /**
  * The lab's cluster-side services, run in one detached process next to the supervisor: the apt repository
- * server and the Kubernetes API simulator, both on the bridge address so every host reaches them. The
+ * server and the control-plane endpoint (a TCP load balancer in front of the control planes'
+ * kube-apiservers), both on the bridge address so every host reaches them. The
  * process ends when the lab's supervisor does (or lab.json goes away), and lives in the lab's cgroup so a
  * teardown sweeps it even after a crash.
  */
@@ -13,23 +14,21 @@ import { ConfigError } from '../../errors.js';
 import { ensureCgroup } from '../cgroup.js';
 import { readLabRecord, type LabRecord } from '../state.js';
 import { apiserverReady, startBalancer } from './balancer.js';
-import { releaseInfo } from './versions.js';
 import { spawnDetached, processExists } from '../sys.js';
 import { isSupervisorProcess } from '../teardown.js';
-import { startApiServer } from '../apiserver/index.js';
 import { slowAptFile, startRepoServer } from './reposerver.js';
 import { API_SERVER_PORT, REPO_PORT, type KubeLabSettings } from './settings.js';
 
 export const SERVICES_CGROUP = 'kube-services';
 
-/** A real cluster's endpoint: the load balancer in front of the control planes' kube-apiservers. */
-async function startEndpoint(record: LabRecord): Promise<{ url: string; kubeconfigPath: string; stop(): Promise<void> }> {
+/** The cluster's endpoint: the load balancer in front of the control planes' kube-apiservers. */
+async function startEndpoint(record: LabRecord): Promise<{ url: string; stop(): Promise<void> }> {
   const controlPlanes = record.hosts.filter((h) => h.role === 'control_plane').map((h) => ({ host: h.address, port: API_SERVER_PORT }));
   const balancer = await startBalancer({ host: record.bridgeAddress, port: API_SERVER_PORT }, () => controlPlanes, { healthy: (b) => apiserverReady(b) });
-  return { url: `https://${balancer.address}:${balancer.port} -> ${controlPlanes.map((b) => b.host).join(', ')}`, kubeconfigPath: record.kube?.kubeconfig ?? '', stop: () => balancer.stop() };
+  return { url: `https://${balancer.address}:${balancer.port} -> ${controlPlanes.map((b) => b.host).join(', ')}`, stop: () => balancer.stop() };
 }
 
-/** Starts the services process for the lab whose lab.json is given; returns its pid once both servers answer. */
+/** Starts the services process for the lab whose lab.json is given; returns its pid once both listen. */
 export async function startKubeServices(labJson: string, kube: KubeLabSettings, labCgroup: string, timeoutMs = 30000): Promise<number> {
   await rm(kube.servicesReady, { force: true });
   await mkdir(join(kube.servicesReady, '..'), { recursive: true });
@@ -45,7 +44,7 @@ export async function startKubeServices(labJson: string, kube: KubeLabSettings, 
   while (!existsSync(kube.servicesReady)) {
     if (!processExists(pid) || Date.now() > deadline) {
       const tail = existsSync(kube.servicesLog) ? readFileSync(kube.servicesLog, 'utf8').trim().split('\n').slice(-8).join('\n') : '';
-      throw new ConfigError(`the lab's Kubernetes services (apt repository, API server) did not start:\n${tail}`);
+      throw new ConfigError(`the lab's Kubernetes services (apt repository, API endpoint) did not start:\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -59,17 +58,8 @@ export async function runKubeServices(labJson: string, log: (line: string) => vo
   if (!record || !kube) throw new ConfigError(`${labJson}: no Kubernetes settings (kube) in the lab record`);
   const repo = await startRepoServer(kube.repoDir, record.bridgeAddress, REPO_PORT, undefined, slowAptFile(dirname(kube.servicesLog)));
   log(`apt repository ${repo.url} serving ${kube.repoDir}`);
-  const api = releaseInfo(kube.version).real ? await startEndpoint(record) : await startApiServer({
-    listen: `${record.bridgeAddress}:${API_SERVER_PORT}`,
-    stateDir: kube.apiStateDir,
-    kubeconfigPath: kube.kubeconfig,
-    seed: existsSync(join(kube.apiStateDir, 'state.json')) ? undefined : kube.seedFile,
-    // Nodes are Ready only while their kubelet posts status, as in a real cluster.
-    autoHeartbeat: false,
-    // /version follows the kube-apiserver static pods the kubelets mirror, through upgrades.
-    versionFromControlPlane: true,
-  });
-  log(`API server ${api.url}; admin kubeconfig ${api.kubeconfigPath}`);
+  const api = await startEndpoint(record);
+  log(`API endpoint ${api.url}; admin kubeconfig ${kube.kubeconfig}`);
   await writeFile(kube.servicesReady, `${process.pid}\n`);
 
   let stopping = false;

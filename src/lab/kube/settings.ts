@@ -5,34 +5,29 @@
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { kubeBuildCache } from './binaries.js';
-import { DEFAULT_KUBE_VERSION, parseKubeVersion, releaseInfo } from './versions.js';
+import { DEFAULT_KUBE_VERSION, KUBE_RELEASES, parseKubeVersion } from './versions.js';
 
 export const API_SERVER_PORT = 6443;
 export const REPO_PORT = 8089;
 export const DEFAULT_CERT_DAYS = 365;
 
 export interface KubeLabSettings {
-  /** Starting release, e.g. `1.28.14`. */
+  /** Starting release, e.g. `1.36.3`. */
   version: string;
-  /** Validity of the leaf certificates issued at first provisioning. */
+  /** Validity kubeadm gives the certificates it issues when the cluster is made. */
   certDays: number;
   /** Base URL of the lab's apt repositories, e.g. `http://10.213.5.1:8089`. */
   repoUrl: string;
-  /** The cluster's API endpoint (the lab's API simulator on the bridge address). */
+  /** The cluster's API endpoint: the load balancer on the bridge address in front of the control planes. */
   apiServerUrl: string;
-  apiEndpointAddress: string;
-  /** The cluster CAs and service-account keys, on the controller. */
-  pkiDir: string;
-  apiStateDir: string;
-  /** Admin kubeconfig for the controller (bearer token). */
+  /** Admin kubeconfig for the controller (kubeadm's admin.conf, copied from the first control plane). */
   kubeconfig: string;
   seedFile: string;
   repoDir: string;
-  clusterToken: string;
   servicesLog: string;
   servicesReady: string;
-  /** A real release's image store (scripts/build-kube.sh's cache), bound into every host; absent for stand-ins. */
-  imagesDir?: string;
+  /** The image store (scripts/build-kube.sh's cache), bound read-only into every host. */
+  imagesDir: string;
 }
 
 export function checkCertDays(value: number): number {
@@ -40,25 +35,30 @@ export function checkCertDays(value: number): number {
   return value;
 }
 
+/** A state folder made when the lab still ran the old stand-in releases holds a cluster no `up` can resume. */
+export function checkPreviousRelease(stateDir: string, previous: KubeLabSettings | undefined): void {
+  if (previous && !KUBE_RELEASES.includes(previous.version)) {
+    throw new UsageError(`${stateDir} holds a cluster at ${previous.version}, which the lab no longer runs (only ${KUBE_RELEASES.join(', ')}); run "drydock lab down --purge --state-dir ${stateDir}" first`);
+  }
+}
+
 export function kubeSettings(options: {
-  stateDir: string; repoDir: string; bridgeAddress: string; labId: string; version?: string; certDays?: number; previous?: KubeLabSettings;
+  stateDir: string; repoDir: string; bridgeAddress: string; version?: string; certDays?: number; previous?: KubeLabSettings;
 }): KubeLabSettings {
   const kubeDir = join(options.stateDir, 'kube');
-  const version = parseKubeVersion(options.version ?? options.previous?.version ?? DEFAULT_KUBE_VERSION).version;
+  const previous = options.previous;
+  checkPreviousRelease(options.stateDir, previous);
+  const version = parseKubeVersion(options.version ?? previous?.version ?? DEFAULT_KUBE_VERSION).version;
   return {
     version,
-    certDays: checkCertDays(options.certDays ?? options.previous?.certDays ?? DEFAULT_CERT_DAYS),
+    certDays: checkCertDays(options.certDays ?? previous?.certDays ?? DEFAULT_CERT_DAYS),
     repoUrl: `http://${options.bridgeAddress}:${REPO_PORT}`,
     apiServerUrl: `https://${options.bridgeAddress}:${API_SERVER_PORT}`,
-    apiEndpointAddress: options.bridgeAddress,
-    pkiDir: join(kubeDir, 'pki'),
-    apiStateDir: join(kubeDir, 'apiserver'),
     kubeconfig: join(options.stateDir, 'kubeconfig'),
     seedFile: join(kubeDir, 'seed.yaml'),
     repoDir: options.repoDir,
-    clusterToken: `drydock-lab-${options.labId}`,
     servicesLog: join(kubeDir, 'services.log'),
     servicesReady: join(kubeDir, 'services.ready'),
-    ...(releaseInfo(version).real ? { imagesDir: kubeBuildCache() } : {}),
+    imagesDir: kubeBuildCache(),
   };
 }

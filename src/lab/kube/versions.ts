@@ -10,44 +10,32 @@ import { UsageError } from '../../errors.js';
  * modules for 1.36.3 and 1.37.2 (not 1.36.1), so the lab starts at 1.36.3 and upgrades to 1.37.2.
  */
 export const REAL_RELEASES = ['1.36.3', '1.37.2'] as const;
-/**
- * Stand-in releases (bash kubeadm/kubelet/kubectl against the API simulator), kept for the lab tests that
- * have not moved to the real cluster yet. Oldest first; two patches of 1.28 and 1.29.
- */
-export const STANDIN_RELEASES = ['1.28.14', '1.28.15', '1.29.3', '1.29.4', '1.30.2'] as const;
-export const KUBE_RELEASES = [...STANDIN_RELEASES, ...REAL_RELEASES] as const;
+/** Every release the lab's repository carries, oldest first: only real ones. */
+export const KUBE_RELEASES: readonly string[] = REAL_RELEASES;
 export const DEFAULT_KUBE_VERSION: string = REAL_RELEASES[0];
-/** The etcd release the lab builds and every real release runs (kubeadm 1.36 and 1.37 expect 3.6). */
+/** The etcd release the lab builds and every release runs (kubeadm 1.36 and 1.37 expect 3.6). */
 export const LAB_ETCD_VERSION = '3.6.16';
 
-export function isRealRelease(version: string): boolean {
-  return (REAL_RELEASES as readonly string[]).includes(version.replace(/^v/, ''));
-}
 export const KUBE_PACKAGES = ['kubelet', 'kubectl', 'kubeadm'] as const;
 export type KubePackage = (typeof KUBE_PACKAGES)[number];
 
 /** Images kubeadm pairs with each minor (constants in kubeadm's source of that minor). */
 const MINOR_IMAGES: Record<string, { etcd: string; coredns: string; pause: string }> = {
-  '1.28': { etcd: '3.5.9-0', coredns: 'v1.10.1', pause: '3.9' },
-  '1.29': { etcd: '3.5.10-0', coredns: 'v1.11.1', pause: '3.9' },
-  '1.30': { etcd: '3.5.12-0', coredns: 'v1.11.1', pause: '3.9' },
-  // Real releases run the etcd the lab builds, named in kubeadm's ClusterConfiguration (etcd.local.imageTag).
+  // The lab's etcd build, named in kubeadm's ClusterConfiguration (etcd.local.imageTag).
   '1.36': { etcd: `${LAB_ETCD_VERSION}-0`, coredns: 'v1.12.1', pause: '3.10.1' },
   '1.37': { etcd: `${LAB_ETCD_VERSION}-0`, coredns: 'v1.12.1', pause: '3.10.1' },
 };
 
 export interface KubeRelease {
-  /** `1.29.4` */
+  /** `1.36.3` */
   version: string;
-  /** `v1.29.4`, the tag of the control-plane images and what the binaries print. */
+  /** `v1.36.3`, the tag of the control-plane images and what the binaries print. */
   tag: string;
-  /** `1.29` */
+  /** `1.36` */
   minor: string;
-  /** Whether the programs are the real upstream ones (else the lab's stand-ins). */
-  real: boolean;
-  /** `1.29.4-1.1`, the Debian package version on pkgs.k8s.io. */
+  /** `1.36.3-1.1`, the Debian package version on pkgs.k8s.io. */
   debVersion: string;
-  /** `/core:/stable:/v1.29/deb/`, the repository path of the minor. */
+  /** `/core:/stable:/v1.36/deb/`, the repository path of the minor. */
   repoPath: string;
   etcdImageTag: string;
   corednsTag: string;
@@ -56,7 +44,7 @@ export interface KubeRelease {
 
 export function minorOf(version: string): string {
   const match = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(version.trim());
-  if (!match) throw new UsageError(`"${version}" is not a Kubernetes version (expected e.g. 1.29.4)`);
+  if (!match) throw new UsageError(`"${version}" is not a Kubernetes version (expected e.g. 1.36.3)`);
   return `${match[1]}.${match[2]}`;
 }
 
@@ -69,16 +57,16 @@ export function releaseInfo(version: string): KubeRelease {
   const images = MINOR_IMAGES[minor];
   if (!images) throw new UsageError(`no image table for Kubernetes ${minor}`);
   return {
-    version, tag: `v${version}`, minor, real: isRealRelease(version), debVersion: `${version}-1.1`, repoPath: repoPathFor(minor),
+    version, tag: `v${version}`, minor, debVersion: `${version}-1.1`, repoPath: repoPathFor(minor),
     etcdImageTag: images.etcd, corednsTag: images.coredns, pauseTag: images.pause,
   };
 }
 
-/** Accepts `1.29.4` or `v1.29.4`; only releases the lab's repository carries. */
+/** Accepts `1.36.3` or `v1.36.3`; only releases the lab's repository carries (the real ones). */
 export function parseKubeVersion(input: string): KubeRelease {
   const bare = input.trim().replace(/^v/, '');
-  if (!(KUBE_RELEASES as readonly string[]).includes(bare)) {
-    throw new UsageError(`--kube-version ${input}: the lab's repository carries ${KUBE_RELEASES.join(', ')}`);
+  if (!KUBE_RELEASES.includes(bare)) {
+    throw new UsageError(`--kube-version ${input}: the lab runs only the real Kubernetes releases ${KUBE_RELEASES.join(', ')}`);
   }
   return releaseInfo(bare);
 }

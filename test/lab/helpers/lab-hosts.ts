@@ -6,13 +6,6 @@ import { readLabRecord, type LabRecord } from '../../../src/lab/state.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
-/**
- * The release the lab tests that have not moved to the real cluster yet start at: the bash stand-ins
- * against the API simulator. Issue 14 moves the upgrade, certificate, reboot and resume tests to the real
- * 1.36.3 -> 1.37.2 cluster; until then they name this release rather than silently taking the default.
- */
-export const STANDIN_KUBE_VERSION = '1.28.14';
-
 export interface NodeRun {
   code: number | null;
   /** stdout and stderr as they interleaved. */

@@ -160,6 +160,13 @@ describe('lab: machine facts', () => {
     expect(stampMatches(null, wanted)).to.equal(false);
   });
 
+  it('carries no etcd tool in the image, and rebuilds a root cached with Debian\'s etcd packages', () => {
+    const wanted = wantedStamp('http://a/debian');
+    expect(wanted.packages.filter((p) => p.startsWith('etcd'))).to.deep.equal([]);
+    const withEtcd = [...wanted.packages, 'etcd-client', 'etcd-server'].sort();
+    expect(stampMatches({ ...wanted, packages: withEtcd, builtAt: 'x' }, wanted)).to.equal(false);
+  });
+
   it('says plainly why the lab cannot run on other systems or without root', () => {
     expect(labUnsupportedReason({ platform: 'darwin', uid: 0 })).to.match(/needs Linux/);
     expect(labUnsupportedReason({ platform: 'linux', uid: 1000 })).to.match(/needs root/);

@@ -15,7 +15,7 @@ function mirrorPod(name: string, image: string, mirror = true): KubeObject {
   } as unknown as KubeObject;
 }
 
-describe('lab kube: the version the API reports', () => {
+describe('lab API simulator: the version the API reports', () => {
   it('is the simulator\'s own without control-plane mirror pods', () => {
     expect(servedVersion(new ObjectStore())).to.equal(SIMULATED_KUBERNETES_VERSION);
   });

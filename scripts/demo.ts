@@ -6,7 +6,8 @@
  *   2. an ad hoc command across every host;
  *   3. ad hoc work across a group: certificate expiry on the control planes;
  *   4. a verified etcd snapshot, copied to the controller with its SHA-256;
- *   5. the upgrade plan for 1.37.2 (`drydock plan upgrade`: hops, backup, each control plane, worker batches);
+ *   5. the upgrade plan for 1.37.2 (`drydock plan upgrade`: hops, backup, each control plane, worker batches),
+ *      first refused for the unmanaged pod a drain would stop on, then with -e drain_force=true;
  *   6. `drydock upgrade --to 1.37.2 --yes --backup-max-age 1h`: the snapshot of step 4 satisfies the backup
  *      rule; then the first control plane, the others, then the workers in a canary-then-20% ramp, each
  *      drained, upgraded, waited Ready and uncordoned, as one run under the cluster lock.
@@ -71,7 +72,14 @@ step('job: verified etcd backup (snapshot, status check, copy to the controller 
 must(drydock(['play', 'playbooks/etcd-backup.yaml', '-i', inventory, '-e', 'backup_dir=backups/etcd']), 'etcd backup');
 
 step('plan: what the upgrade to 1.37.2 would do (reads the cluster and every host, changes nothing)');
-must(drydock(['plan', 'upgrade', '--to', '1.37.2', '-i', inventory, ...kube, '-e', 'backup_dir=backups/etcd']), 'plan upgrade');
+// The lab runs one unmanaged pod (default/scratch-job): the plan finds that a drain would stop on it and refuses
+// (exit 1) before anything changes, naming the pod and the flag; with drain_force it lists the pod as lost.
+const refused = drydock(['plan', 'upgrade', '--to', '1.37.2', '-i', inventory, ...kube, '-e', 'backup_dir=backups/etcd']);
+if (refused.status !== 1) {
+  process.stderr.write(`\ndemo: plan upgrade should have refused the drain of the unmanaged pod (exit 1), got exit ${refused.status}\n`);
+  process.exit(1);
+}
+must(drydock(['plan', 'upgrade', '--to', '1.37.2', '-i', inventory, ...kube, '-e', 'drain_force=true', '-e', 'backup_dir=backups/etcd']), 'plan upgrade');
 
 step('job: upgrade the cluster to 1.37.2 (etcd snapshot, real kubeadm upgrade apply, then workers in batches)');
 // The lab runs one unmanaged pod (default/scratch-job), which kubectl drain also refuses without --force.

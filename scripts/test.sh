@@ -30,30 +30,42 @@ npm run --silent lint:deps
 echo "== the lab's Kubernetes programs (scripts/build-kube.sh)"
 node --import tsx scripts/ensure-kube.ts
 
-# Two streams side by side: the lab (real clusters in network namespaces, mostly waiting on grace periods and
-# restarts) in the foreground, the unit, integration and contract tests beside it. The second stream's whole
-# output is printed when both are done; the closing line adds both up and the exit code fails if either failed.
+# Three streams side by side, so the suite fits its time on 2 cores: the real-cluster labs mostly wait (grace
+# periods, restarts, drains), so two of them run at once, and the unit, integration and contract tests beside
+# them. Stream A: the upgrade lab (the longest chain) and the real-cluster lab; stream B, in the foreground: every
+# other lab file (a new one lands there by itself); stream C: the fast tiers. The other streams' whole output is
+# printed when all are done; the closing line adds them up, and the exit code fails if any stream failed.
 work=$(mktemp -d -t drydock-test-streams.XXXXXX)
-echo "== unit, integration and contract tests: running beside the lab (their output follows the lab's)"
+lab_a=(test/lab/upgrade.test.ts test/lab/real-cluster.test.ts)
+ignore=()
+for f in "${lab_a[@]}"; do ignore+=(--ignore "$f"); done
+echo "== unit, integration and contract tests: running beside the labs (their output follows)"
 DRYDOCK_TEST_STATS="$work/fast.json" npx mocha "${reporter[@]}" test/unit test/integration test/contract >"$work/fast.log" 2>&1 &
 fast=$!
-echo "== lab tests (real Kubernetes in the lab)"
-lab_rc=0
-DRYDOCK_TEST_STATS="$work/lab.json" npx mocha "${reporter[@]}" test/lab || lab_rc=$?
+echo "== lab stream A (${lab_a[*]}): running beside (its output follows)"
+DRYDOCK_TEST_STATS="$work/lab-a.json" npx mocha "${reporter[@]}" "${lab_a[@]}" >"$work/lab-a.log" 2>&1 &
+lab_a_pid=$!
+echo "== lab stream B (the other lab files)"
+lab_b_rc=0
+DRYDOCK_TEST_STATS="$work/lab-b.json" npx mocha "${reporter[@]}" "${ignore[@]}" test/lab || lab_b_rc=$?
+lab_a_rc=0
+wait "$lab_a_pid" || lab_a_rc=$?
+echo "== lab stream A (${lab_a[*]}; exit $lab_a_rc)"
+cat "$work/lab-a.log"
 fast_rc=0
 wait "$fast" || fast_rc=$?
-echo "== unit, integration and contract tests (ran beside the lab; exit $fast_rc)"
+echo "== unit, integration and contract tests (exit $fast_rc)"
 cat "$work/fast.log"
 node -e '
   const fs = require("node:fs");
   const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return { passes: 0, failures: 1, pending: 0, missing: f }; } };
-  const all = [read(process.argv[1]), read(process.argv[2])];
+  const all = process.argv.slice(1).map(read);
   for (const s of all) if (s.missing) console.log(`no test counts in ${s.missing}: that stream did not finish`);
   const sum = (k) => all.reduce((n, s) => n + s[k], 0);
   console.log(`\n${sum("passes")} passed, ${sum("failures")} failed, ${sum("pending")} skipped`);
-' "$work/fast.json" "$work/lab.json"
+' "$work/fast.json" "$work/lab-a.json" "$work/lab-b.json"
 rm -rf "$work"
-if [[ $lab_rc -ne 0 || $fast_rc -ne 0 ]]; then
-  echo "test.sh: failed (lab exit $lab_rc, unit/integration/contract exit $fast_rc)" >&2
+if [[ $lab_a_rc -ne 0 || $lab_b_rc -ne 0 || $fast_rc -ne 0 ]]; then
+  echo "test.sh: failed (lab stream A exit $lab_a_rc, lab stream B exit $lab_b_rc, unit/integration/contract exit $fast_rc)" >&2
   exit 1
 fi

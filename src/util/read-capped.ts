@@ -22,20 +22,42 @@ export class InputTooLargeError extends Error {
 
 const CHUNK = 1024 * 1024;
 
+/** The read loop's bookkeeping, shared by both readers: the next buffer to fill, the cap, the text at the end. */
+class Collector {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  constructor(
+    private readonly path: string,
+    private readonly limit: number,
+  ) {}
+
+  buffer(): Buffer {
+    return Buffer.allocUnsafe(Math.min(CHUNK, this.limit + 1 - this.total));
+  }
+
+  /** Keeps what a read returned; true once the file has ended. Throws past the cap. */
+  took(buffer: Buffer, bytesRead: number): boolean {
+    if (bytesRead === 0) return true;
+    this.chunks.push(buffer.subarray(0, bytesRead));
+    this.total += bytesRead;
+    if (this.total > this.limit) throw new InputTooLargeError(this.path, this.limit);
+    return false;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks, this.total).toString('utf8');
+  }
+}
+
 export async function readTextCapped(path: string, limit = MAX_INPUT_BYTES): Promise<string> {
   const handle = await open(path, 'r');
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const collector = new Collector(path, limit);
     for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1 - total));
+      const buffer = collector.buffer();
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw new InputTooLargeError(path, limit);
+      if (collector.took(buffer, bytesRead)) return collector.text();
     }
-    return Buffer.concat(chunks, total).toString('utf8');
   } finally {
     await handle.close();
   }
@@ -44,17 +66,11 @@ export async function readTextCapped(path: string, limit = MAX_INPUT_BYTES): Pro
 export function readTextCappedSync(path: string, limit = MAX_INPUT_BYTES): string {
   const fd = openSync(path, 'r');
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const collector = new Collector(path, limit);
     for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1 - total));
-      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw new InputTooLargeError(path, limit);
+      const buffer = collector.buffer();
+      if (collector.took(buffer, readSync(fd, buffer, 0, buffer.length, null))) return collector.text();
     }
-    return Buffer.concat(chunks, total).toString('utf8');
   } finally {
     closeSync(fd);
   }

@@ -34,18 +34,8 @@ export function renderTable(rows: CertificateRow[]): string {
   return [line(HEADERS), ...cells.map(line)].join('\n') + '\n';
 }
 
-export interface CertificateJson {
-  host: string;
-  certificate: string;
-  path: string;
-  subject: string;
-  signingCa: string;
-  isCa: boolean;
-  notAfter: string;
-  residualSeconds: number;
-  residual: string;
-  status: CertificateRow['status'];
-}
+/** A row as JSON: its fields (the serial stays out: it is for telling renewals apart), the date as ISO text. */
+export type CertificateJson = Omit<CertificateRow, 'notAfter' | 'serial'> & { notAfter: string; residual: string };
 
 export function rowJson(row: CertificateRow): CertificateJson {
   return {

@@ -27,7 +27,7 @@ describe('a full disk under the run journal (tmpfs, loopback fleet)', function (
     dir = mkdtempSync(join(tmpdir(), 'drydock-journal-full-'));
     state = join(dir, 'state');
     mkdirSync(state);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', state]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', state]);
     mounted = true;
     fleet = await startFleet({ hosts: 2, firstAddress: '127.0.61.1' });
   });

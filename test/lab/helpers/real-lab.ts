@@ -55,8 +55,11 @@ export interface RealLab extends LabHosts {
   labCli(...args: string[]): Promise<string>;
   fault(host: string, action: string): Promise<string>;
   eventually(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void>;
-  /** The drydock CLI from the sources; `onOutput` sees the whole output so far on every chunk. */
-  drydock(args: string[], onOutput?: (output: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<DrydockRun>;
+  /**
+   * The drydock CLI from the sources; `onOutput` sees the whole output so far on every chunk. A run still going
+   * after `limitMs` is ended (SIGTERM, then SIGKILL) so the test fails with its output rather than a bare timeout.
+   */
+  drydock(args: string[], onOutput?: (output: string, kill: (signal: NodeJS.Signals) => void) => void, limitMs?: number): Promise<DrydockRun>;
 }
 
 export const isReady = (n: KubeNode | undefined): boolean => n?.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
@@ -101,7 +104,7 @@ export function useRealLab(spec: RealLabSpec): RealLab {
         await sleep(500);
       }
     },
-    drydock(args, onOutput) {
+    drydock(args, onOutput, limitMs = 840_000) {
       return new Promise((done, fail) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
           cwd: REPO,
@@ -120,8 +123,16 @@ export function useRealLab(spec: RealLabSpec): RealLab {
         };
         child.stdout.on('data', (c: Buffer) => seen(c, 'out'));
         child.stderr.on('data', (c: Buffer) => seen(c, 'err'));
+        const limit = setTimeout(() => {
+          output += `\n[test: drydock still running after ${limitMs / 1000} s: ended with SIGTERM]\n`;
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+        }, limitMs);
         child.on('error', fail);
-        child.on('close', (code, signal) => done({ code, stdout, stderr, output, signal }));
+        child.on('close', (code, signal) => {
+          clearTimeout(limit);
+          done({ code, stdout, stderr, output, signal });
+        });
       });
     },
   };

@@ -29,6 +29,7 @@ interface Sample {
 
 interface CertRecord {
   host: string;
+  signingCa: string;
   certificate: string;
   path: string;
   isCa: boolean;
@@ -143,7 +144,11 @@ export function certsRenewScenarios(lab: RealLab): void {
       const after = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as CertRecord);
       expect(renewable(after, 'cp1').length).to.be.at.least(10);
       for (const r of renewable(after, 'cp1')) expect(days(r), `cp1 ${r.certificate}`).to.equal(364);
-      for (const r of renewable(after, 'cp2')) expect(days(r), `cp2 ${r.certificate}`).to.be.at.most(9);
+      // cp2: what its missing CA key signs is still short (real kubeadm renewed only what the etcd and
+      // front-proxy CAs sign, and the run stopped there, before any static pod restart).
+      const cp2ClusterCa = renewable(after, 'cp2').filter((r) => r.signingCa === 'kubernetes');
+      expect(cp2ClusterCa.length).to.be.at.least(5);
+      for (const r of cp2ClusterCa) expect(days(r), `cp2 ${r.certificate}`).to.be.at.most(9);
       expect(await lab.on('cp1', 'ls /etc/kubernetes/drydock-backup/*/parked | grep -c yaml || true')).to.equal('0');
       // The kubeconfig drydock used was a copy of admin.conf: refreshed with cp1's renewed certificate (0600),
       // and the client still works with it.

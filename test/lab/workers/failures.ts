@@ -41,7 +41,7 @@ export function failureScenarios(lab: RealLab): void {
     this.timeout(240_000);
     const playWorkers = (extra: string[], onOutput?: (output: string) => void) =>
       lab.drydock(['play', 'playbooks/upgrade-workers.yaml', '-i', lab.inventory(), '--kubeconfig', lab.kubeconfig(),
-        '-e', 'kube_target_version=1.37.2', '-e', 'drain_force=true', '-e', 'worker_first_batch=1', '-e', 'worker_batch_size=2', ...extra], onOutput);
+        '-e', 'kube_target_version=1.37.2', '-e', 'drain_force=true', '-e', 'worker_first_batch=1', '-e', 'worker_batch_size=2', ...extra], onOutput, 180_000);
     /** The workers the run did not touch: repository line, packages and kubelet still at the starting release. */
     async function expectUntouched(worker: string): Promise<void> {
       expect(await lab.on(worker, 'cat /etc/apt/sources.list.d/kubernetes.list'), worker).to.include('/core:/stable:/v1.36/deb/');

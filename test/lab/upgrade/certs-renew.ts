@@ -76,14 +76,17 @@ export function certsRenewScenarios(lab: RealLab): void {
       return { res, samples };
     }
 
-    /** The first sample at which every static pod of `node` is a new instance (new uid or start) and Ready. */
+    /**
+     * When every static pod of `node` had come back: for each, the first sample showing it a new instance (new uid
+     * or start) and Ready; the latest of those. Per pod, since reads through the balancer may come from a
+     * kube-apiserver whose cache is a moment behind another's.
+     */
     const allBackAt = (samples: Sample[], node: string): number => {
       const first = samples[0]!;
-      const done = samples.find((s) => COMPONENTS.every((c) => {
+      return Math.max(...COMPONENTS.map((c) => samples.find((s) => {
         const pod = s.pods.get(`${c}-${node}`);
         return pod !== undefined && pod.ready && pod.uid !== first.pods.get(`${c}-${node}`)?.uid;
-      }));
-      return done?.at ?? Infinity;
+      })?.at ?? Infinity));
     };
     const untouched = (samples: Sample[], node: string): boolean =>
       samples.every((s) => COMPONENTS.every((c) => s.pods.get(`${c}-${node}`)?.uid === samples[0]!.pods.get(`${c}-${node}`)?.uid));

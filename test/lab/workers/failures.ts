@@ -132,17 +132,15 @@ export function failureScenarios(lab: RealLab): void {
     });
 
     it('a worker that goes down mid-batch: reported unreachable, exit 4, no later batch starts', async () => {
-      // worker2's apt requests are held once the workers' play runs, so its batch waits in the kubeadm install
-      // (after the preflight, whose own apt lookup must answer) while the host is taken down.
-      let phase = 'wait-play' as 'wait-play' | 'wait-batch' | 'done';
+      // worker2's apt requests are held from before the run, so its batch waits in the kubeadm install while the
+      // host is taken down. Its preflight asks no repository: the package version is handed in, as `drydock
+      // upgrade` does after its plan (drydock_package_versions).
+      let phase = 'wait-batch' as 'wait-batch' | 'done';
       const actions: Promise<unknown>[] = [];
+      await lab.fault('worker2', 'slow-apt');
       try {
-        const result = await playWorkers(['-e', 'worker_batch_size=1'], (output) => {
+        const result = await playWorkers(['-e', 'worker_batch_size=1', '-e', JSON.stringify({ drydock_package_versions: { worker2: '1.37.2-1.1' } })], (output) => {
           const first = output.indexOf(`PLAY [${WORKER_PLAY}]`);
-          if (phase === 'wait-play' && first >= 0) {
-            phase = 'wait-batch';
-            actions.push(lab.fault('worker2', 'slow-apt'));
-          }
           const second = first >= 0 ? output.indexOf(`PLAY [${WORKER_PLAY}]`, first + 1) : -1;
           if (phase === 'wait-batch' && second > 0 && output.indexOf('TASK [install kubeadm', second) > 0) {
             phase = 'done';

@@ -83,12 +83,17 @@ async function restoreManifest(ctx: ModuleContext, paths: Paths): Promise<string
   }
 }
 
-/** The mirror pod, or 'unreachable' when the API does not answer (a single control plane without its API server). */
-async function readPod(port: KubePort, name: string): Promise<KubePod | null | 'unreachable'> {
+/**
+ * The mirror pod, or 'unreachable' when the API does not answer (a single control plane without its API server).
+ * `apiRestart`: the component is kube-apiserver itself; one that has just started answers 401/403 until its
+ * authentication and RBAC caches are filled, so those mean "not back yet" here, not a refusal.
+ */
+async function readPod(port: KubePort, name: string, apiRestart = false): Promise<KubePod | null | 'unreachable'> {
   try {
     return await port.getPod(MIRROR_NAMESPACE, name);
   } catch (err) {
     if (err instanceof KubeApiError && (err.status === undefined || err.status >= 500)) return 'unreachable';
+    if (apiRestart && err instanceof KubeApiError && (err.status === 401 || err.status === 403)) return 'unreachable';
     throw err;
   }
 }
@@ -184,7 +189,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     before = current === 'unreachable' ? undefined : podInstance(current);
     await shell(ctx, `mkdir -p -- ${shellQuote(park)} && mv -f -- ${shellQuote(paths.manifest)} ${shellQuote(paths.parked)}`);
     const gone = await waitUntil(ctx, goneMs, every, `${podName} to stop`, async () => {
-      const pod = await readPod(port, podName);
+      const pod = await readPod(port, podName, component === 'kube-apiserver');
       if (pod === null) return { ok: true, last: 'gone' };
       if (await processStopped(ctx, component)) return { ok: true, last: `no ${component} process on the host` };
       if (pod === 'unreachable') return { ok: await containerStopped(ctx, component), last: 'API unreachable, container still running or crictl missing' };
@@ -206,7 +211,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   if (restoreError) return failed(`moving ${paths.parked} back to ${paths.manifest} failed: ${restoreError}; move it by hand`, { ...base, changed: true, restarted: false });
 
   const back = await waitUntil(ctx, readyMs, every, `${podName} to be back and Ready`, async () => {
-    const pod = await readPod(port, podName);
+    const pod = await readPod(port, podName, component === 'kube-apiserver');
     if (pod === null || pod === 'unreachable') return { ok: false, last: pod === null ? 'no mirror pod yet' : 'API unreachable' };
     const fresh = before === undefined || isNewInstance(before, podInstance(pod));
     return { ok: fresh && !pod.metadata.deletionTimestamp && podReady(pod), last: fresh ? describePod(pod) : 'the old mirror pod is still there' };
@@ -216,7 +221,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     const why = waitFailure(ctx, back, `not back and Ready within ${readyMs / 1000} s (${back.last})`);
     return failed(`${component} on ${node.name}: the manifest is back in place, but waiting for ${base.pod}: ${why}`, { ...base, changed: true, restarted: false, elapsed_ms: elapsedMs });
   }
-  const after = await readPod(port, podName);
+  const after = await readPod(port, podName, component === 'kube-apiserver');
   return {
     changed: true,
     msg: `${component} restarted on ${node.name}: ${base.pod} back and Ready after ${(elapsedMs / 1000).toFixed(1)} s`,

@@ -119,7 +119,7 @@ export function certsRenewScenarios(lab: RealLab): void {
       const kubeconfigBefore = clientCert(readFileSync(lab.kubeconfig(), 'utf8'));
       expect(kubeconfigBefore, 'the lab kubeconfig is a copy of admin.conf').to.equal(clientCert(await lab.on('cp1', 'cat /etc/kubernetes/admin.conf')));
       // --json: the certificates after the run as JSON lines on stdout, the run's progress on stderr.
-      const { res, samples } = await watched(['certs', 'renew', '-i', inventory(), '--yes', '--json', '-e', 'static_pod_poll=0.25']);
+      const { res, samples } = await watched(['certs', 'renew', '-i', inventory(), '--kubeconfig', lab.kubeconfig(), '--yes', '--json', '-e', 'static_pod_poll=0.25']);
       const output = res.stderr;
       expect(res.code, output).to.equal(2);
       // The plan shown before the run, with the expiry dates as they were.
@@ -164,7 +164,7 @@ export function certsRenewScenarios(lab: RealLab): void {
 
     it('with the CA key back, renews cp2 and cp3 alone; then only the kubelet certificate kubeadm init issued is short', async () => {
       await lab.on('cp2', 'mv /root/ca.key.aside /etc/kubernetes/pki/ca.key');
-      const { res, samples } = await watched(['certs', 'renew', 'cp2:cp3', '-i', inventory(), '--yes', '-e', 'static_pod_poll=0.25']);
+      const { res, samples } = await watched(['certs', 'renew', 'cp2:cp3', '-i', inventory(), '--kubeconfig', lab.kubeconfig(), '--yes', '-e', 'static_pod_poll=0.25']);
       expect(res.code, res.stdout + res.stderr).to.equal(0);
       expect(res.stdout).to.match(/^drydock certs renew: on cp2, cp3, one control plane at a time:$/m);
       expect(allBackAt(samples, 'cp2'), 'cp2 static pods back').to.be.lessThan(Infinity);

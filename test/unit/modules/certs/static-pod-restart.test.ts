@@ -24,6 +24,7 @@ class FakeControlPlane {
   apiGoesWithManifest = false;
   movedBack = false;
   forbidWhileParked = false;
+  component = 'kube-apiserver';
   commands: string[] = [];
   uids = 1;
   /** A kubelet in local mode whose kube-apiserver is stopped: it cannot remove the mirror pod, the process is gone. */
@@ -53,16 +54,16 @@ class FakeControlPlane {
     if (command.includes('crictl')) return this.manifest === 'parked' ? { stdout: '' } : { stdout: 'abc123\n' };
     // pgrep: exit 1 when no such process. The process stops when the kubelet removes the pod (or, with the API
     // gone, as soon as the manifest is out); `staleMirror`: the pod stays in the API though the process is gone.
-    if (command.startsWith('pgrep -x')) return { code: this.processRunning() ? 0 : 1 };
+    if (command.startsWith('pgrep -x')) return { code: this.forbidWhileParked && this.manifest === 'parked' ? 0 : this.processRunning() ? 0 : 1 };
     return { code: 1, stderr: `unexpected command ${command}` };
   };
 
   port: KubePort = {
     getPod: async (namespace: string, name: string) => {
       expect(namespace).to.equal('kube-system');
-      expect(name).to.equal('kube-apiserver-cp1');
+      expect(name).to.equal(`${this.component}-cp1`);
       this.readsSinceMove++;
-      if (this.forbidWhileParked && this.manifest === 'parked') throw new KubeApiError('pods "kube-apiserver-cp1" is forbidden', 403);
+      if (this.forbidWhileParked && this.manifest === 'parked') throw new KubeApiError(`pods "${this.component}-cp1" is forbidden`, 403);
       if (this.apiGoesWithManifest) {
         if (this.manifest === 'parked') throw new KubeApiError('connect ECONNREFUSED 10.0.0.1:6443');
         if (this.movedBack && this.pod?.status.phase === 'Running' && !(this.pod.status as { startTime?: string }).startTime) {
@@ -165,10 +166,21 @@ describe('modules: kube_static_pod_restart', () => {
 
   it('stops waiting and puts the manifest back when the API refuses the check', async () => {
     const cp = new FakeControlPlane();
+    cp.component = 'kube-scheduler';
     cp.forbidWhileParked = true;
-    const result = await restart(cp);
+    const result = await restart(cp, { component: 'kube-scheduler' });
     expect(result.failed).to.equal(true);
-    expect(result.msg).to.equal('checking failed (pods "kube-apiserver-cp1" is forbidden); the manifest is back in place, kube-apiserver was not restarted');
+    expect(result.msg).to.equal('checking failed (pods "kube-scheduler-cp1" is forbidden); the manifest is back in place, kube-scheduler was not restarted');
+    expect(cp.manifest).to.equal('in');
+  });
+
+  it('waits out 401/403 while kube-apiserver itself restarts (its RBAC caches not filled yet), until the timeout', async () => {
+    const cp = new FakeControlPlane();
+    cp.forbidWhileParked = true;
+    const result = await restart(cp, { gone_timeout: 2, ready_timeout: 2 });
+    // Not a refusal that ends the wait at once: the forbidden answers count as "not back yet".
+    expect(result.msg).to.not.match(/checking failed|forbidden/);
+    expect(result.failed).to.equal(true);
     expect(cp.manifest).to.equal('in');
   });
 

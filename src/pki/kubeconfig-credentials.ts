@@ -5,8 +5,8 @@
  * file as it was. The key data is carried, never parsed, printed or put in an error message. Pure.
  */
 import { X509Certificate } from 'node:crypto';
-import { isMap, isSeq, parse, parseDocument, type YAMLMap } from '../util/yaml.js';
-import { extractClientCertificates } from './kubeconfig.js';
+import { isMap, isSeq, parseDocument, type YAMLMap } from '../util/yaml.js';
+import { extractClientCertificates, isRecord, parseKubeconfig } from './kubeconfig.js';
 import { splitPemCertificates } from './pem.js';
 
 /** An embedded client credential, as kubeconfig carries it: base64 of the PEM texts. */
@@ -54,7 +54,7 @@ export const decodeData = (data: string): string => Buffer.from(data.replace(/\s
 
 /** The credentials of the user the current context names (admin.conf's kubernetes-admin). Throws a plain Error naming what is missing. */
 export function currentUserCredentials(text: string): ClientCredentials {
-  const doc = kubeconfigObject(text);
+  const doc = parseKubeconfig(text);
   const contextName = doc['current-context'];
   if (typeof contextName !== 'string' || contextName === '') throw new Error('it sets no current-context');
   const context = named(doc['contexts'], contextName)?.['context'];
@@ -82,7 +82,7 @@ export function userCertificate(text: string, userName: string): { pem: string }
 
 /** Whether the file defines a user of that name (kubectl's merge: the first file to define it wins). */
 export function definesUser(text: string, userName: string): boolean {
-  return named(kubeconfigObject(text)['users'], userName) !== undefined;
+  return named(parseKubeconfig(text)['users'], userName) !== undefined;
 }
 
 /** Each user's embedded client certificate serial (upper-case hex); users without a readable one are left out. */
@@ -117,22 +117,8 @@ export function replaceUserCredentials(text: string, userName: string, credentia
   return doc.toString({ lineWidth: 0 });
 }
 
-function kubeconfigObject(text: string): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new Error(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (!isRecord(doc)) throw new Error('not a kubeconfig (the top level is not a mapping)');
-  return doc;
-}
-
 function named(list: unknown, name: string): Record<string, unknown> | undefined {
   if (!Array.isArray(list)) return undefined;
   return list.find((entry: unknown): entry is Record<string, unknown> => isRecord(entry) && entry['name'] === name);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -15,8 +15,8 @@ export interface KubeconfigCertificates {
   fileReferences: { user: string; path: string }[];
 }
 
-/** Throws an Error saying what is wrong when the text is not a kubeconfig. */
-export function extractClientCertificates(text: string): KubeconfigCertificates {
+/** A kubeconfig's top-level mapping; throws an Error saying what is wrong when the text is not one. */
+export function parseKubeconfig(text: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -24,6 +24,12 @@ export function extractClientCertificates(text: string): KubeconfigCertificates 
     throw new Error(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (!isRecord(doc)) throw new Error('not a kubeconfig (the top level is not a mapping)');
+  return doc;
+}
+
+/** Throws an Error saying what is wrong when the text is not a kubeconfig. */
+export function extractClientCertificates(text: string): KubeconfigCertificates {
+  const doc = parseKubeconfig(text);
   const users = doc['users'];
   if (users === undefined || users === null) return { certificates: [], fileReferences: [] };
   if (!Array.isArray(users)) throw new Error('not a kubeconfig ("users" is not a list)');
@@ -43,6 +49,6 @@ export function extractClientCertificates(text: string): KubeconfigCertificates 
   return result;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

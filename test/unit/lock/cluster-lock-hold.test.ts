@@ -1,22 +1,12 @@
 import { expect } from 'chai';
 import { KubeApiError, LockHeldError } from '../../../src/errors.js';
-import { acquireClusterLock, LOCK_NAME, LOCK_NAMESPACE, type ClusterLockOptions, type LockTimers } from '../../../src/lock/cluster-lock.js';
+import { acquireClusterLock, LOCK_NAME, LOCK_NAMESPACE, type ClusterLockOptions } from '../../../src/lock/cluster-lock.js';
 import type { KubeLease } from '../../../src/kube/port.js';
 import { FakeClock, FakePort } from '../kube/fakes.js';
+import { ManualTimers } from './manual-timers.js';
 
 const KEY = `${LOCK_NAMESPACE}/${LOCK_NAME}`;
 
-class ManualTimers implements LockTimers {
-  private ticks = new Set<() => void>();
-  every(_ms: number, tick: () => void): () => void {
-    this.ticks.add(tick);
-    return () => this.ticks.delete(tick);
-  }
-  async tick(): Promise<void> {
-    for (const tick of this.ticks) tick();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 function setup() {
   const clock = new FakeClock();

@@ -12,26 +12,10 @@ import {
 } from '../../../src/lock/cluster-lock.js';
 import type { KubeLease } from '../../../src/kube/port.js';
 import { FakeClock, FakePort } from '../kube/fakes.js';
+import { ManualTimers } from './manual-timers.js';
 
 const KEY = `${LOCK_NAMESPACE}/${LOCK_NAME}`;
 
-/** Timers fired by hand: `tick()` runs every registered callback once, as one interval elapsing would. */
-class ManualTimers implements LockTimers {
-  readonly intervals: number[] = [];
-  private ticks = new Set<() => void>();
-  every(ms: number, tick: () => void): () => void {
-    this.intervals.push(ms);
-    this.ticks.add(tick);
-    return () => this.ticks.delete(tick);
-  }
-  get active(): number {
-    return this.ticks.size;
-  }
-  async tick(): Promise<void> {
-    for (const tick of this.ticks) tick();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 function setup() {
   const clock = new FakeClock();

@@ -77,6 +77,13 @@ module.exports = {
       to: { circular: true, dependencyTypesNot: ['dynamic-import'] },
     },
     {
+      name: 'door-playwright-core',
+      comment: 'playwright-core (the browser tests and the report benchmark) is imported only through test/helpers/browser.ts',
+      severity: 'error',
+      from: { pathNot: '^test/helpers/browser\\.ts$' },
+      to: { path: 'node_modules/playwright-core/' },
+    },
+    {
       name: 'src-not-to-test',
       comment: 'src/ never imports test code',
       severity: 'error',

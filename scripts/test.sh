@@ -16,8 +16,12 @@ case "$suite" in
   lab) exec npx mocha "${reporter[@]}" test/lab ;;
   # The simulator held to the real kube-apiserver (built by scripts/build-kube.sh when missing).
   contract) exec npx mocha "${reporter[@]}" test/contract ;;
+  # Reports opened in Debian's Chromium (scripts/ensure-browser.sh installs it when missing).
+  browser)
+    bash scripts/ensure-browser.sh
+    exec npx mocha "${reporter[@]}" test/browser ;;
   all) ;;
-  *) echo "test.sh: unknown suite $suite (unit | integration | lab | contract | all)" >&2; exit 2 ;;
+  *) echo "test.sh: unknown suite $suite (unit | integration | lab | contract | browser | all)" >&2; exit 2 ;;
 esac
 
 echo "== typecheck"
@@ -29,18 +33,22 @@ npm run --silent lint:deps
 # so they never both wait on the build's lock.
 echo "== the lab's Kubernetes programs (scripts/build-kube.sh)"
 node --import tsx scripts/ensure-kube.ts
+# The browser the report tests open (Debian's chromium; apt-get prints its progress on a first install).
+echo "== the browser tests' Chromium (scripts/ensure-browser.sh)"
+bash scripts/ensure-browser.sh || echo "test.sh: no browser (see above): the browser tests will fail, saying why" >&2
 
 # Three streams side by side, so the suite fits its time on 2 cores: the real-cluster labs mostly wait (grace
 # periods, restarts, drains), so two of them run at once, and the unit, integration and contract tests beside
 # them. Stream A: the upgrade lab (the longest chain) and the real-cluster lab; stream B, in the foreground: every
-# other lab file (a new one lands there by itself); stream C: the fast tiers. The other streams' whole output is
+# other lab file (a new one lands there by itself); stream C: the fast tiers (unit, integration, contract and
+# the browser tests). The other streams' whole output is
 # printed when all are done; the closing line adds them up, and the exit code fails if any stream failed.
 work=$(mktemp -d -t drydock-test-streams.XXXXXX)
 lab_a=(test/lab/upgrade.test.ts test/lab/real-cluster.test.ts)
 ignore=()
 for f in "${lab_a[@]}"; do ignore+=(--ignore "$f"); done
-echo "== unit, integration and contract tests: running beside the labs (their output follows)"
-DRYDOCK_TEST_STATS="$work/fast.json" npx mocha "${reporter[@]}" test/unit test/integration test/contract >"$work/fast.log" 2>&1 &
+echo "== unit, integration, contract and browser tests: running beside the labs (their output follows)"
+DRYDOCK_TEST_STATS="$work/fast.json" npx mocha "${reporter[@]}" test/unit test/integration test/contract test/browser >"$work/fast.log" 2>&1 &
 fast=$!
 echo "== lab stream A (${lab_a[*]}): running beside (its output follows)"
 DRYDOCK_TEST_STATS="$work/lab-a.json" npx mocha "${reporter[@]}" "${lab_a[@]}" >"$work/lab-a.log" 2>&1 &
@@ -54,7 +62,7 @@ echo "== lab stream A (${lab_a[*]}; exit $lab_a_rc)"
 cat "$work/lab-a.log"
 fast_rc=0
 wait "$fast" || fast_rc=$?
-echo "== unit, integration and contract tests (exit $fast_rc)"
+echo "== unit, integration, contract and browser tests (exit $fast_rc)"
 cat "$work/fast.log"
 node -e '
   const fs = require("node:fs");
@@ -66,6 +74,6 @@ node -e '
 ' "$work/fast.json" "$work/lab-a.json" "$work/lab-b.json"
 rm -rf "$work"
 if [[ $lab_a_rc -ne 0 || $lab_b_rc -ne 0 || $fast_rc -ne 0 ]]; then
-  echo "test.sh: failed (lab stream A exit $lab_a_rc, lab stream B exit $lab_b_rc, unit/integration/contract exit $fast_rc)" >&2
+  echo "test.sh: failed (lab stream A exit $lab_a_rc, lab stream B exit $lab_b_rc, unit/integration/contract/browser exit $fast_rc)" >&2
   exit 1
 fi

@@ -10,7 +10,7 @@ const LAYERS = [
   ['kube', 'transport', 'playbook', 'pki'],
   ['modules'],
   ['engine', 'run', 'journal', 'lock'],
-  ['upgrade', 'reboot', 'certs', 'lab'],
+  ['upgrade', 'reboot', 'certs', 'lab', 'report'],
   ['cli'],
 ];
 

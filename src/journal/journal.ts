@@ -9,7 +9,7 @@
  * open (`<runId>.reserve`) so that on a full disk the end line can still say the journal is incomplete.
  */
 import * as nodeFs from 'node:fs';
-import { hostname, homedir } from 'node:os';
+import { hostname, homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { EventBus, RecapStats, RunEvent } from '../events/events.js';
 import { redactSecrets } from '../events/json-log.js';
@@ -31,6 +31,8 @@ export interface JournalHeader {
   started: string;
   version: string;
   host: string;
+  /** The local user who ran it (absent when the system has no name for the uid). */
+  user?: string;
   pid: number;
   /** The arguments after `drydock`, each redacted as redactCommandLine does (drydock resume runs them again). */
   argv?: string[];
@@ -56,6 +58,15 @@ export interface JournalEventLine {
 }
 
 export type JournalLine = JournalHeader | JournalEventLine | JournalEnd;
+
+function localUser(): { user?: string } {
+  try {
+    return { user: userInfo().username };
+  } catch {
+    // No passwd entry (containers): the header goes without it.
+    return {};
+  }
+}
 
 /** `DRYDOCK_STATE_DIR`, else `$XDG_STATE_HOME/drydock`, else `~/.local/state/drydock`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -147,6 +158,7 @@ export class Journal {
       started: new Date(now()).toISOString(),
       version: options.version ?? 'unknown',
       host: hostname(),
+      ...localUser(),
       pid: process.pid,
       ...(options.argv ? { argv: [...options.argv] } : {}),
       ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),

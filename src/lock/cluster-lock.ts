@@ -40,6 +40,8 @@ export interface ClusterLockOptions {
   breakLock?: boolean;
   /** Called once when renewal shows the lease now belongs to someone else or has expired unrenewed. */
   onLost?: (reason: string) => void;
+  /** The API stopped answering a renewal (once per outage), and answers again (with how long it was away). */
+  onApiOutage?: (change: { state: 'down'; message: string } | { state: 'up'; downMs: number }) => void;
   clock?: Clock;
   timers?: LockTimers;
   namespace?: string;
@@ -209,12 +211,19 @@ export async function acquireClusterLock(port: KubePort, options: ClusterLockOpt
     lastRenewed = clock.now();
   };
 
+  let downSince: number | undefined;
   const renew = async (): Promise<void> => {
     if (renewing || released || lost.signal.aborted) return;
     renewing = true;
     try {
       await renewOnce();
+      if (downSince !== undefined) options.onApiOutage?.({ state: 'up', downMs: clock.now() - downSince });
+      downSince = undefined;
     } catch (err) {
+      if (downSince === undefined) {
+        downSince = clock.now();
+        options.onApiOutage?.({ state: 'down', message: `the cluster lock could not be renewed: ${err instanceof Error ? err.message : String(err)}` });
+      }
       // An API away (kube-apiserver restarting) is retried at the next tick. The lock is given up only once the
       // lease as last written has run out: from then on another run may take it.
       const written = current?.spec.leaseDurationSeconds ?? duration;

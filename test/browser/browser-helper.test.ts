@@ -43,6 +43,7 @@ describe('browser helper: headless Chromium, offline', function () {
       file,
       `<!doctype html><html><head><link rel="stylesheet" href="${base}/style.css"></head><body>
 <img src="${base}/pixel.png"><p id="out">waiting</p>
+<div style="position:fixed;left:100px;top:200px;width:40px;height:20px;background:#d33a2c"></div>
 <script>
   fetch('${base}/data.json').then(() => 'fetched', () => 'refused').then((how) => {
     document.getElementById('out').textContent = how;
@@ -58,6 +59,8 @@ describe('browser helper: headless Chromium, offline', function () {
     const shot = join(dir, 'page.png');
     await page.screenshot({ path: shot });
     expect(pngSize(readFileSync(shot))).to.deep.equal({ width: 640, height: 480 });
+    // What is painted where: inside the red block, and outside it (the white page).
+    expect(await browser.pixels(readFileSync(shot), [{ x: 120, y: 210 }, { x: 300, y: 400 }])).to.deep.equal([[211, 58, 44], [255, 255, 255]]);
     await page.close();
   });
 

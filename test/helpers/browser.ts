@@ -44,6 +44,8 @@ export interface TestBrowser {
   refused: string[];
   /** A new page with the file loaded (file://), after its load event. */
   open(file: string): Promise<Page>;
+  /** The colours (r, g, b) at these points of a PNG (a screenshot), read by the browser's own decoder. */
+  pixels(png: Buffer, points: Array<{ x: number; y: number }>): Promise<Array<[number, number, number]>>;
   /** Closes the browser and removes its profile. */
   close(): Promise<void>;
 }
@@ -103,6 +105,25 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<TestB
       const page = await context.newPage();
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       return page;
+    },
+    async pixels(png: Buffer, points: Array<{ x: number; y: number }>): Promise<Array<[number, number, number]>> {
+      // about:blank has no Content-Security-Policy, so a string expression may run there (a report's page forbids eval).
+      const page = await context.newPage();
+      try {
+        return (await page.evaluate(`(async () => {
+          const image = new Image();
+          image.src = 'data:image/png;base64,${png.toString('base64')}';
+          await image.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = image.naturalWidth;
+          canvas.height = image.naturalHeight;
+          const draw = canvas.getContext('2d');
+          draw.drawImage(image, 0, 0);
+          return ${JSON.stringify(points)}.map(({ x, y }) => Array.from(draw.getImageData(Math.floor(x), Math.floor(y), 1, 1).data.slice(0, 3)));
+        })()`)) as Array<[number, number, number]>;
+      } finally {
+        await page.close();
+      }
     },
     async close(): Promise<void> {
       try {

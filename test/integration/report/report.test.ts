@@ -114,4 +114,15 @@ describe('drydock play --html and drydock report', function () {
     expect(missing.code).to.equal(64);
     expect(missing.stderr).to.contain('no journal for run no-such-run');
   });
+
+  it('drydock run --html: one "command" task, each host\'s result and output', async () => {
+    const html = join(dir, 'adhoc.html');
+    const ran = await runDrydock(['run', 'all', '-i', fleet.inventoryFile, '--html', html, '--', 'echo adhoc-$(hostname); exit 3'], { env: { DRYDOCK_STATE_DIR: join(dir, 'state-run') } });
+    expect(ran.code, ran.stdout + ran.stderr).to.equal(2);
+    const data = blob(readFileSync(html, 'utf8'));
+    expect(data.hosts.slice().sort()).to.deep.equal(fleet.hosts.map((h) => h.name).sort());
+    expect(data.tasks).to.have.length(1);
+    expect(data.results.map((r) => r.status)).to.deep.equal(['failed', 'failed']);
+    expect(data.outputs.every((o) => o.includes('adhoc-') && o.includes('rc: 3'))).to.equal(true);
+  });
 });

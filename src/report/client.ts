@@ -90,7 +90,7 @@ export const REPORT_JS = String.raw`
       reset: function (height) {
         shown.forEach(function (node) { node.remove(); });
         shown.clear();
-        body.style.height = (top + visible.length * LANE + (height || 0)) + 'px';
+        body.style.height = (top + visible.length * LANE + (height || 0) + 4) + 'px';
         paint();
       },
     };
@@ -106,7 +106,7 @@ export const REPORT_JS = String.raw`
     function lane(h) {
       var name = D.hosts[h];
       var row = el('div', 'lane' + (failedHosts.has(name) ? ' failed-host' : ''), { 'data-lane': '', 'data-host': name, role: 'row', 'aria-label': 'host ' + name + (failedHosts.has(name) ? ' (failed)' : '') });
-      row.style.width = (LABEL + width + 40) + 'px';
+      row.style.width = (LABEL + width + 8) + 'px';
       row.appendChild(el('span', 'label', { role: 'rowheader', title: name }, name));
       var track = el('div', 'track');
       batchesByHost[h].forEach(function (b) {
@@ -131,7 +131,13 @@ export const REPORT_JS = String.raw`
         var box = el('div', 'drain' + (blocked ? ' blocked' : ''), { 'data-drain': '', 'data-node': d.node, 'data-blocked-ms': d.blockedMs, 'aria-label': text, title: text });
         box.style.left = x(d.start) + 'px';
         box.style.width = Math.max(2, x(d.end - d.start)) + 'px';
-        if (blocked) box.appendChild(el('span', 'drain-label', { 'data-drain-label': '' }, text));
+        if (blocked) {
+          // Beside the box where there is room, else inside it (a drain that lasts to the run's end).
+          var label = el('span', 'drain-label', { 'data-drain-label': '' }, text);
+          var room = width - x(d.end);
+          if (room < 260) label.className = x(d.end - d.start) > 260 ? 'drain-label inside' : 'drain-label before';
+          box.appendChild(label);
+        }
         track.appendChild(box);
       });
       row.appendChild(track);
@@ -148,7 +154,7 @@ export const REPORT_JS = String.raw`
     function drawScale() {
       axis.replaceChildren();
       strip.replaceChildren();
-      axis.style.width = strip.style.width = (LABEL + width + 40) + 'px';
+      axis.style.width = strip.style.width = (LABEL + width + 8) + 'px';
       var step = niceStep(span / Math.max(1, width / 110));
       for (var t = 0; t <= span; t += step) {
         var tick = el('div', 'tick', null, fmtMs(t));
@@ -180,8 +186,8 @@ export const REPORT_JS = String.raw`
     var rows = virtualRows(scroller, body, HEAD, lane);
     return {
       reset: function () {
-        width = Math.max(600, scroller.clientWidth - LABEL - 60) * Number(zoomInput.value || 1);
-        body.style.width = (LABEL + width + 40) + 'px';
+        width = Math.max(600, scroller.clientWidth - LABEL - 24) * Number(zoomInput.value || 1);
+        body.style.width = (LABEL + width + 8) + 'px';
         drawScale();
         rows.reset(0);
       },

@@ -126,9 +126,14 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
           break;
         }
         case 'task.result': {
-          if (event.item !== undefined || event.replayedFrom !== undefined) break;
+          if (event.item !== undefined) break;
           const key = event.taskId ?? `${play}\u0000${event.result.task}`;
           const started = open.get(key);
+          // A replay repeats a result an earlier run of the chain recorded (and drew): not running, not a new bar.
+          if (event.replayedFrom !== undefined) {
+            for (const h of [event.result.host, ...(event.runOnceHosts ?? [])]) started?.hosts.delete(h);
+            break;
+          }
           const t = started?.task ?? task(event.result.task, event.taskId, false, undefined);
           for (const h of [event.result.host, ...(event.runOnceHosts ?? [])]) {
             started?.hosts.delete(h);

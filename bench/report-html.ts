@@ -79,6 +79,13 @@ async function main(): Promise<number> {
         await page.waitForFunction(() => (globalThis as { __drydockReadyAt?: number }).__drydockReadyAt !== undefined, null, { timeout: READY_TIMEOUT_MS, polling: 20 });
         walls.push(Number(process.hrtime.bigint() - started) / 1e6);
         ready.push(Number(await page.evaluate(() => (globalThis as { __drydockReadyAt?: number }).__drydockReadyAt)));
+        // A ready page that drew nothing would time nothing: the lanes in view and their bars are there.
+        const drawn = { lanes: await page.locator('[data-lane]').count(), bars: await page.locator('[data-bar]').count(), cells: await page.locator('[data-cell]').count() };
+        if (drawn.lanes === 0 || drawn.bars === 0 || drawn.cells === 0) throw new Error(`the report said ready with nothing drawn: ${JSON.stringify(drawn)}`);
+        if (i === 0) {
+          console.log(`drawn at ready: ${drawn.lanes} lanes (those in view), ${drawn.bars} bars, ${drawn.cells} table cells`);
+          if (process.argv.includes('--keep')) await page.screenshot({ path: join(work, 'report.png') });
+        }
         await page.close();
       }
     } finally {

@@ -230,5 +230,7 @@ export const REPORT_JS = String.raw`
   window.addEventListener('resize', function () { timeline.reset(); });
   refilter();
   document.body.setAttribute('data-ready', '');
+  // Milliseconds from navigation start to a drawn page (for the benchmark).
+  document.body.setAttribute('data-ready-ms', String(Math.round(window.performance.now())));
 })();
 `;

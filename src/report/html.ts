@@ -5,7 +5,7 @@
  * (client.ts) from one JSON blob, lazily, so a 500 × 40 run opens fast.
  *
  * Stable hooks for tests and tools (attribute selectors):
- *   body[data-ready]                    set by the script once the page is drawn
+ *   body[data-ready][data-ready-ms]     set by the script once the page is drawn (ms since navigation start)
  *   script#drydock-report-data          the JSON blob (type application/json): ReportData of model.ts
  *   [data-report][data-run-id]          the page's <main>
  *   [data-field=command|user|started|ended|outcome|exit-code|runs]   the summary's values; [data-outcome] on outcome

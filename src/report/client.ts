@@ -19,6 +19,9 @@ export const REPORT_JS = String.raw`
     if (text !== undefined) e.textContent = text;
     return e;
   }
+  var measure = document.createElement('canvas').getContext('2d');
+  measure.font = '11px ' + window.getComputedStyle(document.documentElement).fontFamily;
+  function labelWidth(text) { return Math.ceil(measure.measureText(text).width) + 12; }
   function fmtMs(ms) {
     if (ms < 1000) return Math.round(ms) + ' ms';
     var s = ms / 1000;
@@ -132,10 +135,11 @@ export const REPORT_JS = String.raw`
         box.style.left = x(d.start) + 'px';
         box.style.width = Math.max(2, x(d.end - d.start)) + 'px';
         if (blocked) {
-          // Beside the box where there is room, else inside it (a drain that lasts to the run's end).
+          // Beside the box where the whole label fits, else moved left (over the box) until it ends with the lane.
           var label = el('span', 'drain-label', { 'data-drain-label': '' }, text);
-          var room = width - x(d.end);
-          if (room < 260) label.className = x(d.end - d.start) > 260 ? 'drain-label inside' : 'drain-label before';
+          var left = Math.max(-x(d.start), Math.min(x(d.end - d.start) + 4, width + 4 - x(d.start) - labelWidth(text)));
+          label.style.left = left + 'px';
+          label.style.marginLeft = '0';
           box.appendChild(label);
         }
         track.appendChild(box);

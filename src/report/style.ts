@@ -50,8 +50,6 @@ table.plain td.msg { font-family: ui-monospace, monospace; white-space: pre-wrap
 .drain { position: absolute; top: 1px; height: calc(var(--lane) - 2px); border: 1px solid #34495e; border-radius: 3px; box-sizing: border-box; pointer-events: none; z-index: 1; }
 .drain.blocked { border-color: #d33a2c; border-width: 2px; }
 .drain-label { position: absolute; left: 100%; top: 2px; margin-left: 4px; white-space: nowrap; font-size: 11px; color: #d33a2c; background: rgba(255,255,255,.85); padding: 0 3px; }
-.drain-label.inside { left: 4px; margin-left: 0; z-index: 2; }
-.drain-label.before { left: auto; right: 100%; margin-left: 0; margin-right: 4px; }
 .tick { position: absolute; top: 0; bottom: 0; border-left: 1px solid #dde1e6; font-size: 11px; padding-left: 3px; color: #5b6570; }
 .grid { position: relative; font-size: 12px; }
 .grid .row { position: absolute; left: 0; height: var(--lane); display: flex; }

@@ -64,6 +64,15 @@ describe('browser helper: headless Chromium, offline', function () {
     await page.close();
   });
 
+  it('fails, saying how to install it, when the browser is missing (never a skipped test)', async () => {
+    let failure: Error | undefined;
+    await launchBrowser({ executablePath: join(dir, 'no-chromium') }).then(
+      (b) => b.close(),
+      (err: Error) => (failure = err),
+    );
+    expect(failure?.message).to.equal(`${join(dir, 'no-chromium')} is missing: the browser tests need Debian's chromium package (run bash scripts/ensure-browser.sh as root)`);
+  });
+
   it('reads a PNG size only from a real PNG', () => {
     expect(pngSize(Buffer.from('not a png at all, just some text'))).to.equal(undefined);
   });

@@ -36,6 +36,8 @@ export interface BrowserOptions {
   viewport?: { width: number; height: number };
   /** How long one launch may take. Default 30 s. */
   launchTimeoutMs?: number;
+  /** The browser program. Default /usr/bin/chromium (the helper's own test points it at a missing one). */
+  executablePath?: string;
 }
 
 export interface TestBrowser {
@@ -50,10 +52,10 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Why the browser cannot run here, or undefined when /usr/bin/chromium is there. */
-export function browserMissing(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  return `${CHROMIUM} is missing: the browser tests need Debian's chromium package (run bash scripts/ensure-browser.sh as root)`;
+/** Why the browser cannot run here, or undefined when the program (/usr/bin/chromium) is there. */
+export function browserMissing(executablePath: string = CHROMIUM): string | undefined {
+  if (existsSync(executablePath)) return undefined;
+  return `${executablePath} is missing: the browser tests need Debian's chromium package (run bash scripts/ensure-browser.sh as root)`;
 }
 
 /** True for the only requests a report may make: its own file (and data:/blob: URLs, which never leave the page). */
@@ -62,14 +64,15 @@ export function isLocalUrl(url: string): boolean {
 }
 
 export async function launchBrowser(options: BrowserOptions = {}): Promise<TestBrowser> {
-  const missing = browserMissing();
+  const executablePath = options.executablePath ?? CHROMIUM;
+  const missing = browserMissing(executablePath);
   if (missing) throw new Error(missing);
   // A fresh profile each time (launchPersistentContext is playwright's way to pass --user-data-dir).
   const profile = mkdtempSync(join(tmpdir(), 'drydock-chromium-'));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath,
       args: [...CHROMIUM_ARGS],
       headless: true,
       viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -80,7 +83,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<TestB
     });
   } catch (err) {
     rmSync(profile, { recursive: true, force: true });
-    throw new Error(`${CHROMIUM} did not start: ${(err as Error).message}`);
+    throw new Error(`${executablePath} did not start: ${(err as Error).message}`);
   }
   const refused: string[] = [];
   await context.route('**/*', async (route) => {

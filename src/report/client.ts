@@ -172,7 +172,15 @@ export const REPORT_JS = String.raw`
         box.style.width = Math.max(2, x(b.end - b.start)) + 'px';
         strip.appendChild(box);
       });
-      body.querySelectorAll('.outage').forEach(function (o) { o.remove(); });
+      body.querySelectorAll('.outage, .run-start').forEach(function (o) { o.remove(); });
+      D.runs.forEach(function (r, k) {
+        if (k === 0) return;
+        var text = 'run ' + (k + 1) + ' ' + r.runId + ' (resumes ' + r.resumes + (r.gapBefore > 0 ? ', after ' + fmtMs(r.gapBefore) : '') + ')';
+        var mark = el('div', 'run-start', { 'data-run-start': r.runId, 'aria-label': text, title: text });
+        mark.style.left = (LABEL + x(r.started)) + 'px';
+        mark.appendChild(el('span', null, null, 'run ' + (k + 1)));
+        body.appendChild(mark);
+      });
       D.outages.forEach(function (o) {
         var end = o.end === null ? span : o.end;
         var text = 'API outage: ' + (o.end === null ? 'not seen back before the run ended' : fmtMs(end - o.start)) + ' \u2014 ' + o.message;

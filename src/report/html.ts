@@ -19,7 +19,8 @@
  *     drain|kubeadm|static-pod-restart); [data-lane-batch] a host's batch band; [data-batch][data-play] a batch
  *     in the strip above the lanes; [data-drain][data-node][data-blocked-ms] a drain, with [data-drain-label]
  *     ("drain NODE: blocked 1m 5s by PodDisruptionBudget ns/name (pod ns/pod)") when an eviction was refused;
- *     [data-outage] an API outage (aria-label says how long)
+ *     [data-outage] an API outage (aria-label says how long); [data-run-start] where a later run of a resumed
+ *     chain starts (a pause of more than a minute between runs is cut short on the timeline; the label says how long)
  *   [data-filter] (host search), [data-failed-only] (checkbox), [data-zoom] (range) above the timeline
  *   [data-failed-host][data-task] a row of the failed section; [data-node-row][data-node] a node state row
  *   [data-recap-host] a recap row
@@ -88,9 +89,9 @@ export function renderReportHtml(data: ReportData): string {
   ].join('\n');
 }
 
-function at(data: ReportData, offset: number | null): string {
+function at(data: ReportData, offset: number | null, cut = 0): string {
   if (offset === null) return '—';
-  return new Date(Date.parse(data.t0) + offset).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(Date.parse(data.t0) + offset + cut).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 function duration(ms: number): string {
@@ -115,8 +116,8 @@ function summary(data: ReportData): string {
     field('command', 'command', escapeHtml(newest.command)),
     field('user', 'run by', escapeHtml(users.join(', '))),
     field('started', 'started', escapeHtml(at(data, first.started))),
-    field('ended', 'ended', escapeHtml(newest.ended !== null ? at(data, newest.ended) : 'no end recorded (the run died or is still running)')),
-    field('duration', 'duration', escapeHtml(duration(data.span))),
+    field('ended', 'ended', escapeHtml(newest.ended !== null ? at(data, newest.ended, newest.cutBefore) : 'no end recorded (the run died or is still running)')),
+    field('duration', 'duration', escapeHtml(duration((newest.ended ?? data.span) + newest.cutBefore))),
     field('outcome', 'outcome', outcome, ` data-outcome="${escapeHtml(newest.outcome)}"`),
     field('exit-code', 'exit code', escapeHtml(newest.exitCode === null ? '—' : String(newest.exitCode))),
     field('runs', 'run ids', escapeHtml(data.runs.map((r) => r.runId).join(' → '))),
@@ -124,7 +125,7 @@ function summary(data: ReportData): string {
 }
 
 function runRow(data: ReportData, r: ReportRun): string {
-  const cells = [r.runId, at(data, r.started), r.ended !== null ? at(data, r.ended) : '—', r.outcome, r.exitCode === null ? '—' : String(r.exitCode), r.command];
+  const cells = [r.runId, at(data, r.started, r.cutBefore), r.ended !== null ? at(data, r.ended, r.cutBefore) : '—', r.outcome, r.exitCode === null ? '—' : String(r.exitCode), r.command];
   return `<tr data-run data-run-id="${escapeHtml(r.runId)}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
 }
 

@@ -11,6 +11,9 @@ import { REPORT_FORMAT, type ReportBatch, type ReportData, type ReportDrain } fr
 
 export * from './types.js';
 
+/** The longest pause between two runs of a chain the timeline shows as it was. */
+export const MAX_GAP_MS = 60_000;
+
 type Started = { task: number; at: number; hosts: Set<string> };
 
 /** Folds the chain (oldest first; each a journal's lines) into the report's data. */
@@ -44,15 +47,21 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
     if (i === undefined) hostIndex.set(name, (i = data.hosts.push(name) - 1));
     return i;
   };
+  // The time left out of the timeline before the current run (see ReportRun.gapCut).
+  let cut = 0;
   const rel = (iso: string | undefined, fallback: number): number => {
     const t = iso ? Date.parse(iso) : NaN;
-    return Number.isFinite(t) ? t - firstStart : fallback;
+    return Number.isFinite(t) ? t - firstStart - cut : fallback;
   };
 
   chain.forEach((lines, runNo) => {
     const header = headers[runNo];
     const end = lines.find((l): l is JournalEnd => l.kind === 'end');
-    const started = rel(header?.started, 0);
+    // A run resumed the next night would leave the timeline a long empty stretch: keep at most MAX_GAP_MS of it.
+    const gap = runNo > 0 ? rel(header?.started, data.span) - data.span : 0;
+    const gapCut = Math.max(0, gap - MAX_GAP_MS);
+    cut += gapCut;
+    const started = rel(header?.started, data.span);
     let last = started;
     let play = '';
     const open = new Map<string, Started>();
@@ -203,6 +212,8 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
       host: header?.host ?? '',
       started,
       ended: end ? ended : null,
+      cutBefore: cut,
+      gapBefore: Math.max(0, gap),
       exitCode: end?.exitCode ?? null,
       outcome: end ? outcomeOf(end) : 'interrupted',
       error: end?.error ?? end?.journalError ?? null,

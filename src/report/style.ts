@@ -47,6 +47,8 @@ table.plain td.msg { font-family: ui-monospace, monospace; white-space: pre-wrap
 .band { position: absolute; top: 0; bottom: 0; background: rgba(52, 120, 246, 0.07); border-left: 1px dashed rgba(52, 120, 246, 0.5); }
 .batch { position: absolute; top: 2px; height: 18px; background: rgba(52, 120, 246, 0.15); border: 1px solid rgba(52, 120, 246, 0.5); font-size: 11px; line-height: 18px; overflow: hidden; white-space: nowrap; padding: 0 3px; box-sizing: border-box; }
 .outage { position: absolute; top: 0; bottom: 0; background: repeating-linear-gradient(45deg, rgba(211,58,44,.25) 0 4px, transparent 4px 8px); border-left: 1px solid #d33a2c; z-index: 1; }
+.run-start { position: absolute; top: 22px; bottom: 0; border-left: 2px solid #34495e; z-index: 4; pointer-events: none; }
+.run-start span { position: absolute; top: 2px; left: 3px; font-size: 11px; white-space: nowrap; background: #34495e; color: #fff; padding: 0 4px; border-radius: 2px; }
 .drain { position: absolute; top: 1px; height: calc(var(--lane) - 2px); border: 1px solid #34495e; border-radius: 3px; box-sizing: border-box; pointer-events: none; z-index: 1; }
 .drain.blocked { border-color: #d33a2c; border-width: 2px; }
 .drain-label { position: absolute; left: 100%; top: 2px; margin-left: 4px; white-space: nowrap; font-size: 11px; color: #d33a2c; background: rgba(255,255,255,.85); padding: 0 3px; }

@@ -19,6 +19,12 @@ export interface ReportRun {
   outcome: RunOutcome;
   error: string | null;
   resumes: string | null;
+  /**
+   * Milliseconds left out of the timeline before this run (pauses between the runs of a chain beyond a
+   * minute): this run's times are `t0 + offset + cutBefore` on the clock. `gapBefore`: the real pause.
+   */
+  cutBefore: number;
+  gapBefore: number;
 }
 
 export interface ReportTask {
@@ -81,7 +87,7 @@ export interface ReportData {
   format: number;
   /** The run asked for (the newest of the chain). */
   runId: string;
-  /** ISO time every `start`/`end` counts from. */
+  /** ISO time every `start`/`end` counts from (plus the run's `cutBefore` for the later runs of a chain). */
   t0: string;
   span: number;
   runs: ReportRun[];

@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { TextOutput } from '../../events/tty.js';
 import { defaultStateDir } from '../../journal/journal.js';
+import { listRuns } from '../../journal/runs.js';
 import { EXIT } from '../exit.js';
 import type { Invocation } from '../exit.js';
 import { defaultReportFile, writeRunReport } from '../report-file.js';
@@ -27,5 +28,8 @@ export function register(program: Command, { exit }: Invocation): void {
 export async function reportCommand(runId: string, options: ReportOptions, out: TextOutput = process.stdout, stateDir: string = defaultStateDir()): Promise<number> {
   const path = await writeRunReport(runId, options.output ?? defaultReportFile(runId), stateDir);
   out.write(`report of run ${runId}: ${path}\n`);
+  // A report follows the runs a run resumes, not the later ones: say which run holds the whole story.
+  const later = listRuns({ stateDir }).find((r) => r.resumes === runId);
+  if (later) out.write(`run ${runId} was resumed by run ${later.id}: drydock report ${later.id} shows both\n`);
   return EXIT.OK;
 }

@@ -92,6 +92,10 @@ describe('drydock report and --html (command functions)', () => {
     expect(c.out.stdout).to.equal(`report of run chain-2: ${out}\n`);
     const data = blob(readFileSync(out, 'utf8'));
     expect(data.runs.map((r) => r.runId)).to.deep.equal(['chain-1', 'chain-2']);
+    const older = capture();
+    expect(await reportCommand('chain-1', { output: join(dir, 'older.html') }, older.streams.stdout, stateDir)).to.equal(0);
+    expect(older.out.stdout).to.contain('run chain-1 was resumed by run chain-2: drydock report chain-2 shows both');
+    expect(blob(readFileSync(join(dir, 'older.html'), 'utf8')).runs.map((r) => r.runId)).to.deep.equal(['chain-1']);
     await reportCommand('missing', { output: join(dir, 'x.html') }, c.streams.stdout, stateDir).then(
       () => expect.fail('reported a run without a journal'),
       (err: unknown) => expect(err).to.be.instanceOf(UsageError),

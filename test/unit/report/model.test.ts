@@ -141,6 +141,25 @@ describe('report: journal → view model', () => {
     expect(data.span).to.equal(62_000);
   });
 
+  it('a chain resumed hours later: the pause is cut to a minute on the timeline, and each run says what was cut', () => {
+    const event = (at: number, host: string): Array<[number, RunEvent]> => [
+      [at, { type: 'task.start', name: 't', hosts: [host], taskId: '0.tasks/0' }],
+      [at + 1000, result(host, 't', 'ok', '0.tasks/0', 1000)],
+    ];
+    const tenHours = 10 * 3600_000;
+    const data = buildReportModel([
+      journal('r1', event(0, 'a'), { at: 2000, exitCode: 2 }),
+      journal('r2', event(tenHours + 500, 'b'), { at: tenHours + 3000, exitCode: 0 }, 'r1', tenHours),
+    ]);
+    const cut = tenHours - 2000 - 60_000;
+    expect(data.runs.map((r) => [r.started, r.ended, r.cutBefore, r.gapBefore])).to.deep.equal([
+      [0, 2000, 0, 0],
+      [62_000, 65_000, cut, tenHours - 2000],
+    ]);
+    expect(data.results.map((r) => r.start)).to.deep.equal([0, 62_500]);
+    expect(data.span).to.equal(65_000);
+  });
+
   it('API outages from the lock: down then up, and one never seen back runs to the end', () => {
     const data = buildReportModel([
       journal(

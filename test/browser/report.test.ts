@@ -49,6 +49,7 @@ describe('the HTML run report in Chromium', function () {
   this.timeout(120_000);
   let dir: string;
   let fleet: Fleet;
+  let drainFleet: Fleet;
   let server: ApiServer;
   let browser: TestBrowser;
   let rollingReport: string;
@@ -57,29 +58,32 @@ describe('the HTML run report in Chromium', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'drydock-report-browser-'));
-    [fleet, server, browser] = await Promise.all([
+    [fleet, drainFleet, server, browser] = await Promise.all([
       startFleet({ hosts: 4, firstAddress: '127.0.58.1' }),
+      startFleet({ hosts: 2, firstAddress: '127.0.58.11' }),
       startApiServer({ seed: join(REPO, 'test/fixtures/apiserver/drain-reschedule.yaml'), replaceDelayMs: 300, podStartDelayMs: 200, podShutdownMs: 300 }),
       launchBrowser({ viewport: VIEWPORT }),
     ]);
+    // The two runs side by side (the drains wait on the budget most of their time), each on its own fleet.
     const rolling = rollingPlaybook(dir, fleet);
     failedHost = rolling.failedHost;
-    const played = await playRun([rolling.file, '-i', fleet.inventoryFile], join(dir, 'state-rolling'));
+    const drain = drainPlaybook(dir, drainFleet);
+    const [played, drained] = await Promise.all([
+      playRun([rolling.file, '-i', fleet.inventoryFile], join(dir, 'state-rolling')),
+      playRun([drain.file, '-i', drainFleet.inventoryFile, '-i', drain.inventory, '--kubeconfig', server.kubeconfigPath], join(dir, 'state-drain'), { KUBECONFIG: '' }),
+    ]);
     expect(played.result.code, played.result.stdout + played.result.stderr).to.equal(2);
-    rollingReport = join(dir, 'rolling.html');
-    await writeReport(played, rollingReport);
-
-    const drain = drainPlaybook(dir, fleet);
-    const drained = await playRun([drain.file, '-i', fleet.inventoryFile, '-i', drain.inventory, '--limit', drain.limit, '--kubeconfig', server.kubeconfigPath], join(dir, 'state-drain'), { KUBECONFIG: '' });
     expect(drained.result.code, drained.result.stdout + drained.result.stderr).to.equal(0);
+    rollingReport = join(dir, 'rolling.html');
     drainReport = join(dir, 'drain.html');
-    await writeReport(drained, drainReport);
+    await Promise.all([writeReport(played, rollingReport), writeReport(drained, drainReport)]);
   });
 
   after(async () => {
     await browser?.close();
     await server?.stop();
     await fleet?.stop();
+    await drainFleet?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -181,7 +185,7 @@ describe('the HTML run report in Chromium', function () {
     const drain = page.locator('[data-lane] [data-drain][data-node="node-1"]');
     expect(await drain.count()).to.equal(1);
     const lane = page.locator(`[data-lane]:has([data-drain][data-node="node-1"])`);
-    expect(await lane.getAttribute('data-host')).to.equal(fleet.hosts[0]!.name);
+    expect(await lane.getAttribute('data-host')).to.equal(drainFleet.hosts[0]!.name);
     expect(Number(await drain.getAttribute('data-blocked-ms')), 'the drain waited on the budget').to.be.above(1000);
     const label = drain.locator('[data-drain-label]');
     expect(await label.isVisible()).to.equal(true);

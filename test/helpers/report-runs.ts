@@ -59,11 +59,11 @@ export function rollingPlaybook(dir: string, fleet: Fleet): { file: string; fail
 }
 
 /**
- * A rolling drain, one node per batch (as test/integration/engine/play-kube.test.ts runs it): with the API
+ * A rolling drain over a two-host fleet, one node per batch (as test/integration/engine/play-kube.test.ts runs it): with the API
  * simulator's drain-reschedule seed, node-1's drain waits on PodDisruptionBudget default/web-pdb until the
  * ReplicaSet's replacement runs elsewhere.
  */
-export function drainPlaybook(dir: string, fleet: Fleet): { file: string; inventory: string; limit: string } {
+export function drainPlaybook(dir: string, fleet: Fleet): { file: string; inventory: string } {
   const [a, b] = fleet.hosts;
   const inventory = join(dir, 'nodes.yaml');
   writeFileSync(inventory, `all:\n  hosts:\n    ${a!.name}: { node_name: node-1 }\n    ${b!.name}: { node_name: node-2 }\n`);
@@ -83,5 +83,5 @@ export function drainPlaybook(dir: string, fleet: Fleet): { file: string; invent
       kube_uncordon: {}
 `,
   );
-  return { file, inventory, limit: `${a!.name},${b!.name}` };
+  return { file, inventory };
 }

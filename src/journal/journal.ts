@@ -9,11 +9,12 @@
  * open (`<runId>.reserve`) so that on a full disk the end line can still say the journal is incomplete.
  */
 import * as nodeFs from 'node:fs';
-import { hostname, homedir, userInfo } from 'node:os';
+import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { EventBus, RecapStats, RunEvent } from '../events/events.js';
 import { redactSecrets } from '../events/json-log.js';
 import { JournalWriteError } from '../errors.js';
+import { localUserName } from '../util/local-user.js';
 import { drydockVersion, redactArgument, redactCommandLine } from './command-line.js';
 import { SecretStore, writeFully, type JournalFs, type KeptSecret } from './secrets.js';
 
@@ -58,15 +59,6 @@ export interface JournalEventLine {
 }
 
 export type JournalLine = JournalHeader | JournalEventLine | JournalEnd;
-
-function localUser(): { user?: string } {
-  try {
-    return { user: userInfo().username };
-  } catch {
-    // No passwd entry (containers): the header goes without it.
-    return {};
-  }
-}
 
 /** `DRYDOCK_STATE_DIR`, else `$XDG_STATE_HOME/drydock`, else `~/.local/state/drydock`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -149,6 +141,7 @@ export class Journal {
         fs.closeSync(fd);
       }
     }
+    const user = localUserName();
     journal.append({
       kind: 'header',
       format: JOURNAL_FORMAT,
@@ -158,7 +151,7 @@ export class Journal {
       started: new Date(now()).toISOString(),
       version: options.version ?? 'unknown',
       host: hostname(),
-      ...localUser(),
+      ...(user !== undefined ? { user } : {}),
       pid: process.pid,
       ...(options.argv ? { argv: [...options.argv] } : {}),
       ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),

@@ -5,7 +5,8 @@
  * by an explicit break. Every takeover is an optimistic replace with the resourceVersion that was read, so of
  * two concurrent takers exactly one wins.
  */
-import { userInfo, hostname } from 'node:os';
+import { hostname } from 'node:os';
+import { localUserName } from '../util/local-user.js';
 import { KubeApiError, LockHeldError } from '../errors.js';
 import { systemClock, type Clock, type KubeLease, type KubePort } from '../kube/port.js';
 
@@ -79,13 +80,8 @@ const RELEASE_RETRY_STEP_MS = 2000;
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function defaultLockIdentity(runId: string): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (containers): keep "unknown" rather than fail the run.
-  }
-  return `${user}@${hostname()}/${process.pid}/${runId}`;
+  // No passwd entry (containers): "unknown" rather than fail the run.
+  return `${localUserName() ?? 'unknown'}@${hostname()}/${process.pid}/${runId}`;
 }
 
 function isConflict(err: unknown): boolean {

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import type { EventBus, RecapStats, RunEvent } from '../events/events.js';
 import { redactSecrets } from '../events/json-log.js';
 import { JournalWriteError } from '../errors.js';
-import { drydockVersion, redactArgument, redactCommandLine } from './command-line.js';
+import { drydockVersion, redactArguments, redactCommandLine } from './command-line.js';
 import { SecretStore, writeFully, type JournalFs, type KeptSecret } from './secrets.js';
 
 export type { JournalFs, KeptSecret } from './secrets.js';
-export { drydockVersion, redactArgument, redactCommandLine } from './command-line.js';
+export { drydockVersion, redactArgument, redactArguments, redactCommandLine } from './command-line.js';
 
 export const JOURNAL_FORMAT = 1;
 
@@ -72,7 +72,7 @@ export interface OpenJournalOptions {
   runId: string;
   /** The command line, already redacted (see redactCommandLine). */
   command: string;
-  /** The arguments after `drydock`, already redacted (see redactArgument). */
+  /** The arguments after `drydock`, already redacted (see redactArguments). */
   argv?: readonly string[];
   resumes?: string;
   stateDir?: string;
@@ -274,7 +274,7 @@ export function startRunJournal(
     const journal = Journal.open({
       runId,
       command: redactCommandLine(['drydock', ...argv]),
-      argv: argv.map(redactArgument),
+      argv: redactArguments(argv),
       ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),
       version: drydockVersion(),
       stateDir,

@@ -10,7 +10,7 @@ const LAYERS = [
   ['kube', 'transport', 'playbook', 'pki'],
   ['modules'],
   ['engine', 'run', 'journal', 'lock'],
-  ['upgrade', 'reboot', 'certs', 'lab', 'notify'],
+  ['upgrade', 'reboot', 'certs', 'lab', 'notify', 'report'],
   ['cli'],
 ];
 

@@ -100,7 +100,7 @@ export interface LockRequest {
 export async function takeClusterLock(kube: () => Promise<KubePort>, request: LockRequest): Promise<ClusterLock> {
   const port = await kube();
   const acquire = (breakLock: boolean): Promise<ClusterLock> =>
-    acquireClusterLock(port, { runId: request.runId, command: request.command, breakLock, onLost: request.onLost });
+    acquireClusterLock(port, { runId: request.runId, command: request.command, breakLock, onLost: request.onLost, onApiOutage: (change) => request.emit({ type: 'api.outage', ...change }) });
   let lock: ClusterLock;
   try {
     lock = await acquire(request.breakLock);

@@ -40,6 +40,8 @@ export interface SharedOptions {
   timeout?: number;
   json: boolean;
   logFile?: string;
+  /** --html: write the run's HTML report to this file when the run ends (src/report). */
+  html?: string;
 }
 
 export function parsePositiveInt(flag: string): (value: string) => number {
@@ -188,6 +190,8 @@ export const askBecomePassOption = (): Option =>
 export const timeoutOption = (): Option => new Option('--timeout <seconds>', 'end a host\'s command after this long and count it failed').argParser(parseSeconds('--timeout'));
 export const jsonOption = (): Option => new Option('--json', 'one JSON object per host on stdout, nothing else there').default(false);
 export const logFileOption = (): Option => new Option('--log-file <file>', 'append every event as a JSON line to this file');
+export const htmlOption = (): Option =>
+  new Option('--html <file>', "write the run's HTML report (timeline, drains, failures, host × task table) to this file when it ends");
 export const breakLockOption = (): Option =>
   new Option('--break-lock', 'take the cluster lock even from a run that still holds it (logged; only when you know that run is gone)').default(false);
 /** Set by `drydock resume`, not typed by people: continue the run with this id. */

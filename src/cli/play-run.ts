@@ -36,6 +36,8 @@ import { type RunSession } from './session.js';
 import { claimResumedRun, lockPlanHosts } from './run-locks.js';
 import type { HostLocks } from '../lock/run-lock.js';
 import type { Playbook } from '../playbook/model.js';
+import { playbookPlanText } from '../report/plan-text.js';
+import { writeReportAfterRun } from './report-file.js';
 
 export interface PlayOptions extends SharedOptions {
   check: boolean;
@@ -133,6 +135,8 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
   let journalExit = 1;
   let journalError: string | undefined;
   for (const message of plan.warnings) bus.emit({ type: 'warning', message });
+  // The plan next to what happened, in the journal and so in the run report.
+  bus.emit({ type: 'run.plan', text: hooks.confirm?.summary ?? playbookPlanText(playbook, plan) });
   const maxOpenConnections = connectionBudget(plan.specs.size, plan.bastions, (message) => bus.emit({ type: 'warning', message }));
 
   const warn = (message: string): void => bus.emit({ type: 'warning', message });
@@ -258,6 +262,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     const exitCode = journalFailure ? EXIT.JOURNAL : journalError !== undefined ? thrownExit : journalExit;
     await notifier?.finish({ exitCode, ...(journalError !== undefined ? { error: journalError } : {}) });
     await closeRunLog(log, streams.stderr);
+    if (options.html !== undefined) await writeReportAfterRun(runId, options.html, human, streams.stderr);
     // The journal failing is the run's outcome, whatever else happened (an error thrown above is lost: the
     // journal's failure is the one to act on first).
     if (journalFailure) throw new JournalWriteError(journal.path, journalFailure.message);

@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['reboot', () => import('./commands/reboot.js')],
   ['inventory', () => import('./commands/inventory.js')],
   ['runs', () => import('./commands/runs.js')],
+  ['report', () => import('./commands/report.js')],
   ['resume', () => import('./commands/resume.js')],
   ['lab', () => import('./commands/lab.js')],
 ];

@@ -147,7 +147,7 @@ export class BatchRunner {
       // The per-host run reports the same template problem as that host's failure.
     }
     const runners = runOnce ? [first] : targets;
-    const taskId = et.id !== undefined ? { taskId: et.id } : {};
+    const taskId = { ...(et.id !== undefined ? { taskId: et.id } : {}), module: et.task.module };
     ports.emit(et.handler ? { type: 'handler.start', name: et.name, hosts: runners, ...taskId } : { type: 'task.start', name: et.name, hosts: runners, ...taskId });
     const outcomes: HostTaskOutcome[] = this.run.replay ? replayedOutcomes(this.run.replay, this.playIndex, et, runners) : [];
     const toRun = runners.filter((h) => !outcomes.some((o) => o.host === h));

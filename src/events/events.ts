@@ -44,7 +44,8 @@ export type RunEvent =
   | { type: 'play.start'; name: string; hosts: string[]; playIndex?: number }
   | { type: 'batch.start'; play: string; index: number; hosts: string[]; playIndex?: number }
   // `taskId`: the task's stable position in the playbook (see engine/task-ids.ts), the same on every run of it.
-  | { type: 'task.start'; name: string; hosts: string[]; taskId?: string }
+  // `module`: the task's module (canonical name), so a report can mark reboots, restarts and drains.
+  | { type: 'task.start'; name: string; hosts: string[]; taskId?: string; module?: string }
   | { type: 'host.connecting'; host: string }
   | { type: 'host.output'; host: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'host.result'; result: HostResult }
@@ -55,7 +56,7 @@ export type RunEvent =
   /** After a failed run: each node's state from the API (rows), or why it could not be read (error). */
   | { type: 'nodes.state'; rows?: NodeStateRow[]; error?: string }
   // Playbook runs (drydock play). A task's per-host (and per-item) outcome; `show` is what follows "=>".
-  | { type: 'handler.start'; name: string; hosts: string[]; taskId?: string }
+  | { type: 'handler.start'; name: string; hosts: string[]; taskId?: string; module?: string }
   // `facts`: what the task set on the host (set_fact, kube_* cordon records), for a resumed run to restore.
   // `runOnceHosts`: the other hosts a run_once result was copied to. `replayedFrom`: the run id whose result
   // this one repeats (drydock resume: the task was done there and is not run again).
@@ -75,7 +76,16 @@ export type RunEvent =
   // The end of a batch: `finished` are its hosts that completed the play (or left it by meta: end_host /
   // end_batch / end_play), so a resumed run leaves them out. Absent when Ctrl-C or the controller's death
   // cut the batch short.
-  | { type: 'batch.end'; play: string; playIndex: number; index: number; finished: string[] };
+  | { type: 'batch.end'; play: string; playIndex: number; index: number; finished: string[] }
+  /** The plan the run was confirmed with (the text the confirm step shows), once, before the first task. */
+  | { type: 'run.plan'; text: string }
+  /** A drain's eviction refused (a PodDisruptionBudget, or refused outright when `pdbs` is empty); again when the reason changes. */
+  | { type: 'drain.blocked'; host: string; node: string; pod: string; pdbs: string[]; message: string }
+  /** A drain ended (drained or not): `blockedMs` is the time some eviction was refused and waited for. */
+  | { type: 'drain.end'; host: string; node: string; ok: boolean; ms: number; blockedMs: number }
+  /** The Kubernetes API stopped answering the run (the cluster lock's renewal failed), or answers again. */
+  | { type: 'api.outage'; state: 'down'; message: string }
+  | { type: 'api.outage'; state: 'up'; downMs: number };
 
 export type RecapCounters = Record<HostStatus, number>;
 export type RecapStats = Record<string, RecapCounters>;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { EventBus, RecapStats, RunEvent } from '../events/events.js';
 import { redactSecrets } from '../events/json-log.js';
 import { JournalWriteError } from '../errors.js';
+import { localUserName } from '../util/local-user.js';
 import { drydockVersion, redactArguments, redactCommandLine } from './command-line.js';
 import { SecretStore, writeFully, type JournalFs, type KeptSecret } from './secrets.js';
 
@@ -31,6 +32,8 @@ export interface JournalHeader {
   started: string;
   version: string;
   host: string;
+  /** The local user who ran it (absent when the system has no name for the uid). */
+  user?: string;
   pid: number;
   /** The arguments after `drydock`, each redacted as redactCommandLine does (drydock resume runs them again). */
   argv?: string[];
@@ -138,6 +141,7 @@ export class Journal {
         fs.closeSync(fd);
       }
     }
+    const user = localUserName();
     journal.append({
       kind: 'header',
       format: JOURNAL_FORMAT,
@@ -147,6 +151,7 @@ export class Journal {
       started: new Date(now()).toISOString(),
       version: options.version ?? 'unknown',
       host: hostname(),
+      ...(user !== undefined ? { user } : {}),
       pid: process.pid,
       ...(options.argv ? { argv: [...options.argv] } : {}),
       ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),

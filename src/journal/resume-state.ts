@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import type { HostStatus, RunEvent } from '../events/events.js';
 import { defaultStateDir, runsDir, type JournalEnd, type JournalHeader, type JournalLine } from './journal.js';
 import { listRuns } from './runs.js';
+import { parseJournalLines, RUN_ID } from './chain.js';
 import { readKeptSecrets, type KeptSecret } from './secrets.js';
 import { processAlive } from '../util/process-alive.js';
 
@@ -82,16 +83,7 @@ export interface ParsedJournal {
 
 /** Complete lines only: a line cut off by a crash (no newline, or not JSON) is ignored. */
 export function parseJournalText(text: string, path = 'journal'): ParsedJournal {
-  const lines = text.split('\n');
-  lines.pop();
-  const parsed: JournalLine[] = [];
-  for (const line of lines) {
-    try {
-      parsed.push(JSON.parse(line) as JournalLine);
-    } catch {
-      // A torn write; everything before it stands.
-    }
-  }
+  const parsed = parseJournalLines(text);
   const header = parsed[0];
   if (header?.kind !== 'header') throw new UsageError(`${path} is not a drydock run journal (no header line)`);
   const events = parsed.filter((l): l is Extract<JournalLine, { kind: 'event' }> => l.kind === 'event').map((l) => l.event);
@@ -220,8 +212,6 @@ export interface LoadResumeOptions {
   /** Runs that name this one as the one they resume (from `listRuns`), to refuse resuming a superseded run. */
   resumingRuns?: (runId: string) => string[];
 }
-
-const RUN_ID = /^[A-Za-z0-9][\w.-]*$/;
 
 
 /**

@@ -5,7 +5,8 @@
  * by an explicit break. Every takeover is an optimistic replace with the resourceVersion that was read, so of
  * two concurrent takers exactly one wins.
  */
-import { userInfo, hostname } from 'node:os';
+import { hostname } from 'node:os';
+import { localUserName } from '../util/local-user.js';
 import { KubeApiError, LockHeldError } from '../errors.js';
 import { systemClock, type Clock, type KubeLease, type KubePort } from '../kube/port.js';
 
@@ -40,6 +41,8 @@ export interface ClusterLockOptions {
   breakLock?: boolean;
   /** Called once when renewal shows the lease now belongs to someone else or has expired unrenewed. */
   onLost?: (reason: string) => void;
+  /** The API stopped answering a renewal (once per outage), and answers again (with how long it was away). */
+  onApiOutage?: (change: { state: 'down'; message: string } | { state: 'up'; downMs: number }) => void;
   clock?: Clock;
   timers?: LockTimers;
   namespace?: string;
@@ -77,13 +80,8 @@ const RELEASE_RETRY_STEP_MS = 2000;
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function defaultLockIdentity(runId: string): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (containers): keep "unknown" rather than fail the run.
-  }
-  return `${user}@${hostname()}/${process.pid}/${runId}`;
+  // No passwd entry (containers): "unknown" rather than fail the run.
+  return `${localUserName() ?? 'unknown'}@${hostname()}/${process.pid}/${runId}`;
 }
 
 function isConflict(err: unknown): boolean {
@@ -209,12 +207,19 @@ export async function acquireClusterLock(port: KubePort, options: ClusterLockOpt
     lastRenewed = clock.now();
   };
 
+  let downSince: number | undefined;
   const renew = async (): Promise<void> => {
     if (renewing || released || lost.signal.aborted) return;
     renewing = true;
     try {
       await renewOnce();
+      if (downSince !== undefined) options.onApiOutage?.({ state: 'up', downMs: clock.now() - downSince });
+      downSince = undefined;
     } catch (err) {
+      if (downSince === undefined) {
+        downSince = clock.now();
+        options.onApiOutage?.({ state: 'down', message: `the cluster lock could not be renewed: ${err instanceof Error ? err.message : String(err)}` });
+      }
       // An API away (kube-apiserver restarting) is retried at the next tick. The lock is given up only once the
       // lease as last written has run out: from then on another run may take it.
       const written = current?.spec.leaseDurationSeconds ?? duration;

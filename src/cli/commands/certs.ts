@@ -31,7 +31,7 @@ import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
 import { EXIT, type Invocation } from '../exit.js';
 import {
-  addConnectionOptions, addNotifyOption, addTargetOptions, breakLockOption, connectionOverrides, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
+  addConnectionOptions, addNotifyOption, addTargetOptions, breakLockOption, connectionOverrides, htmlOption, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
 } from '../options.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { runPlayPlan, type PlayOptions, type PlayRunPlan } from '../play-run.js';
@@ -91,6 +91,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(new Option('--no-refresh-kubeconfig', 'leave the kubeconfig drydock used as it is, even when it is a copy of admin.conf'))
     .addOption(new Option('--json', 'the certificates after the renewal as JSON lines on stdout (as certs check --json); progress on stderr').default(false))
     .addOption(logFileOption())
+    .addOption(htmlOption())
     .addOption(breakLockOption())
     .addOption(resumeOption());
   addNotifyOption(renew);
@@ -272,6 +273,7 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     // --json here means the certificates on stdout; the play's progress goes to stderr as text.
     json: false,
     ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
+    ...(options.html !== undefined ? { html: options.html } : {}),
     ...MAINTENANCE_PLAY_DEFAULTS,
     check: options.check === true,
     yes: options.yes,

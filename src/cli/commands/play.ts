@@ -14,7 +14,7 @@ import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.
 import type { RunPlanPorts } from '../../run/plan.js';
 import { type Invocation } from '../exit.js';
 import { joinPlaybooks, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
-import { addConnectionOptions, addNotifyOption, addTargetOptions, breakLockOption, logFileOption, resumeOption } from '../options.js';
+import { addConnectionOptions, addNotifyOption, addTargetOptions, breakLockOption, logFileOption, htmlOption, resumeOption } from '../options.js';
 import { loadCataloguePlaybooks } from '../play-setup.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { withSession } from '../session.js';
@@ -33,6 +33,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
   command
     .addOption(new Option('--json', 'print the JSON report (every host × task result, timings, recap) on stdout; progress goes to stderr').default(false))
     .addOption(logFileOption())
+    .addOption(htmlOption())
     .addOption(new Option('-C, --check', 'change nothing: modules that support it report what would change, others are skipped').default(false))
     .addOption(new Option('-D, --diff', 'show before/after for file changes').default(false))
     .addOption(new Option('-t, --tags <tags>', 'only tasks with these tags (comma-separated, repeatable)').argParser(splitTags).default([], 'all'))

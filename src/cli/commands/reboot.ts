@@ -45,6 +45,7 @@ import {
   addTargetOptions,
   breakLockOption,
   logFileOption,
+  htmlOption,
   parsePositiveInt,
   resumeOption,
   yesOption,
@@ -117,6 +118,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(resumeOption())
     .addOption(new Option('--json', 'print the JSON report on stdout; progress goes to stderr').default(false))
     .addOption(logFileOption())
+    .addOption(htmlOption())
     .addOption(new Option('--kubeconfig <file>', 'cluster access (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addHelpText('after', HELP_AFTER);

@@ -16,7 +16,8 @@ import { startRunJournal } from '../../journal/journal.js';
 import { runFanout, systemClock } from '../../run/fanout.js';
 import { planRun, type RunPlan, type RunPlanPorts } from '../../run/plan.js';
 import { watchInterrupts } from '../interrupt.js';
-import { addConnectionOptions, addOutputOptions, addTargetOptions, type SharedOptions } from '../options.js';
+import { addConnectionOptions, addOutputOptions, addTargetOptions, htmlOption, type SharedOptions } from '../options.js';
+import { writeReportAfterRun } from '../report-file.js';
 import { closeRunLog, hostPlanRequest, livePlanPorts, openRunLog, statusIntervalMs, wantsColor } from '../run-setup.js';
 import type { Invocation } from '../exit.js';
 import { withSession, type RunSession } from '../session.js';
@@ -31,6 +32,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
   addTargetOptions(command);
   addConnectionOptions(command);
   addOutputOptions(command);
+  command.addOption(htmlOption());
   command.action(async (pattern: string, words: string[], options: SharedOptions) => {
     exit(await runCommand(pattern, words.join(' '), { ...options, commandLine }));
   });
@@ -108,5 +110,6 @@ async function runPlanned(session: RunSession, plan: RunPlan, commandLine: strin
     const journalFailure = journal?.close({ exitCode, interrupted: interrupts.stop.aborted });
     if (journalFailure) streams.stderr.write(`drydock: warning: the run journal could not be written completely: ${journalFailure.message}\n`);
     await closeRunLog(log, streams.stderr);
+    if (journal && options.html !== undefined) await writeReportAfterRun(runId, options.html, options.json ? streams.stderr : streams.stdout, streams.stderr);
   }
 }

@@ -16,7 +16,7 @@ import { backupRefusal } from '../../upgrade/backup.js';
 import { type PreparedUpgrade } from '../../upgrade/prepare.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
 import { EXIT, type Invocation } from '../exit.js';
-import { addNotifyOption, breakLockOption, logFileOption, resumeOption, yesOption } from '../options.js';
+import { addNotifyOption, breakLockOption, logFileOption, htmlOption, resumeOption, yesOption } from '../options.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { joinPlaybooks, MAINTENANCE_PLAY_DEFAULTS } from '../maintenance.js';
 import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js';
@@ -42,7 +42,8 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(yesOption())
     .addOption(breakLockOption())
     .addOption(resumeOption())
-    .addOption(logFileOption());
+    .addOption(logFileOption())
+    .addOption(htmlOption());
   addNotifyOption(command);
   command.action(async (options: UpgradeOptions) => {
     exit(await upgradeCommand({ ...options, commandLine }));

@@ -76,14 +76,47 @@ export function describeRemaining(p: PendingPod): string {
   }
 }
 
-/** DrainProgress → run events: warnings as kubectl prints them, a status line of the pods still on the node. */
-function progressReporter(ctx: ModuleContext, node: string): (event: DrainProgress) => void {
+interface DrainReporter {
+  onProgress: (event: DrainProgress) => void;
+  /** The drain's end as a typed event: how long it took and how long some eviction was refused. */
+  end: (ok: boolean) => void;
+}
+
+/**
+ * DrainProgress → run events: warnings as kubectl prints them, a status line of the pods still on the node,
+ * and typed `drain.blocked` / `drain.end` events (for the run report: which budget held the drain, how long).
+ */
+function progressReporter(ctx: ModuleContext, node: string): DrainReporter {
   const remaining = new Map<string, PendingPod>();
   const lastRefusal = new Map<string, string>();
   const started = ctx.clock.now();
+  let blockedSince: number | undefined;
+  let blockedMs = 0;
+  /** Time counts as blocked while at least one pod's eviction is refused. */
+  const track = (): void => {
+    const blocked = [...remaining.values()].some((p) => p.state === 'blocked');
+    if (blocked && blockedSince === undefined) blockedSince = ctx.clock.now();
+    if (!blocked && blockedSince !== undefined) {
+      blockedMs += ctx.clock.now() - blockedSince;
+      blockedSince = undefined;
+    }
+  };
+  let ended = false;
+  const end = (ok: boolean): void => {
+    if (ended) return;
+    ended = true;
+    const now = ctx.clock.now();
+    const total = blockedMs + (blockedSince !== undefined ? now - blockedSince : 0);
+    ctx.emit({ type: 'drain.end', host: ctx.host, node, ok, ms: now - started, blockedMs: total });
+  };
   const status = (): void =>
     ctx.emit({ type: 'status', waitingOn: [...remaining.values()].map(describeRemaining), task: `kube_drain ${node}`, elapsedMs: ctx.clock.now() - started });
-  return (event) => {
+  const onProgress = (event: DrainProgress): void => {
+    handle(event);
+    track();
+  };
+  return { onProgress, end };
+  function handle(event: DrainProgress): void {
     switch (event.kind) {
       case 'planned':
         for (const warning of event.warnings) ctx.emit({ type: 'warning', host: ctx.host, message: `drain ${node}: ${warning}` });
@@ -94,7 +127,10 @@ function progressReporter(ctx: ModuleContext, node: string): (event: DrainProgre
         remaining.set(event.pod, { pod: event.pod, state: 'blocked', pdbs: event.pdbs, message: event.message });
         const held = event.pdbs.length > 0 ? ` (PodDisruptionBudget ${event.pdbs.join(', ')})` : '';
         const text = `drain ${node}: cannot evict ${event.pod} yet${held}: ${event.message}; retrying every ${Math.round(event.retryInMs / 1000)}s`;
-        if (lastRefusal.get(event.pod) !== event.message) ctx.emit({ type: 'warning', host: ctx.host, message: text });
+        if (lastRefusal.get(event.pod) !== event.message) {
+          ctx.emit({ type: 'warning', host: ctx.host, message: text });
+          ctx.emit({ type: 'drain.blocked', host: ctx.host, node, pod: event.pod, pdbs: event.pdbs, message: event.message });
+        }
         lastRefusal.set(event.pod, event.message);
         status();
         break;
@@ -117,7 +153,7 @@ function progressReporter(ctx: ModuleContext, node: string): (event: DrainProgre
       default:
         break;
     }
-  };
+  }
 }
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
@@ -127,9 +163,12 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   if (ctx.check) return checkDrain(ctx, port, node, options);
   // Cordoned here, with drydock's annotation in the same patch, so the record survives this controller.
   let mark: MarkedCordon | undefined;
+  let reporter: DrainReporter | undefined;
   try {
     mark = await cordonMarked(port, node.name, cordonMark(ctx));
-    const result = await drainNode(port, node.name, { ...options, clock: kubeClock(ctx), onProgress: progressReporter(ctx, node.name) });
+    reporter = progressReporter(ctx, node.name);
+    const result = await drainNode(port, node.name, { ...options, clock: kubeClock(ctx), onProgress: reporter.onProgress });
+    reporter.end(true);
     const record = recordAfterCordon(ctx, node.name, mark);
     const evicted = result.evicted.length;
     return {
@@ -144,6 +183,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
       facts: cordonFacts(ctx, node.name, record),
     };
   } catch (err) {
+    reporter?.end(false);
     if (!(err instanceof DrainError)) return apiFailure(err, node);
     const record = recordAfterCordon(ctx, node.name, mark ?? { wasAlreadyCordoned: err.wasAlreadyCordoned });
     const extra = {

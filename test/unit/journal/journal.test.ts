@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,8 @@ describe('journal', () => {
     ]);
     const [header, first, , end] = fs.lines();
     expect(header).to.include({ kind: 'header', runId: 'r1', command: 'drydock play site.yml', cwd: '/work', version: '0.1.0', started: '2026-11-25T12:00:00.000Z', pid: process.pid });
+    // Who ran it, for the run report.
+    expect(header).to.include({ user: userInfo().username });
     expect(first).to.deep.equal({ kind: 'event', at: '2026-11-25T12:00:00.000Z', event: { type: 'task.start', name: 'upgrade', hosts: ['n1'] } });
     expect(end).to.deep.equal({ kind: 'end', ended: '2026-11-25T12:00:00.000Z', exitCode: 0, interrupted: false });
   });

@@ -160,6 +160,31 @@ describe('cluster lock', () => {
     port.replaceLease = realReplace;
   });
 
+  it('tells of an API outage once when renewals start failing, and of its end with how long it lasted', async () => {
+    const { port, opts, clock, timers } = setup();
+    const changes: unknown[] = [];
+    await acquireClusterLock(port, opts('run-1', { onApiOutage: (change) => changes.push(change) }));
+    const realReplace = port.replaceLease.bind(port);
+    port.replaceLease = async () => {
+      throw new KubeApiError('connection refused');
+    };
+    clock.time += 20_000;
+    await timers.tick();
+    clock.time += 20_000;
+    await timers.tick();
+    expect(changes).to.deep.equal([{ state: 'down', message: 'the cluster lock could not be renewed: connection refused' }]);
+    port.replaceLease = realReplace;
+    clock.time += 10_000;
+    await timers.tick();
+    expect(changes).to.deep.equal([
+      { state: 'down', message: 'the cluster lock could not be renewed: connection refused' },
+      { state: 'up', downMs: 30_000 },
+    ]);
+    clock.time += 20_000;
+    await timers.tick();
+    expect(changes, 'a renewal that works after a working one says nothing').to.have.length(2);
+  });
+
   it('release stops renewal and frees the lease for the next run', async () => {
     const { port, opts, timers } = setup();
     const lock = await acquireClusterLock(port, opts('run-1'));

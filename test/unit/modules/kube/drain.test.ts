@@ -46,6 +46,29 @@ describe('modules/kube: kube_drain', () => {
     expect(statusEvent).to.include({ task: 'kube_drain w1' });
   });
 
+  it('records the refusals and the time spent blocked as typed events (drain.blocked, drain.end) for the run report', async () => {
+    const { port, h } = setup();
+    port.evictionScript.set('default/web-a', [BLOCKED, BLOCKED, 'evicted']);
+    await h.run('kube_drain');
+    const blocked = h.events.filter((e) => e.type === 'drain.blocked');
+    expect(blocked, 'once per refusal, not once per retry').to.deep.equal([
+      { type: 'drain.blocked', host: 'w1', node: 'w1', pod: 'default/web-a', pdbs: ['default/web-pdb'], message: 'The disruption budget web-pdb needs 1 healthy pods and has 1 currently' },
+    ]);
+    const ends = h.events.filter((e) => e.type === 'drain.end');
+    expect(ends).to.have.length(1);
+    // Two refusals, each waited out for the 5 s retry delay.
+    expect(ends[0]).to.include({ host: 'w1', node: 'w1', ok: true, blockedMs: 10_000 });
+  });
+
+  it('a drain that times out ends with drain.end ok false, blocked the whole time', async () => {
+    const { clock, port, h } = setup();
+    port.evictionScript.set('default/web-a', [BLOCKED]);
+    await h.run('kube_drain', { timeout: 12 });
+    const ends = h.events.filter((e) => e.type === 'drain.end');
+    expect(ends).to.have.length(1);
+    expect(ends[0]).to.include({ ok: false, ms: clock.elapsed(), blockedMs: 12_000 });
+  });
+
   it('times out (600 s by default) naming the pod and its PDB, leaving the node cordoned with facts for a rescue', async () => {
     const { clock, port, h } = setup();
     port.evictionScript.set('default/web-a', [BLOCKED]);

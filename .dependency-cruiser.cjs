@@ -10,7 +10,7 @@ const LAYERS = [
   ['kube', 'transport', 'playbook', 'pki'],
   ['modules'],
   ['engine', 'run', 'journal', 'lock'],
-  ['upgrade', 'reboot', 'certs', 'lab', 'report'],
+  ['upgrade', 'reboot', 'certs', 'lab', 'notify', 'report'],
   ['cli'],
 ];
 
@@ -27,7 +27,7 @@ const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
 /**
  * Folders of one layer do not import each other (so no two folders form a circle), except these edges:
  * the engine records the journal and reads run/'s connection planning. The commands' planners (upgrade,
- * reboot, certs, lab) never import one another.
+ * reboot, certs, lab) never import one another, nor does notify (--notify's posts, beside them).
  */
 const SIBLING_EDGES = { engine: ['run', 'journal'] };
 const siblingRules = LAYERS.flatMap((layer) =>

@@ -13,6 +13,7 @@ import { readTextCappedSync } from '../util/read-capped.js';
 import { askSecret } from './ask-secret.js';
 import { LineCounter, ansibleYamlOptions, parseDocument } from '../util/yaml.js';
 import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
+import { parseNotifyUrl } from '../notify/url.js';
 
 export const DEFAULT_FORKS = 20;
 export const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
@@ -196,6 +197,19 @@ export const breakLockOption = (): Option =>
 /** Set by `drydock resume`, not typed by people: continue the run with this id. */
 export const resumeOption = (): Option => new Option('--resume <runId>', 'continue this failed or interrupted run (use drydock resume)').hideHelp();
 export const yesOption = (): Option => new Option('-y, --yes', 'do not ask for confirmation (required without a terminal)').default(false);
+
+/**
+ * `--notify URL` (repeatable), on the commands that run a playbook. Checked in a preAction hook, not by an
+ * argParser: commander's message for a bad value would echo the URL, and a webhook URL holds its token.
+ */
+export function addNotifyOption(command: Command): Command {
+  return command
+    .addOption(new Option('--notify <url>', 'POST JSON about the run to this http(s) URL: at the start, at each failure, at the end (Slack-compatible "text"; repeatable)').argParser(collect))
+    .hook('preAction', (_command, action) => {
+      const given = action.opts<{ notify?: unknown }>().notify;
+      if (Array.isArray(given)) action.setOptionValue('notify', given.map((value: string | URL) => (value instanceof URL ? value : parseNotifyUrl(value))));
+    });
+}
 
 export function addTargetOptions(command: Command, defaultForks = DEFAULT_FORKS): Command {
   return command

@@ -22,7 +22,9 @@ import { type PlaybookPlan } from '../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../engine/report.js';
 import { runPlaybook } from '../engine/run-playbook.js';
 import type { ConnectionPool } from '../transport/types.js';
-import { EXIT } from './exit.js';
+import { EXIT, renderError } from './exit.js';
+import { notifyRun } from '../notify/notifier.js';
+import { secretValues } from '../notify/payload.js';
 import { watchInterrupts } from './interrupt.js';
 import { confirmMaintenance, giveBackKuredLock, holdFor, playbookChangesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
 import type { KuredLock } from '../lock/kured-lock.js';
@@ -60,6 +62,8 @@ export interface PlayOptions extends SharedOptions {
   breakLock?: boolean;
   /** The run id of a failed or interrupted run this one continues (drydock resume). */
   resume?: string;
+  /** --notify: where the run's start, failures and end are posted (checked by addNotifyOption). */
+  notify?: URL[];
 }
 
 export interface PlayStreams {
@@ -155,6 +159,15 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
   let lock: ClusterLock | undefined;
   let hostLocks: HostLocks | undefined;
   let kuredLock: KuredLock | undefined;
+  let thrownExit: number = EXIT.ERROR;
+  const notifier = notifyRun(bus, {
+    urls: options.notify ?? [],
+    runId,
+    command: lockCommand,
+    hosts: [...new Set(plan.playHosts.flat())],
+    secrets: [...secretValues(extraVars), ...(options.becomePassword !== undefined ? [options.becomePassword] : [])],
+    warn,
+  });
   try {
     const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
     if (wantsLock) {
@@ -234,6 +247,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     return journalExit;
   } catch (err) {
     journalError = err instanceof Error ? err.message : String(err);
+    thrownExit = renderError(err).exitCode;
     throw err;
   } finally {
     stop.dispose();
@@ -244,6 +258,9 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     const journalFailure = journal.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
     // A run that succeeded is never resumed, nor are the runs it finished: their kept no_log values go.
     if (!journalFailure && journalExit === EXIT.OK) forgetSecrets(defaultStateDir(), [runId, ...(resume?.chain ?? [])]);
+    // After the journal (its code is the run's), before the log closes (a failed post is a warning there too).
+    const exitCode = journalFailure ? EXIT.JOURNAL : journalError !== undefined ? thrownExit : journalExit;
+    await notifier?.finish({ exitCode, ...(journalError !== undefined ? { error: journalError } : {}) });
     await closeRunLog(log, streams.stderr);
     if (options.html !== undefined) await writeReportAfterRun(runId, options.html, human, streams.stderr);
     // The journal failing is the run's outcome, whatever else happened (an error thrown above is lost: the

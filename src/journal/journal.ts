@@ -15,11 +15,11 @@ import type { EventBus, RecapStats, RunEvent } from '../events/events.js';
 import { redactSecrets } from '../events/json-log.js';
 import { JournalWriteError } from '../errors.js';
 import { localUserName } from '../util/local-user.js';
-import { drydockVersion, redactArgument, redactCommandLine } from './command-line.js';
+import { drydockVersion, redactArguments, redactCommandLine } from './command-line.js';
 import { SecretStore, writeFully, type JournalFs, type KeptSecret } from './secrets.js';
 
 export type { JournalFs, KeptSecret } from './secrets.js';
-export { drydockVersion, redactArgument, redactCommandLine } from './command-line.js';
+export { drydockVersion, redactArgument, redactArguments, redactCommandLine } from './command-line.js';
 
 export const JOURNAL_FORMAT = 1;
 
@@ -75,7 +75,7 @@ export interface OpenJournalOptions {
   runId: string;
   /** The command line, already redacted (see redactCommandLine). */
   command: string;
-  /** The arguments after `drydock`, already redacted (see redactArgument). */
+  /** The arguments after `drydock`, already redacted (see redactArguments). */
   argv?: readonly string[];
   resumes?: string;
   stateDir?: string;
@@ -279,7 +279,7 @@ export function startRunJournal(
     const journal = Journal.open({
       runId,
       command: redactCommandLine(['drydock', ...argv]),
-      argv: argv.map(redactArgument),
+      argv: redactArguments(argv),
       ...(options.resumes !== undefined ? { resumes: options.resumes } : {}),
       version: drydockVersion(),
       stateDir,

@@ -31,7 +31,7 @@ import { planRun, type RunPlanPorts } from '../../run/plan.js';
 import { NO_CONFIRMATION_MESSAGE } from '../confirm.js';
 import { EXIT, type Invocation } from '../exit.js';
 import {
-  addConnectionOptions, addTargetOptions, breakLockOption, connectionOverrides, htmlOption, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
+  addConnectionOptions, addNotifyOption, addTargetOptions, breakLockOption, connectionOverrides, htmlOption, logFileOption, requireInventory, resumeOption, yesOption, type SharedOptions,
 } from '../options.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { runPlayPlan, type PlayOptions, type PlayRunPlan } from '../play-run.js';
@@ -94,6 +94,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(htmlOption())
     .addOption(breakLockOption())
     .addOption(resumeOption());
+  addNotifyOption(renew);
   renew.action(async (pattern: string | undefined, options: CertsRenewOptions) => {
     exit(await certsRenewCommand(pattern, { ...options, commandLine }));
   });
@@ -175,6 +176,7 @@ export interface CertsRenewOptions extends SharedOptions {
   kubeconfigCopy?: string[];
   /** false with --no-refresh-kubeconfig. */
   refreshKubeconfig?: boolean;
+  notify?: URL[];
 }
 
 /** The shipped playbook, found from this file whether it runs from src/ or from the compiled dist/. */
@@ -280,5 +282,6 @@ export function playOptions(options: CertsRenewOptions, hosts: readonly string[]
     breakLock: options.breakLock,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
     ...(options.commandLine !== undefined ? { commandLine: options.commandLine } : {}),
+    ...(options.notify !== undefined ? { notify: options.notify } : {}),
   };
 }

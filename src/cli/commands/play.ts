@@ -14,7 +14,7 @@ import { formatHostList, formatTaskList, planPlaybook } from '../../engine/plan.
 import type { RunPlanPorts } from '../../run/plan.js';
 import { type Invocation } from '../exit.js';
 import { joinPlaybooks, type ConfirmStreams, type MaintenanceHooks } from '../maintenance.js';
-import { addConnectionOptions, addTargetOptions, breakLockOption, logFileOption, htmlOption, resumeOption } from '../options.js';
+import { addConnectionOptions, addNotifyOption, addTargetOptions, breakLockOption, logFileOption, htmlOption, resumeOption } from '../options.js';
 import { loadCataloguePlaybooks } from '../play-setup.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { withSession } from '../session.js';
@@ -56,6 +56,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(new Option('--no-lock', 'do not take the cluster lock'))
     .addOption(breakLockOption())
     .addOption(resumeOption());
+  addNotifyOption(command);
   command.action(async (playbook: string, options: PlayOptions) => {
     exit(await playCommand(playbook, { ...options, commandLine }));
   });

@@ -41,6 +41,7 @@ import { EXIT, type Invocation } from '../exit.js';
 import { MAINTENANCE_PLAY_DEFAULTS, type MaintenanceHooks } from '../maintenance.js';
 import {
   addConnectionOptions,
+  addNotifyOption,
   addTargetOptions,
   breakLockOption,
   logFileOption,
@@ -60,6 +61,7 @@ import { KURED_LOCK_ANNOTATION } from '../../lock/kured-lock-value.js';
 export const OS_PATCH_REBOOT_PLAYBOOK = fileURLToPath(new URL('../../../playbooks/os-patch-reboot.yaml', import.meta.url));
 
 export interface RebootOptions extends SharedOptions {
+  notify?: URL[];
   onlyIfRequired: boolean;
   concurrency: number;
   window?: string;
@@ -120,6 +122,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(new Option('--kubeconfig <file>', 'cluster access (default: KUBECONFIG, ~/.kube/config, then admin.conf from the first control plane)'))
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addHelpText('after', HELP_AFTER);
+  addNotifyOption(command);
   command.action(async (pattern: string, options: RebootOptions) => {
     exit(await rebootCommand(pattern, { ...options, commandLine }));
   });

@@ -29,6 +29,8 @@ export interface ResumeOptions {
   yes: boolean;
   /** Passed on: take the cluster lock even from a run that still holds it. */
   breakLock?: boolean;
+  /** `--notify` URLs for the resumed run (the journal keeps only scheme://host/… of the recorded ones). */
+  notify?: string[];
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -41,6 +43,7 @@ export function register(program: Command, { exit }: Invocation): void {
     .addOption(new Option('-e, --extra-vars <vars>', 'give again a secret the journal masked, or override a variable (key=value, JSON or @file; repeatable)').argParser(collect).default([]))
     .addOption(new Option('-y, --yes', 'do not ask for confirmation (passed on to the resumed command)').default(false))
     .addOption(new Option('--break-lock', 'passed on: take the cluster lock even from a run that still holds it').default(false))
+    .addOption(new Option('--notify <url>', "post the resumed run's start, failures and end to this URL (the recorded --notify URLs are not kept; repeatable)").argParser(collect).default([]))
     .action(async (runId: string, options: ResumeOptions) => {
       exit(await resumeCommand(runId, options));
     });
@@ -48,6 +51,7 @@ export function register(program: Command, { exit }: Invocation): void {
 
 const EXTRA_VARS_FLAGS = new Set(['-e', '--extra-vars']);
 const RESUME_FLAG = '--resume';
+const NOTIFY_FLAG = '--notify';
 const YES_FLAGS = new Set(['-y', '--yes']);
 
 function containsRedacted(value: unknown): boolean {
@@ -93,6 +97,12 @@ export function planResume(state: ResumeState, options: ResumeOptions): ResumePl
       continue;
     }
     if (arg.startsWith(`${RESUME_FLAG}=`)) continue;
+    // Recorded as scheme://host/… only (the path may be the webhook's token): resume --notify gives them again.
+    if (arg === NOTIFY_FLAG) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith(`${NOTIFY_FLAG}=`)) continue;
     let value: string | undefined;
     if (EXTRA_VARS_FLAGS.has(arg) && i + 1 < recorded.length) {
       value = recorded[i + 1]!;
@@ -117,7 +127,7 @@ export function planResume(state: ResumeState, options: ResumeOptions): ResumePl
   const yes = options.yes && !kept.some((a) => YES_FLAGS.has(a)) ? ['--yes'] : [];
   const breakLock = options.breakLock && !kept.includes('--break-lock') ? ['--break-lock'] : [];
   return {
-    argv: [...kept, ...options.extraVars.flatMap((v) => ['-e', v]), ...yes, ...breakLock, RESUME_FLAG, state.runId],
+    argv: [...kept, ...options.extraVars.flatMap((v) => ['-e', v]), ...(options.notify ?? []).flatMap((url) => [NOTIFY_FLAG, url]), ...yes, ...breakLock, RESUME_FLAG, state.runId],
     resupplied: [...new Set(masked)],
   };
 }

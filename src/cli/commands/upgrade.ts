@@ -16,7 +16,7 @@ import { backupRefusal } from '../../upgrade/backup.js';
 import { type PreparedUpgrade } from '../../upgrade/prepare.js';
 import { planJson, renderPlanText } from '../../upgrade/render.js';
 import { EXIT, type Invocation } from '../exit.js';
-import { breakLockOption, logFileOption, htmlOption, resumeOption, yesOption } from '../options.js';
+import { addNotifyOption, breakLockOption, logFileOption, htmlOption, resumeOption, yesOption } from '../options.js';
 import { hostPlanRequest, livePlanPorts } from '../run-setup.js';
 import { joinPlaybooks, MAINTENANCE_PLAY_DEFAULTS } from '../maintenance.js';
 import { runPlayPlan, type PlayOptions, type PlayStreams } from '../play-run.js';
@@ -28,6 +28,7 @@ import { addUpgradePlanOptions, gatherLive, prepareFromOptions, refusalExitCode,
 import { createRunKube } from '../cluster-access.js';
 
 export interface UpgradeOptions extends UpgradePlanOptions {
+  notify?: URL[];
   yes: boolean;
   breakLock: boolean;
   resume?: string;
@@ -43,6 +44,7 @@ export function register(program: Command, { exit, commandLine }: Invocation): v
     .addOption(resumeOption())
     .addOption(logFileOption())
     .addOption(htmlOption());
+  addNotifyOption(command);
   command.action(async (options: UpgradeOptions) => {
     exit(await upgradeCommand({ ...options, commandLine }));
   });

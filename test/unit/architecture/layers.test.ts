@@ -46,7 +46,7 @@ describe('architecture: the layer rule', function () {
       'src/upgrade/c.ts': "import { d } from '../cli/d';\nexport const c = d;\n",
       'src/cli/d.ts': 'export const d = 1;\n',
     });
-    expect(found).to.include.members(['layer-kube-transport-playbook-pki', 'layer-upgrade-reboot-certs-lab-report']);
+    expect(found).to.include.members(['layer-kube-transport-playbook-pki', 'layer-upgrade-reboot-certs-lab-notify-report']);
   });
 
   it('fails an import between two folders of one layer, and between two commands’ planners', async () => {

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import {
   addConnectionOptions,
+  addNotifyOption,
   addTargetOptions,
   connectionOverrides,
   parseExtraVars,
   readExtraVarsFile,
   type SharedOptions,
 } from '../../../src/cli/options.js';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
 
 function parse(args: string[]): SharedOptions {
   let captured!: SharedOptions;
@@ -119,5 +120,37 @@ describe('--known-hosts and the connection overrides', () => {
     expect(options.askBecomePass).to.equal(false);
     expect(connectionOverrides(options)).to.not.have.property('becomePassword');
     expect(connectionOverrides({ ...options, becomePassword: 'typed' })).to.include({ becomePassword: 'typed' });
+  });
+});
+
+describe('--notify', () => {
+  async function parseNotify(args: string[]): Promise<{ notify?: URL[] }> {
+    let captured: { notify?: URL[] } = {};
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    const play = program.command('play');
+    addNotifyOption(play).action((options: { notify?: URL[] }) => {
+      captured = options;
+    });
+    await program.parseAsync(['node', 'drydock', 'play', ...args]);
+    return captured;
+  }
+
+  it('is repeatable and gives URLs to the command', async () => {
+    const { notify } = await parseNotify(['--notify', 'https://a.example/x', '--notify', 'http://127.0.0.1:9/y']);
+    expect(notify!.map((u) => u.href)).to.deep.equal(['https://a.example/x', 'http://127.0.0.1:9/y']);
+    expect((await parseNotify([])).notify).to.equal(undefined);
+  });
+
+  it('refuses a URL that is not http(s) with a UsageError before the command runs', async () => {
+    let ran = false;
+    const program = new Command().exitOverride();
+    addNotifyOption(program.command('play')).action(() => {
+      ran = true;
+    });
+    let caught: unknown;
+    await program.parseAsync(['node', 'drydock', 'play', '--notify', 'ftp://a.example/s3cret']).catch((err: unknown) => (caught = err));
+    expect(caught).to.be.instanceOf(UsageError);
+    expect((caught as Error).message).to.contain('--notify').and.not.contain('s3cret');
+    expect(ran).to.equal(false);
   });
 });

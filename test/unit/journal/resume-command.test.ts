@@ -23,6 +23,14 @@ describe('drydock resume: the command line that continues a run', () => {
     expect(planResume(state(['upgrade', '--yes', '--resume=a']), { extraVars: [], yes: true }).argv).to.deep.equal(['upgrade', '--yes', '--resume', 'b']);
   });
 
+  it('drops the recorded --notify URLs (the journal kept only scheme://host/…) and passes on the ones given to resume', () => {
+    const recorded = state(['play', 'pb.yml', '--notify', 'https://hooks.example.com/…', '--notify=http://h/…', '-i', 'inv']);
+    expect(planResume(recorded, { extraVars: [], yes: false }).argv).to.deep.equal(['play', 'pb.yml', '-i', 'inv', '--resume', 'b']);
+    expect(planResume(recorded, { extraVars: [], yes: false, notify: ['https://hooks.example.com/T/s3cret'] }).argv).to.deep.equal([
+      'play', 'pb.yml', '-i', 'inv', '--notify', 'https://hooks.example.com/T/s3cret', '--resume', 'b',
+    ]);
+  });
+
   it('refuses while a masked -e secret is not given again, naming the key; takes it when it is', () => {
     const recorded = state(['play', 'pb.yml', '-e', 'user=me db_password=[REDACTED]', '--extra-vars={"api":{"token":"[REDACTED]"}}']);
     expect(() => planResume(recorded, { extraVars: [], yes: false })).to.throw(

@@ -64,6 +64,23 @@ describe('browser helper: headless Chromium, offline', function () {
     await page.close();
   });
 
+  it('writes down what a page\'s own Content-Security-Policy refused, and its script errors', async () => {
+    const file = join(dir, 'csp.html');
+    writeFileSync(
+      file,
+      `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'"></head>
+<body><img src="http://127.0.0.1:9/logo.png"><script>document.body.dataset.ready = '1'; undefinedFunction();</script></body></html>`,
+    );
+    const before = browser.problems.length;
+    const page = await browser.open(file);
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+    await page.waitForTimeout(200);
+    const problems = browser.problems.slice(before).join('\n');
+    expect(problems).to.contain('http://127.0.0.1:9/logo.png').and.contain('Content Security Policy');
+    expect(problems).to.contain('undefinedFunction is not defined');
+    await page.close();
+  });
+
   it('fails, saying how to install it, when the browser is missing (never a skipped test)', async () => {
     let failure: Error | undefined;
     await launchBrowser({ executablePath: join(dir, 'no-chromium') }).then(

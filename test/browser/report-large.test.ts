@@ -64,5 +64,6 @@ describe('a 500-host run report in Chromium', function () {
     await page.locator('[data-failed-only]').uncheck();
     expect((await laneHosts(page)).length).to.be.above(5);
     expect(browser.refused).to.deep.equal([]);
+    expect(browser.problems).to.deep.equal([]);
   });
 });

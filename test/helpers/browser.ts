@@ -44,6 +44,11 @@ export interface TestBrowser {
   context: BrowserContext;
   /** Every request the pages made that was not file:// (each refused), in order. */
   refused: string[];
+  /**
+   * The pages' script errors and console errors, in order: a report whose own Content-Security-Policy stops a
+   * request before it is made shows up here ("Refused to load ..."), as does a script that broke.
+   */
+  problems: string[];
   /** A new page with the file loaded (file://), after its load event. */
   open(file: string): Promise<Page>;
   /** The colours (r, g, b) at these points of a PNG (a screenshot), read by the browser's own decoder. */
@@ -101,9 +106,15 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<TestB
     const url = request.url();
     if (!isLocalUrl(url) && !refused.includes(url)) refused.push(url);
   });
+  const problems: string[] = [];
+  context.on('weberror', (error) => problems.push(`script error: ${error.error().message}`));
+  context.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
   return {
     context,
     refused,
+    problems,
     async open(file: string): Promise<Page> {
       const page = await context.newPage();
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });

@@ -35,6 +35,8 @@ export class BatchRunner {
     private readonly batchIndex: number,
     private readonly report: PlayReport,
     private readonly playIndex = 0,
+    /** The batch's size as cut, before the hosts an earlier play failed were dropped (Ansible divides by it). */
+    readonly batchSize = batch.length,
   ) {
     for (const h of batch) this.states.set(h, newHostState());
     this.handlers = new HandlerQueue(play.handlers);
@@ -217,7 +219,7 @@ export class BatchRunner {
       emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status, extra);
     }
     report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
-    countResult(stats, o.host, status);
+    countResult(stats, o.host, status, o.raw === 'failed' && o.result['changed'] === true);
     if (et.task.register) store.register(o.host, et.task.register, o.result);
     if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setFacts(o.host, o.facts);
     if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
@@ -269,7 +271,7 @@ export class BatchRunner {
     const counts = this.counts();
     const fatal = this.play.anyErrorsFatal && outcomes.some((o) => (o.status === 'failed' && !et.rescuable) || o.status === 'unreachable');
     const verdict = shouldStopAfterBatch({
-      batchSize: this.batch.length,
+      batchSize: this.batchSize,
       ...counts,
       ...(this.play.maxFailPercentage !== undefined ? { maxFailPercentage: this.play.maxFailPercentage } : {}),
       anyErrorsFatal: fatal,

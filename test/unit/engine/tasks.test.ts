@@ -124,7 +124,9 @@ describe('engine: task keywords', () => {
       { inventory: inv, respond: (_h, cmd) => ({ code: cmd === 'breaks' ? 3 : 0 }) },
     );
     expect(h.log).to.deep.equal(['a: breaks', 'a: next']);
-    expect(h.outcome.stats['a']).to.include({ ignored: 1, failed: 0, ok: 2, changed: 1 });
+    // As Ansible 2.14: the ignored command's result says changed, so it counts as changed too (recorded in
+    // test/fixtures/ansible/play-semantics/ignored-changed.json).
+    expect(h.outcome.stats['a']).to.include({ ignored: 1, failed: 0, ok: 2, changed: 2 });
     expect(h.outcome.exitCode).to.equal(0);
   });
 

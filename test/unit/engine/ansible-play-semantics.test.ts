@@ -1,0 +1,65 @@
+/**
+ * Play semantics compared with recorded ansible-playbook 2.14.18 runs (test/fixtures/ansible/play-semantics).
+ */
+import { expect } from 'chai';
+import type { RunEvent } from '../../../src/events/events.js';
+import { hostsNamed, inventory, play } from './harness.js';
+import { fixtureText, recapOf, recorded, type RecordedRun } from './ansible-recorded.js';
+
+const TOPIC = 'play-semantics';
+type ResultEvent = Extract<RunEvent, { type: 'task.result' }>;
+
+/** host → its ansible_play_batch, as the "batch member" debug task printed it. */
+function batchOf(events: RunEvent[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const e of events) if (e.type === 'task.result' && (e as ResultEvent).result.task === 'batch member') out[(e as ResultEvent).result.host] = (e as ResultEvent).result.data?.['msg'];
+  return out;
+}
+
+function recordedBatchOf(run: RecordedRun): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of run.plays) for (const t of p.tasks) if (t.task === 'batch member') for (const [h, r] of Object.entries(t.hosts)) out[h] = r.msg;
+  return out;
+}
+
+async function runFixture(name: string, respond?: Parameters<typeof play>[1]['respond']) {
+  return play(fixtureText(TOPIC, `${name}.yml`), { inventory: inventory({ nodes: hostsNamed('h', 5) }), ...(respond ? { respond } : {}) });
+}
+
+describe('engine: play semantics as recorded from ansible-playbook 2.14', () => {
+  it('serial batches after an earlier play failed a host are cut over all of the play\'s hosts, the failed one dropped', async () => {
+    const ansible = recorded(TOPIC, 'serial-after-failure');
+    const h = await runFixture('serial-after-failure');
+    expect(recordedBatchOf(ansible)).to.deep.equal({ h2: ['h2'], h3: ['h3', 'h4'], h4: ['h3', 'h4'], h5: ['h5'] });
+    expect(batchOf(h.events)).to.deep.equal(recordedBatchOf(ansible));
+    const batches = h.events.filter((e): e is Extract<RunEvent, { type: 'batch.start' }> => e.type === 'batch.start' && e.playIndex === 1).map((e) => e.hosts);
+    expect(batches).to.deep.equal([['h2'], ['h3', 'h4'], ['h5']]);
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+    expect(h.outcome.exitCode).to.equal(2);
+  });
+
+  it('a batch whose only live host fails is not "the whole batch": the dropped host still counts in its size', async () => {
+    const ansible = recorded(TOPIC, 'serial-after-failure-batch');
+    const h = await runFixture('serial-after-failure-batch');
+    expect(batchOf(h.events)).to.deep.equal(recordedBatchOf(ansible));
+    expect(h.outcome.stopped).to.equal(undefined);
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+  });
+
+  it('max_fail_percentage after an earlier play failed a host: no stop, same batches', async () => {
+    const ansible = recorded(TOPIC, 'mfp-after-failure');
+    const h = await runFixture('mfp-after-failure');
+    expect(batchOf(h.events)).to.deep.equal(recordedBatchOf(ansible));
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+  });
+
+  it('an ignored failure that changed counts as ok, changed and ignored in the recap', async () => {
+    const ansible = recorded(TOPIC, 'ignored-changed');
+    const h = await play(fixtureText(TOPIC, 'ignored-changed.yml'), {
+      inventory: inventory({ nodes: hostsNamed('h', 5) }),
+      respond: (_host, command) => (command === '/bin/false' ? { code: 1 } : {}),
+    });
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+    expect(h.outcome.exitCode).to.equal(0);
+  });
+});

@@ -11,7 +11,7 @@ import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
 import { evaluateCondition, renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
 import { shouldStopAfterBatch, type BatchVerdict } from '../playbook/batches.js';
-import { effectiveTask, type EffectiveTask, type Scope } from './effective.js';
+import { effectiveTask, shownName, type EffectiveTask, type Scope } from './effective.js';
 import { HandlerQueue } from './handlers.js';
 import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
 import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
@@ -133,13 +133,14 @@ export class BatchRunner {
   }
 
   /** One task on the given hosts (linear: all of them finish before this returns). */
-  private async runTask(et: EffectiveTask, hosts: string[], forced = false): Promise<void> {
+  private async runTask(written: EffectiveTask, hosts: string[], forced = false): Promise<void> {
     const { ports, options, deps, store } = this.run;
     const targets = forced ? hosts : hosts.filter((h) => isActive(this.states.get(h)));
     if (targets.length === 0) return;
-    if (et.task.module === 'meta') return this.runMeta(et, targets);
+    if (written.task.module === 'meta') return this.runMeta(written, targets);
     const first = targets[0]!;
-    const firstVars = store.forHost(first, { blockVars: et.blockVars, taskVars: et.taskVars });
+    const firstVars = store.forHost(first, { blockVars: written.blockVars, taskVars: written.taskVars });
+    const et: EffectiveTask = { ...written, name: shownName(written.name, firstVars, store.renderOptions(first)) };
     let runOnce = false;
     let throttle = 0;
     try {
@@ -328,3 +329,4 @@ export class BatchRunner {
     }
   }
 }
+

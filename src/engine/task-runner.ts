@@ -106,7 +106,7 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
         try {
           itemResult = evaluateCondition(et.when, itemVars, opts) ? await one(itemVars) : skippedResult(et);
         } catch (err) {
-          itemResult = { ...errorResult(err), ignorable: false };
+          itemResult = errorResult(err);
         }
         itemResult = { ...itemResult, [loopVar]: item, ansible_loop_var: loopVar };
         if (control?.indexVar) itemResult['ansible_index_var'] = control.indexVar;
@@ -115,20 +115,17 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
         emitResult(et, host, statusOf(itemResult), itemResult, settings, ports.clock.now() - started, deps, label);
         if (itemResult['unreachable'] === true) break;
       }
-      const templating = results.some((r) => r['ignorable'] === false);
-      for (const r of results) delete r['ignorable'];
       result = loopShape(results);
-      if (templating) result['ignorable'] = false;
     }
   } catch (err) {
-    // Templating problems (undefined variables, bad keyword values) fail the host; ignore_errors does not cover them.
-    result = { ...errorResult(err), ignorable: false };
+    // Templating problems (undefined variables, bad keyword values) fail the host; as Ansible's TaskExecutor,
+    // ignore_errors covers them too ("...ignoring").
+    result = errorResult(err);
+    if (!ignoreErrors) ignoreErrors = quietBool(et.ignoreErrors, vars, opts);
   }
   const raw = statusOf(result);
-  const ignorable = result['ignorable'] !== false;
-  delete result['ignorable'];
   let status: HostStatus = raw;
-  if (raw === 'failed' && ignoreErrors && ignorable) status = 'ignored';
+  if (raw === 'failed' && ignoreErrors) status = 'ignored';
   if (raw === 'unreachable' && ignoreUnreachable) status = 'ignored';
   const ms = ports.clock.now() - started;
   const outcome: HostTaskOutcome = { host, raw, status, result, noLog: settings?.noLog ?? false, ms };
@@ -136,6 +133,15 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
   if (facts) outcome.facts = facts;
   if (gathered) outcome.gathered = gathered;
   return outcome;
+}
+
+/** ignore_errors for a host whose `when` failed to render before ignore_errors was read; false if it cannot render either. */
+function quietBool(value: EffectiveTask['ignoreErrors'], vars: Vars, opts: RenderOptions): boolean {
+  try {
+    return renderBoolKeyword(value, 'ignore_errors', vars, opts) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 function skippedResult(et: EffectiveTask): Record<string, unknown> {

@@ -62,4 +62,17 @@ describe('engine: play semantics as recorded from ansible-playbook 2.14', () => 
     expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
     expect(h.outcome.exitCode).to.equal(0);
   });
+
+  it('templated task names are shown templated with the first host\'s vars (an undefined one as written); ignore_errors covers an undefined variable in args', async () => {
+    const ansible = recorded(TOPIC, 'task-names-ignore');
+    const h = await play(fixtureText(TOPIC, 'task-names-ignore.yml'), { inventory: inventory({ nodes: ['h1', 'h2'] }, { h1: { hvar: 'fromhost' }, h2: { hvar: 'fromhost' } }) });
+    const started = h.events.filter((e): e is Extract<RunEvent, { type: 'task.start' }> => e.type === 'task.start').map((e) => e.name);
+    expect(started).to.deep.equal(ansible.plays[0]!.tasks.map((t) => t.task));
+    expect(h.results('undefined in args ignored')).to.deep.equal({ h1: 'ignored', h2: 'ignored' });
+    const ignored = h.events.find((e): e is ResultEvent => e.type === 'task.result' && e.result.task === 'undefined in args ignored')!;
+    expect(String(ansible.plays[0]!.tasks[3]!.hosts['h1']!.msg)).to.contain("'missing_var' is undefined");
+    expect(ignored.result.msg).to.contain("'missing_var' is undefined");
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+    expect(h.outcome.exitCode).to.equal(0);
+  });
 });

@@ -13,6 +13,7 @@ import { pyStr } from '../playbook/expr/values.js';
 import type { ConnectionBudget } from './connections.js';
 import { makeModuleContext } from './context.js';
 import type { EffectiveTask } from './effective.js';
+import { loopItemVars, loopSettings } from './loop-vars.js';
 import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
 import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
@@ -93,14 +94,15 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
     } else {
       const items = renderLoopItems(task.loop, vars, opts);
       const control = task.loopControl;
-      const loopVar = control?.loopVar ?? 'item';
       const pause = renderIntKeyword(control?.pause, 'loop_control.pause', vars, opts) ?? 0;
+      const extended = renderBoolKeyword(control?.extended, 'loop_control.extended', vars, opts) ?? false;
+      const allItems = renderBoolKeyword(control?.extendedAllitems, 'loop_control.extended_allitems', vars, opts) ?? true;
+      const looping = loopSettings(control, extended, allItems);
       const results: Record<string, unknown>[] = [];
       for (const [index, item] of items.entries()) {
         if (deps.abort.aborted) break;
         if (index > 0 && pause > 0) await ports.clock.sleep(pause * 1000, deps.abort);
-        const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
-        if (control?.indexVar) loopVars[control.indexVar] = index;
+        const loopVars = loopItemVars(looping, items, index);
         const itemVars = store.forHost(host, { ...layers, loopVars });
         let itemResult: Record<string, unknown>;
         try {
@@ -108,8 +110,7 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
         } catch (err) {
           itemResult = errorResult(err);
         }
-        itemResult = { ...itemResult, [loopVar]: item, ansible_loop_var: loopVar };
-        if (control?.indexVar) itemResult['ansible_index_var'] = control.indexVar;
+        itemResult = { ...itemResult, ...loopVars };
         results.push(itemResult);
         const label = control?.label !== undefined ? pyStr(renderString(control.label, itemVars, opts)) : pyStr(item);
         emitResult(et, host, statusOf(itemResult), itemResult, settings, ports.clock.now() - started, deps, label);

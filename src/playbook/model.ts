@@ -65,6 +65,10 @@ export interface LoopControl {
   indexVar?: string;
   /** Seconds to wait between items. */
   pause?: Templated<number>;
+  /** `ansible_loop` (index, first, last, previtem, nextitem, ...) in each item's vars. */
+  extended?: Templated<boolean>;
+  /** With `extended`: whether `ansible_loop.allitems` is set (default true). */
+  extendedAllitems?: Templated<boolean>;
 }
 
 export interface Task extends TaskKeywords {

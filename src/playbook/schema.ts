@@ -29,7 +29,7 @@ export const TASK_ONLY_KEYS = [
 
 export const TASK_KEYS: readonly string[] = [...COMMON_TASK_KEYS, ...TASK_ONLY_KEYS];
 export const BLOCK_KEYS: readonly string[] = [...COMMON_TASK_KEYS, 'block', 'rescue', 'always'];
-export const LOOP_CONTROL_KEYS = ['loop_var', 'label', 'index_var', 'pause'] as const;
+export const LOOP_CONTROL_KEYS = ['loop_var', 'label', 'index_var', 'pause', 'extended', 'extended_allitems'] as const;
 
 /** Ansible keys drydock knows but does not implement: say so plainly instead of "unknown key". */
 export const UNSUPPORTED_PLAY_KEYS: Readonly<Record<string, string>> = {

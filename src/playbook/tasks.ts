@@ -315,6 +315,8 @@ function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
   const style = entry.key as LoopSpec['style'];
   if (isSeq(value) || (entry.key === 'with_dict' && isMap(value))) return { style, items: r.src.toJS(value), pos };
   if (isScalar(value) && typeof value.value === 'string' && isTemplated(value.value)) return { style, items: value.value, pos };
+  // As Ansible 2.14: `with_items: name` is the one string "name" (bare names are no longer templated).
+  if (entry.key === 'with_items' && isScalar(value) && value.value !== null) return { style, items: [r.src.toJS(value)], pos };
   r.issue(value ?? entry.keyNode, `'${entry.key}' must be a list or a {{ template }} that renders to one`);
   return undefined;
 }
@@ -322,7 +324,7 @@ function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
 function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl | undefined {
   const r = ctx.reader;
   if (!isMap(node)) {
-    r.issue(node, "'loop_control' must be a map (loop_var, label, index_var, pause)");
+    r.issue(node, "'loop_control' must be a map (loop_var, label, index_var, pause, extended)");
     return undefined;
   }
   const control: LoopControl = { loopVar: 'item' };
@@ -331,6 +333,8 @@ function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl |
     else if (key === 'label') control.label = r.string(value, key);
     else if (key === 'index_var') control.indexVar = r.string(value, key);
     else if (key === 'pause') control.pause = r.int(value, key);
+    else if (key === 'extended') control.extended = r.bool(value, key);
+    else if (key === 'extended_allitems') control.extendedAllitems = r.bool(value, key);
     else r.issue(keyNode, `unknown loop_control key '${key}'${didYouMean(key, LOOP_CONTROL_KEYS)}`);
   }
   return control;

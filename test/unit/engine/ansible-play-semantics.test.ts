@@ -75,4 +75,25 @@ describe('engine: play semantics as recorded from ansible-playbook 2.14', () => 
     expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
     expect(h.outcome.exitCode).to.equal(0);
   });
+
+  it('loop_control extended (ansible_loop), label, index_var, pause and a bare with_items give the items and messages Ansible gave', async () => {
+    const ansible = recorded(TOPIC, 'loops');
+    const h = await play(fixtureText(TOPIC, 'loops.yml'), { inventory: inventory({ nodes: ['h1', 'h2'] }) });
+    const items = (task: string) =>
+      h.events.filter((e): e is ResultEvent => e.type === 'task.result' && e.result.task === task && e.item !== undefined).map((e) => ({ label: e.item, msg: e.result.data?.['msg'] }));
+    for (const t of ansible.plays[0]!.tasks) {
+      const want = (t.hosts['h1'] as { results: { _ansible_item_label: unknown; msg: unknown }[] }).results.map((r) => ({ label: String(r._ansible_item_label), msg: r.msg }));
+      expect(items(t.task), t.task).to.deep.equal(want);
+    }
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+  });
+
+  it('loop_control.extended: each item\'s registered result carries ansible_loop as Ansible\'s', async () => {
+    const ansible = recorded(TOPIC, 'loops');
+    const text = fixtureText(TOPIC, 'loops.yml').replace('      loop_control:\n        extended: true\n', '      loop_control:\n        extended: true\n      register: ext\n');
+    const h = await play(`${text}    - name: show\n      debug:\n        msg: "{{ ext.results | map(attribute='ansible_loop') | list }}"\n`, { inventory: inventory({ nodes: ['h1'] }) });
+    const shown = h.events.find((e): e is ResultEvent => e.type === 'task.result' && e.result.task === 'show')!.result.data?.['msg'];
+    const want = (ansible.plays[0]!.tasks[0]!.hosts['h1'] as { results: { ansible_loop: unknown }[] }).results.map((r) => r.ansible_loop);
+    expect(JSON.parse(JSON.stringify(shown))).to.deep.equal(want);
+  });
 });

@@ -8,7 +8,7 @@ import { shouldStopAfterBatch } from '../playbook/batches.js';
 import { renderBoolKeyword } from '../playbook/keywords.js';
 import type { Play, Task } from '../playbook/model.js';
 import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
-import { withRenderedMaxFailPercentage } from '../playbook/plays.js';
+import { withRenderedPlayKeywords } from '../playbook/plays.js';
 import { BatchRunner } from './batch-runner.js';
 import { GATHER_FACTS_MODULE } from './facts.js';
 import type { PlayReport } from './report.js';
@@ -60,7 +60,9 @@ function playBatches(play: Play, ordered: string[], gone: ReadonlySet<string>, r
 
 export async function runPlay(written: Play, targets: readonly string[], run: RunState, playIndex = 0): Promise<PlayOutcome> {
   const { ports, options, store } = run;
-  const play = withRenderedMaxFailPercentage(written, { ...playVars(written), ...options.extraVars });
+  const rendered = withRenderedPlayKeywords(written, { ...playVars(written), ...options.extraVars });
+  const play = rendered.play;
+  if (rendered.note) ports.emit({ type: 'warning', message: rendered.note });
   // As Ansible: a host that failed or went unreachable in an earlier play is out of the rest of the run.
   const gone = new Set([...run.unreachable, ...run.failed]);
   const left = playBatches(play, orderedPlayHosts(play, targets, new Set(), options.shuffleSeed), gone, run, playIndex);

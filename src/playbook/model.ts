@@ -127,6 +127,8 @@ export interface Play {
   /** A templated max_fail_percentage as written; the engine renders it at batch planning (0 until then). */
   maxFailPercentageTemplate?: string;
   anyErrorsFatal: boolean;
+  /** A templated any_errors_fatal as written; on whatever it renders to, as in ansible-core 2.14 (see withRenderedPlayKeywords). */
+  anyErrorsFatalTemplate?: string;
   order: HostOrder;
   strategy: Strategy;
   gatherFacts: Templated<boolean>;

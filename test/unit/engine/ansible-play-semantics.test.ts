@@ -96,4 +96,19 @@ describe('engine: play semantics as recorded from ansible-playbook 2.14', () => 
     const want = (ansible.plays[0]!.tasks[0]!.hosts['h1'] as { results: { ansible_loop: unknown }[] }).results.map((r) => r.ansible_loop);
     expect(JSON.parse(JSON.stringify(shown))).to.deep.equal(want);
   });
+
+  it('templated play keys (hosts, serial, gather_facts, become, max_fail_percentage, any_errors_fatal) from -e: same batches, stop and play name as Ansible', async () => {
+    const ansible = recorded(TOPIC, 'templated-play-keys');
+    const h = await play(fixtureText(TOPIC, 'templated-play-keys.yml'), {
+      inventory: inventory({ nodes: hostsNamed('h', 5) }),
+      options: { extraVars: { batch: '2', fatal: 'false', fail_host: 'h3' } },
+    }, [hostsNamed('h', 5)]);
+    expect(batchOf(h.events)).to.deep.equal(recordedBatchOf(ansible));
+    expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
+    expect(h.outcome.stopped?.reason).to.equal('any_errors_fatal');
+    const starts = h.events.filter((e): e is Extract<RunEvent, { type: 'play.start' }> => e.type === 'play.start').map((e) => e.name);
+    expect(starts).to.deep.equal([ansible.plays[0]!.play]);
+    const warnings = h.events.filter((e): e is Extract<RunEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message);
+    expect(warnings.some((w) => w.includes('any_errors_fatal "{{ fatal }}" renders to false'))).to.equal(true);
+  });
 });

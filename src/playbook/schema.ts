@@ -63,6 +63,7 @@ export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_MODULES: Readonly<Record<string, string>> = {
+  include: 'include is deprecated in Ansible 2.14 and removed in 2.16; use include_tasks or import_tasks',
   include_tasks: 'include_tasks is not supported; put the tasks inline or use a block',
   import_tasks: 'import_tasks is not supported; put the tasks inline or use a block',
   include_role: 'roles are not supported',

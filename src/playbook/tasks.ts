@@ -13,7 +13,7 @@ import {
   UNSUPPORTED_TASK_KEYS,
   type FieldReader,
 } from './schema.js';
-import { closest, didYouMean } from './suggest.js';
+import { closest, closestFew, didYouMean } from './suggest.js';
 import { isTemplated } from './template.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type MapEntry, type SourcePos, type YamlNode } from './yaml-source.js';
 
@@ -259,7 +259,7 @@ function unknownKeyMessage(key: string, hasModule: boolean, registry: ModuleRegi
   if (keyword && (hasModule || !module)) return `unknown task key '${key}' (did you mean '${keyword}'?)`;
   if (!hasModule && module) return `unknown module '${key}' (did you mean '${module}'?)`;
   if (hasModule) return `unknown task key '${key}'`;
-  return `unknown module '${key}'; drydock's modules are: ${registry.moduleNames().join(', ')}`;
+  return `unknown module '${key}'; the closest of drydock's modules: ${closestFew(key, registry.moduleNames()).join(', ')} (README.md lists them all)`;
 }
 
 function readModuleArgs(task: Task, use: ModuleUse, argsEntry: MapEntry | undefined, ctx: TaskContext): void {

@@ -14,6 +14,7 @@ import type { ConnectionBudget } from './connections.js';
 import { makeModuleContext } from './context.js';
 import type { EffectiveTask } from './effective.js';
 import { loopItemVars, loopSettings } from './loop-vars.js';
+import { asyncJob } from './async-run.js';
 import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
 import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
@@ -59,6 +60,8 @@ interface Settings {
 
 const DEFAULT_UNTIL_ATTEMPTS = 3;
 const DEFAULT_DELAY_SECONDS = 5;
+/** Ansible's default `poll` for an `async` task. */
+const DEFAULT_POLL_SECONDS = 10;
 
 export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskRunDeps): Promise<HostTaskOutcome> {
   const { ports, store } = deps;
@@ -254,9 +257,12 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
     ports,
   );
   let moduleResult: ModuleResult;
+  const seconds = renderIntKeyword(task.async, 'async', vars, opts) ?? 0;
+  const job = seconds > 0 ? asyncJob(ctx, seconds, renderIntKeyword(task.poll, 'poll', vars, opts) ?? DEFAULT_POLL_SECONDS) : undefined;
   if (!settings.local) deps.connections?.hold(target);
   try {
-    moduleResult = await withTimeout(module.run(ctx), settings.timeout, controller, deps);
+    moduleResult = await withTimeout(module.run(job?.ctx ?? ctx), settings.timeout, controller, deps);
+    if (job) moduleResult = job.finish(moduleResult);
   } catch (err) {
     return { result: errorResult(err, settings.timeout || undefined) };
   } finally {

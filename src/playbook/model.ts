@@ -89,6 +89,10 @@ export interface Task extends TaskKeywords {
   changedWhen?: Condition[];
   loop?: LoopSpec;
   loopControl?: LoopControl;
+  /** Seconds an async job may run (command and shell only); absent: not async. */
+  async?: Templated<number>;
+  /** Seconds between checks of an async job; 0: fire and forget (async_status checks it). */
+  poll?: Templated<number>;
   /** Handler names or `listen` topics to notify when the task changes something. */
   notify: string[];
   /** Handlers only: extra topics this handler answers to. */

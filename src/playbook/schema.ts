@@ -24,7 +24,7 @@ export const COMMON_TASK_KEYS = [
 
 export const TASK_ONLY_KEYS = [
   'args', 'register', 'until', 'retries', 'delay', 'failed_when', 'changed_when', 'loop', 'loop_control',
-  'with_items', 'with_list', 'with_dict', 'notify', 'listen',
+  'with_items', 'with_list', 'with_dict', 'notify', 'listen', 'async', 'poll',
 ] as const;
 
 export const TASK_KEYS: readonly string[] = [...COMMON_TASK_KEYS, ...TASK_ONLY_KEYS];
@@ -52,8 +52,6 @@ export const UNSUPPORTED_PLAY_KEYS: Readonly<Record<string, string>> = {
 export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
   local_action: "local_action is not supported; use delegate_to: localhost",
   action: 'action: is not supported; write the module name as the key (e.g. "command: ls")',
-  async: 'async tasks are not supported; use timeout: to bound a long task',
-  poll: 'async tasks (poll) are not supported',
   delegate_facts: 'delegate_facts is not supported',
   any_errors_fatal: 'any_errors_fatal is supported on plays only',
   debugger: 'the debugger is not supported',

@@ -238,8 +238,15 @@ function parseTask(node: YamlNode, entries: MapEntry[], ctx: TaskContext, inHand
       case 'loop_control':
         task.loopControl = readLoopControl(value, ctx);
         break;
+      case 'async':
+        task.async = r.int(value, key);
+        break;
+      case 'poll':
+        task.poll = r.int(value, key);
+        break;
     }
   }
+  checkAsync(task, entries, r);
   if (loops[0]) task.loop = readLoop(loops[0], ctx);
   if (task.loopControl && !task.loop) r.issue(entries.find((e) => e.key === 'loop_control')!.keyNode, "'loop_control' needs a 'loop'");
   return task;
@@ -338,4 +345,19 @@ function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl |
     else r.issue(keyNode, `unknown loop_control key '${key}'${didYouMean(key, LOOP_CONTROL_KEYS)}`);
   }
   return control;
+}
+
+/** Modules whose whole work is one remote command, which can run as a detached job. */
+const ASYNC_MODULES = new Set(['command', 'shell']);
+
+function checkAsync(task: Task, entries: MapEntry[], r: TaskContext['reader']): void {
+  const at = entries.find((e) => e.key === 'async') ?? entries.find((e) => e.key === 'poll');
+  if (!at) return;
+  if (task.async === undefined) r.issue(at.keyNode, "'poll' needs 'async' (the seconds the job may run)");
+  else if (!ASYNC_MODULES.has(task.module)) {
+    r.issue(at.keyNode, `'async' is supported on command and shell tasks only: module '${task.moduleWritten}' runs several steps from the controller, not one job drydock can leave running on the host`);
+  } else {
+    const bad = ['creates', 'removes', 'stdin'].filter((k) => task.args[k] !== undefined);
+    if (bad.length) r.issue(at.keyNode, `'async' cannot be combined with ${bad.join(', ')}: the job runs detached with no stdin, and drydock's creates/removes check is a command of its own, not part of the job`);
+  }
 }

@@ -47,4 +47,20 @@ describe('playbook: clearer refusals', () => {
   it('closestFew: containing names first, then by edit distance', () => {
     expect(closestFew('file', ['lineinfile', 'apt', 'fail', 'copy'], 2)).to.deep.equal(['lineinfile', 'fail']);
   });
+
+  it('async on a module other than command/shell, with creates/stdin, or poll without async is refused at its position with the reason', async () => {
+    expect(await refusal('- hosts: all\n  tasks:\n    - copy: { src: a, dest: b }\n      async: 10\n')).to.match(/site\.yml:4:7: 'async' is supported on command and shell tasks only: module 'copy' runs several steps/);
+    expect(await refusal('- hosts: all\n  tasks:\n    - command: ls\n      args: { creates: /x }\n      async: 10\n      poll: 0\n')).to.match(/site\.yml:5:7: 'async' cannot be combined with creates/);
+    expect(await refusal('- hosts: all\n  tasks:\n    - command: ls\n      poll: 0\n')).to.match(/site\.yml:4:7: 'poll' needs 'async'/);
+  });
+
+  it('async and poll on command and shell load, templated or not', async () => {
+    const pb = await loadPlaybook('/pb/site.yml', {
+      moduleRegistry: moduleRegistry(),
+      displayRoot: '/pb',
+      readText: async () => '- hosts: all\n  tasks:\n    - shell: sleep 1\n      async: "{{ t }}"\n      poll: 0\n',
+    });
+    const task = pb.plays[0]!.tasks[0]! as { async?: unknown; poll?: unknown };
+    expect({ async: task.async, poll: task.poll }).to.deep.equal({ async: '{{ t }}', poll: 0 });
+  });
 });

@@ -181,7 +181,7 @@ function parseTask(node: YamlNode, entries: MapEntry[], ctx: TaskContext, inHand
   if (loops.length > 1) r.issue(loops[1]!.keyNode, `a task takes one loop, but this one has ${loops.map((l) => `'${l.key}'`).join(' and ')}`);
   if (modules.length === 0) {
     if (unknown.length === 0 && !entries.some((e) => Object.hasOwn(UNSUPPORTED_TASK_KEYS, e.key) || Object.hasOwn(UNSUPPORTED_MODULES, bareName(e.key)))) {
-      r.issue(node, `task has no module; add one such as 'command: …' (modules: ${ctx.registry.moduleNames().join(', ')})`);
+      r.issue(node, "task has no module; add one such as 'command: …' (README.md lists drydock's modules)");
     }
     return undefined;
   }

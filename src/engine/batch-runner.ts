@@ -20,6 +20,7 @@ import { emitResult, runTaskOnHost, type HostTaskOutcome } from './task-runner.j
 import { NO_LOG_MESSAGE, toHostResult } from './results.js';
 import { emitReplayed, replayedOutcomes } from './resume.js';
 import { gatherTaskId, handlerTaskId, sectionPath, SECTIONS } from './task-ids.js';
+import { applyInventoryChanges } from './inventory-changes.js';
 
 export type BatchStop = { kind: 'verdict'; verdict: Extract<BatchVerdict, { stop: true }> } | { kind: 'end_batch' } | { kind: 'end_play' };
 
@@ -144,7 +145,8 @@ export class BatchRunner {
     let runOnce = false;
     let throttle = 0;
     try {
-      runOnce = renderBoolKeyword(et.runOnce, 'run_once', firstVars, store.renderOptions(first)) ?? false;
+      // add_host runs once per task, not per host, as Ansible's (BYPASS_HOST_LOOP).
+      runOnce = (renderBoolKeyword(et.runOnce, 'run_once', firstVars, store.renderOptions(first)) ?? false) || et.task.module === 'add_host';
       throttle = renderIntKeyword(et.throttle, 'throttle', firstVars, store.renderOptions(first)) ?? 0;
     } catch {
       // The per-host run reports the same template problem as that host's failure.
@@ -222,6 +224,7 @@ export class BatchRunner {
     report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
     countResult(stats, o.host, status, o.raw === 'failed' && o.result['changed'] === true);
     if (et.task.register) store.register(o.host, et.task.register, o.result);
+    if (o.raw !== 'failed' && o.raw !== 'unreachable') this.changeInventory(o);
     if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setFacts(o.host, o.facts);
     if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
     if (status === 'rescued') {
@@ -236,6 +239,15 @@ export class BatchRunner {
       this.run.unreachable.add(o.host);
     }
     if (o.raw === 'changed' || (o.raw !== 'failed' && o.result['changed'] === true)) this.notify(et, o.host);
+  }
+
+  /** add_host / group_by: the in-memory inventory changes for the later tasks and plays. */
+  private changeInventory(o: HostTaskOutcome): void {
+    const change = applyInventoryChanges(this.run.ports.inventory, o.host, o.result);
+    if (!change) return;
+    this.run.dynamic ??= { added: new Set() };
+    for (const h of change.added) this.run.dynamic.added.add(h);
+    this.run.store.inventoryChanged();
   }
 
   private notify(et: EffectiveTask, host: string): void {

@@ -12,6 +12,7 @@ import { certsExpiry } from './certs/certs-expiry.js';
 import { kubeStaticPodRestart } from './certs/static-pod-restart.js';
 import { commandModule, shellModule } from './command.js';
 import { asyncStatusModule } from './async-status.js';
+import { addHostModule, groupByModule } from './inventory-changes.js';
 import { assertModule, debugModule, failModule, pauseModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
 import { dpkgSelectionsModule } from './dpkg-selections.js';
@@ -37,6 +38,8 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   commandModule,
   shellModule,
   asyncStatusModule,
+  addHostModule,
+  groupByModule,
   aptModule,
   dpkgSelectionsModule,
   serviceModule,

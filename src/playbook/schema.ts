@@ -67,8 +67,6 @@ export const UNSUPPORTED_MODULES: Readonly<Record<string, string>> = {
   include_role: 'roles are not supported',
   import_role: 'roles are not supported',
   include_vars: 'include_vars is not supported; use vars_files on the play',
-  add_host: 'add_host is not supported; list hosts in the inventory',
-  group_by: 'group_by is not supported; use inventory groups',
   import_playbook: 'import_playbook must be a top-level item of the playbook, not a task',
 };
 

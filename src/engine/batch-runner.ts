@@ -8,9 +8,9 @@
  */
 import type { Block, Play, Task, TaskItem } from '../playbook/model.js';
 import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
-import { evaluateCondition, renderString } from '../playbook/template.js';
+import { renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
-import { shouldStopAfterBatch, type BatchVerdict } from '../playbook/batches.js';
+import { shouldStopAfterBatch } from '../playbook/batches.js';
 import { effectiveTask, shownName, type EffectiveTask, type Scope } from './effective.js';
 import { HandlerQueue } from './handlers.js';
 import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
@@ -19,10 +19,11 @@ import { matchesStartAt, shouldRunByTags } from './tags.js';
 import { emitResult, runTaskOnHost, type HostTaskOutcome } from './task-runner.js';
 import { NO_LOG_MESSAGE, toHostResult } from './results.js';
 import { emitReplayed, replayedOutcomes } from './resume.js';
+import { runMeta, type BatchStop } from './meta.js';
 import { gatherTaskId, handlerTaskId, sectionPath, SECTIONS } from './task-ids.js';
 import { applyInventoryChanges } from './inventory-changes.js';
 
-export type BatchStop = { kind: 'verdict'; verdict: Extract<BatchVerdict, { stop: true }> } | { kind: 'end_batch' } | { kind: 'end_play' };
+export type { BatchStop } from './meta.js';
 
 export class BatchRunner {
   readonly states = new Map<string, HostState>();
@@ -30,7 +31,7 @@ export class BatchRunner {
   stop?: BatchStop;
 
   constructor(
-    private readonly run: RunState,
+    readonly run: RunState,
     private readonly play: Play,
     readonly batch: readonly string[],
     private readonly batchIndex: number,
@@ -138,7 +139,7 @@ export class BatchRunner {
     const { ports, options, deps, store } = this.run;
     const targets = forced ? hosts : hosts.filter((h) => isActive(this.states.get(h)));
     if (targets.length === 0) return;
-    if (written.task.module === 'meta') return this.runMeta(written, targets);
+    if (written.task.module === 'meta') return runMeta(this, written, targets);
     const first = targets[0]!;
     const firstVars = store.forHost(first, { blockVars: written.blockVars, taskVars: written.taskVars });
     const et: EffectiveTask = { ...written, name: shownName(written.name, firstVars, store.renderOptions(first)) };
@@ -302,43 +303,4 @@ export class BatchRunner {
     }
     return { failed, unreachable };
   }
-
-  private async runMeta(et: EffectiveTask, hosts: string[]): Promise<void> {
-    const action = (et.task.freeForm ?? '').trim();
-    const { store } = this.run;
-    const holds = (host: string): boolean => {
-      try {
-        return evaluateCondition(et.when, store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), { ...store.renderOptions(host), origin: et.task.pos });
-      } catch (err) {
-        this.run.ports.emit({ type: 'warning', host, message: `meta: ${action}: ${(err as Error).message}` });
-        return false;
-      }
-    };
-    if (action === 'end_host') {
-      for (const h of hosts) if (holds(h)) this.states.get(h)!.ended = true;
-      return;
-    }
-    if (!holds(hosts[0]!)) return;
-    switch (action) {
-      case 'flush_handlers':
-        return this.flushHandlers();
-      case 'clear_host_errors':
-        for (const [h, s] of this.states) {
-          s.failed = false;
-          s.unreachable = false;
-          this.run.unreachable.delete(h);
-          this.run.failed.delete(h);
-        }
-        return;
-      case 'end_batch':
-        this.stop = { kind: 'end_batch' };
-        return;
-      case 'end_play':
-        this.stop = { kind: 'end_play' };
-        return;
-      default:
-        return; // noop
-    }
-  }
 }
-

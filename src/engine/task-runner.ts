@@ -15,7 +15,8 @@ import { makeModuleContext } from './context.js';
 import type { EffectiveTask } from './effective.js';
 import { loopItemVars, loopSettings } from './loop-vars.js';
 import { asyncJob } from './async-run.js';
-import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
+import { applyConditions, asData, quietBool, withTimeout } from './task-conditions.js';
+import { NO_LOG_MESSAGE, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
 import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
 
@@ -139,15 +140,6 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
   return outcome;
 }
 
-/** ignore_errors for a host whose `when` failed to render before ignore_errors was read; false if it cannot render either. */
-function quietBool(value: EffectiveTask['ignoreErrors'], vars: Vars, opts: RenderOptions): boolean {
-  try {
-    return renderBoolKeyword(value, 'ignore_errors', vars, opts) ?? false;
-  } catch {
-    return false;
-  }
-}
-
 function skippedResult(et: EffectiveTask): Record<string, unknown> {
   const falseCondition = et.when.find((c) => typeof c === 'string') ?? et.when[0];
   return { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: falseCondition };
@@ -261,7 +253,7 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
   const job = seconds > 0 ? asyncJob(ctx, seconds, renderIntKeyword(task.poll, 'poll', vars, opts) ?? DEFAULT_POLL_SECONDS) : undefined;
   if (!settings.local) deps.connections?.hold(target);
   try {
-    moduleResult = await withTimeout(module.run(job?.ctx ?? ctx), settings.timeout, controller, deps);
+    moduleResult = await withTimeout(module.run(job?.ctx ?? ctx), settings.timeout, controller, ports.clock);
     if (job) moduleResult = job.finish(moduleResult);
   } catch (err) {
     return { result: errorResult(err, settings.timeout || undefined) };
@@ -280,34 +272,6 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
   if (result['skipped'] !== true) applyConditions(task.changedWhen, 'changed', result, vars, task.register, dataOpts);
   if (result['skipped'] !== true) applyConditions(task.failedWhen, 'failed', result, vars, task.register, dataOpts);
   return out;
-}
-
-/** Render options where these top-level names hold data (a task result), never templates. */
-function asData(opts: RenderOptions, names: string[]): RenderOptions {
-  return { ...opts, unsafeVars: new Set([...(opts.unsafeVars ?? []), ...names]) };
-}
-
-function applyConditions(conditions: EffectiveTask['task']['failedWhen'], key: 'changed' | 'failed', result: Record<string, unknown>, vars: Record<string, unknown>, register: string | undefined, opts: RenderOptions): void {
-  if (!conditions) return;
-  // As Ansible's TaskExecutor: the result is visible under its register name only.
-  const withResult = register ? { ...vars, [register]: result } : vars;
-  const value = evaluateCondition(conditions, withResult, opts);
-  result[key] = value;
-  if (key === 'failed') {
-    result['failed_when_result'] = value;
-    if (value && result['msg'] === undefined) result['msg'] = 'failed_when condition was true';
-  }
-}
-
-/** The module's promise, ended by the task's `timeout` even if the module ignores its signal. */
-async function withTimeout(run: Promise<ModuleResult>, seconds: number, controller: AbortController, deps: TaskRunDeps): Promise<ModuleResult> {
-  if (seconds <= 0) return run;
-  const timer = deps.ports.clock.sleep(seconds * 1000, controller.signal).then(() => {
-    if (controller.signal.aborted) return new Promise<never>(() => undefined);
-    controller.abort();
-    throw new TaskTimeoutError(seconds);
-  });
-  return Promise.race([run, timer]);
 }
 
 /** Emits a result line (item lines during a loop, the host's final line otherwise). */

@@ -14,6 +14,7 @@ import {
   type FieldReader,
 } from './schema.js';
 import { closest, closestFew, didYouMean } from './suggest.js';
+import { checkAsync } from './async-keys.js';
 import { isTemplated } from './template.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type MapEntry, type SourcePos, type YamlNode } from './yaml-source.js';
 
@@ -345,19 +346,4 @@ function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl |
     else r.issue(keyNode, `unknown loop_control key '${key}'${didYouMean(key, LOOP_CONTROL_KEYS)}`);
   }
   return control;
-}
-
-/** Modules whose whole work is one remote command, which can run as a detached job. */
-const ASYNC_MODULES = new Set(['command', 'shell']);
-
-function checkAsync(task: Task, entries: MapEntry[], r: TaskContext['reader']): void {
-  const at = entries.find((e) => e.key === 'async') ?? entries.find((e) => e.key === 'poll');
-  if (!at) return;
-  if (task.async === undefined) r.issue(at.keyNode, "'poll' needs 'async' (the seconds the job may run)");
-  else if (!ASYNC_MODULES.has(task.module)) {
-    r.issue(at.keyNode, `'async' is supported on command and shell tasks only: module '${task.moduleWritten}' runs several steps from the controller, not one job drydock can leave running on the host`);
-  } else {
-    const bad = ['creates', 'removes', 'stdin'].filter((k) => task.args[k] !== undefined);
-    if (bad.length) r.issue(at.keyNode, `'async' cannot be combined with ${bad.join(', ')}: the job runs detached with no stdin, and drydock's creates/removes check is a command of its own, not part of the job`);
-  }
 }

@@ -7,7 +7,7 @@
  * complete within the requested time").
  */
 import type { ModuleContext, ModuleResult } from '../modules/types.js';
-import { ASYNC_DIR, launchScript, newJobId, parseStatus, statusScript } from '../modules/async-job.js';
+import { ASYNC_DIR, KILLED_RC, launchScript, newJobId, parseStatus, statusScript } from '../modules/async-job.js';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
 
 export interface AsyncJob {
@@ -27,6 +27,7 @@ export function asyncJob(ctx: ModuleContext, seconds: number, poll: number): Asy
   const exec = async (command: string, given: ExecOptions = {}): Promise<ExecResult> => {
     const { stdin: _stdin, ...options } = given;
     jid = newJobId();
+    const started = ctx.clock.now();
     const launched = await ctx.exec(launchScript(jid, command, seconds), options);
     if (launched.code !== 0) return launched;
     if (poll <= 0) return execResult(0);
@@ -35,6 +36,8 @@ export function asyncJob(ctx: ModuleContext, seconds: number, poll: number): Asy
       await ctx.clock.sleep(step * 1000, ctx.signal);
       waited += step;
       const status = parseStatus(await ctx.exec(statusScript(jid), options));
+      // Ended by its `timeout -s KILL` once `async` seconds had passed: timed out, whatever the check's timing.
+      if (status.state === 'finished' && status.rc === KILLED_RC && ctx.clock.now() - started >= seconds * 1000) break;
       if (status.state === 'finished') {
         finished = 1;
         return execResult(status.rc, status.stdout, status.stderr);

@@ -187,6 +187,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
       {
         playbook,
         playHosts: plan.playHosts,
+        hostsFor: plan.hostsFor,
         options: {
           runId,
           ...(resume ? { resume } : {}),

@@ -8,10 +8,10 @@
  */
 import type { Block, Play, Task, TaskItem } from '../playbook/model.js';
 import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
-import { evaluateCondition, renderString } from '../playbook/template.js';
+import { renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
-import { shouldStopAfterBatch, type BatchVerdict } from '../playbook/batches.js';
-import { effectiveTask, type EffectiveTask, type Scope } from './effective.js';
+import { shouldStopAfterBatch } from '../playbook/batches.js';
+import { effectiveTask, shownName, type EffectiveTask, type Scope } from './effective.js';
 import { HandlerQueue } from './handlers.js';
 import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
 import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
@@ -19,9 +19,11 @@ import { matchesStartAt, shouldRunByTags } from './tags.js';
 import { emitResult, runTaskOnHost, type HostTaskOutcome } from './task-runner.js';
 import { NO_LOG_MESSAGE, toHostResult } from './results.js';
 import { emitReplayed, replayedOutcomes } from './resume.js';
+import { runMeta, type BatchStop } from './meta.js';
 import { gatherTaskId, handlerTaskId, sectionPath, SECTIONS } from './task-ids.js';
+import { applyInventoryChanges } from './inventory-changes.js';
 
-export type BatchStop = { kind: 'verdict'; verdict: Extract<BatchVerdict, { stop: true }> } | { kind: 'end_batch' } | { kind: 'end_play' };
+export type { BatchStop } from './meta.js';
 
 export class BatchRunner {
   readonly states = new Map<string, HostState>();
@@ -29,12 +31,14 @@ export class BatchRunner {
   stop?: BatchStop;
 
   constructor(
-    private readonly run: RunState,
+    readonly run: RunState,
     private readonly play: Play,
     readonly batch: readonly string[],
     private readonly batchIndex: number,
     private readonly report: PlayReport,
     private readonly playIndex = 0,
+    /** The batch's size as cut, before the hosts an earlier play failed were dropped (Ansible divides by it). */
+    readonly batchSize = batch.length,
   ) {
     for (const h of batch) this.states.set(h, newHostState());
     this.handlers = new HandlerQueue(play.handlers);
@@ -131,17 +135,19 @@ export class BatchRunner {
   }
 
   /** One task on the given hosts (linear: all of them finish before this returns). */
-  private async runTask(et: EffectiveTask, hosts: string[], forced = false): Promise<void> {
+  private async runTask(written: EffectiveTask, hosts: string[], forced = false): Promise<void> {
     const { ports, options, deps, store } = this.run;
     const targets = forced ? hosts : hosts.filter((h) => isActive(this.states.get(h)));
     if (targets.length === 0) return;
-    if (et.task.module === 'meta') return this.runMeta(et, targets);
+    if (written.task.module === 'meta') return runMeta(this, written, targets);
     const first = targets[0]!;
-    const firstVars = store.forHost(first, { blockVars: et.blockVars, taskVars: et.taskVars });
+    const firstVars = store.forHost(first, { blockVars: written.blockVars, taskVars: written.taskVars });
+    const et: EffectiveTask = { ...written, name: shownName(written.name, firstVars, store.renderOptions(first)) };
     let runOnce = false;
     let throttle = 0;
     try {
-      runOnce = renderBoolKeyword(et.runOnce, 'run_once', firstVars, store.renderOptions(first)) ?? false;
+      // add_host runs once per task, not per host, as Ansible's (BYPASS_HOST_LOOP).
+      runOnce = (renderBoolKeyword(et.runOnce, 'run_once', firstVars, store.renderOptions(first)) ?? false) || et.task.module === 'add_host';
       throttle = renderIntKeyword(et.throttle, 'throttle', firstVars, store.renderOptions(first)) ?? 0;
     } catch {
       // The per-host run reports the same template problem as that host's failure.
@@ -217,8 +223,9 @@ export class BatchRunner {
       emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status, extra);
     }
     report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
-    countResult(stats, o.host, status);
+    countResult(stats, o.host, status, o.raw === 'failed' && o.result['changed'] === true);
     if (et.task.register) store.register(o.host, et.task.register, o.result);
+    if (o.raw !== 'failed' && o.raw !== 'unreachable') this.changeInventory(o);
     if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setFacts(o.host, o.facts);
     if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
     if (status === 'rescued') {
@@ -233,6 +240,15 @@ export class BatchRunner {
       this.run.unreachable.add(o.host);
     }
     if (o.raw === 'changed' || (o.raw !== 'failed' && o.result['changed'] === true)) this.notify(et, o.host);
+  }
+
+  /** add_host / group_by: the in-memory inventory changes for the later tasks and plays. */
+  private changeInventory(o: HostTaskOutcome): void {
+    const change = applyInventoryChanges(this.run.ports.inventory, o.host, o.result);
+    if (!change) return;
+    this.run.dynamic ??= { added: new Set() };
+    for (const h of change.added) this.run.dynamic.added.add(h);
+    this.run.store.inventoryChanged();
   }
 
   private notify(et: EffectiveTask, host: string): void {
@@ -269,7 +285,7 @@ export class BatchRunner {
     const counts = this.counts();
     const fatal = this.play.anyErrorsFatal && outcomes.some((o) => (o.status === 'failed' && !et.rescuable) || o.status === 'unreachable');
     const verdict = shouldStopAfterBatch({
-      batchSize: this.batch.length,
+      batchSize: this.batchSize,
       ...counts,
       ...(this.play.maxFailPercentage !== undefined ? { maxFailPercentage: this.play.maxFailPercentage } : {}),
       anyErrorsFatal: fatal,
@@ -286,43 +302,5 @@ export class BatchRunner {
       else if (s.failed) failed += 1;
     }
     return { failed, unreachable };
-  }
-
-  private async runMeta(et: EffectiveTask, hosts: string[]): Promise<void> {
-    const action = (et.task.freeForm ?? '').trim();
-    const { store } = this.run;
-    const holds = (host: string): boolean => {
-      try {
-        return evaluateCondition(et.when, store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), { ...store.renderOptions(host), origin: et.task.pos });
-      } catch (err) {
-        this.run.ports.emit({ type: 'warning', host, message: `meta: ${action}: ${(err as Error).message}` });
-        return false;
-      }
-    };
-    if (action === 'end_host') {
-      for (const h of hosts) if (holds(h)) this.states.get(h)!.ended = true;
-      return;
-    }
-    if (!holds(hosts[0]!)) return;
-    switch (action) {
-      case 'flush_handlers':
-        return this.flushHandlers();
-      case 'clear_host_errors':
-        for (const [h, s] of this.states) {
-          s.failed = false;
-          s.unreachable = false;
-          this.run.unreachable.delete(h);
-          this.run.failed.delete(h);
-        }
-        return;
-      case 'end_batch':
-        this.stop = { kind: 'end_batch' };
-        return;
-      case 'end_play':
-        this.stop = { kind: 'end_play' };
-        return;
-      default:
-        return; // noop
-    }
   }
 }

@@ -4,6 +4,8 @@
  * merge outer to inner.
  */
 import type { Vars } from '../inventory/types.js';
+import { pyStr } from '../playbook/expr/values.js';
+import { renderString, type RenderOptions } from '../playbook/template.js';
 import type { Block, Condition, InheritedKeywords, Play, Task, TaskKeywords, Templated } from '../playbook/model.js';
 
 export interface Scope {
@@ -69,4 +71,17 @@ export function effectiveTask(task: Task, scope: Scope, id?: string): EffectiveT
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;
+}
+
+/**
+ * The task's name as Ansible 2.14's linear strategy shows it: templated once, with the first host's vars, undefined
+ * names allowed (fail_on_undefined=False); a name that does not render is shown as written.
+ */
+export function shownName(name: string, vars: Record<string, unknown>, opts: RenderOptions): string {
+  if (!name.includes('{{') && !name.includes('{%')) return name;
+  try {
+    return pyStr(renderString(name, vars, opts));
+  } catch {
+    return name;
+  }
 }

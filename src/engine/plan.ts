@@ -33,6 +33,8 @@ export interface PlaybookPlan {
   bastions: number;
   warnings: string[];
   resolveSpec(host: string): ConnectionSpec;
+  /** A play's hosts (pattern and --limit) from the inventory as it is now: after add_host / group_by. */
+  hostsFor(play: Play): string[];
 }
 
 function issueAt(pos: { file: string; line?: number; col?: number }, message: string): ConfigIssue {
@@ -86,11 +88,11 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
   if (issues.length) throw new ConfigError(issues);
   const context = await loadConnectionContext(request, ports);
   const { inventory, warnings } = context;
-  const playHosts = playbook.plays.map((play) => {
-    let hosts = ports.resolvePattern(inventory, playPattern(play, request.extraVars));
-    if (request.limit !== undefined) hosts = ports.applyLimit(inventory, hosts, request.limit);
-    return hosts;
-  });
+  const hostsFor = (play: Play): string[] => {
+    const hosts = ports.resolvePattern(inventory, playPattern(play, request.extraVars));
+    return request.limit !== undefined ? ports.applyLimit(inventory, hosts, request.limit) : hosts;
+  };
+  const playHosts = playbook.plays.map(hostsFor);
   if (request.limit !== undefined && playHosts.every((hosts) => hosts.length === 0)) {
     throw new ConfigError(`--limit ${JSON.stringify(request.limit)} leaves no host to run on in any play of this playbook`);
   }
@@ -109,6 +111,7 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
     specs,
     bastions,
     warnings: [...new Set(warnings)],
+    hostsFor,
     resolveSpec: (host) => {
       const known = specs.get(host);
       if (known) return known;

@@ -8,7 +8,7 @@ import { shouldStopAfterBatch } from '../playbook/batches.js';
 import { renderBoolKeyword } from '../playbook/keywords.js';
 import type { Play, Task } from '../playbook/model.js';
 import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
-import { withRenderedMaxFailPercentage } from '../playbook/plays.js';
+import { withRenderedPlayKeywords } from '../playbook/plays.js';
 import { BatchRunner } from './batch-runner.js';
 import { GATHER_FACTS_MODULE } from './facts.js';
 import type { PlayReport } from './report.js';
@@ -35,34 +35,38 @@ export function gatherFactsTask(play: Play): Task {
 }
 
 /**
+ * The play's batches as Ansible cuts them (PlaybookExecutor._get_serialized_batches): `serial` over all of the
+ * play's hosts, then the hosts that failed or went unreachable in an earlier play dropped from each batch (a
+ * batch left empty is not run). `sizes` keeps each batch's size as cut: Ansible's "whole batch failed" rule and
+ * max_fail_percentage divide by it.
+ *
  * drydock resume: the play's hosts that finished it in an earlier run are left out, their registered results
  * and facts restored so later tasks and plays see them. The batches are the original ones (same hosts, same
  * serial) without those hosts, so the hosts of an interrupted batch carry on together, as they stopped.
  */
-function leaveOutFinished(play: Play, hosts: string[], run: RunState, playIndex: number): { hosts: string[]; batches: string[][]; leftOut: number } {
+function playBatches(play: Play, ordered: string[], gone: ReadonlySet<string>, run: RunState, playIndex: number): { hosts: string[]; batches: string[][]; sizes: number[]; leftOut: number } {
   const finished = run.replay?.finishedIn(playIndex) ?? new Map<string, string>();
-  const original = hosts.length ? planBatches(play, hosts, run.options.extraVars) : [];
-  if (finished.size === 0) return { hosts, batches: original, leftOut: 0 };
-  const done = hosts.filter((h) => finished.has(h));
+  const original = ordered.some((h) => !gone.has(h)) ? planBatches(play, ordered, run.options.extraVars) : [];
+  const done = ordered.filter((h) => !gone.has(h) && finished.has(h));
   for (const h of done) run.replay!.restoreFinished(playIndex, h, run.store);
   if (done.length > 0) {
     const runs = [...new Set(done.map((h) => finished.get(h)!))].join(', ');
     run.ports.emit({ type: 'warning', message: `play "${play.name}": ${done.join(', ')} finished it in run ${runs}; not run again` });
   }
-  return {
-    hosts: hosts.filter((h) => !finished.has(h)),
-    batches: original.map((batch) => batch.filter((h) => !finished.has(h))).filter((batch) => batch.length > 0),
-    leftOut: done.length,
-  };
+  const out = (h: string): boolean => gone.has(h) || finished.has(h);
+  const kept = original.map((batch) => ({ hosts: batch.filter((h) => !out(h)), size: batch.length })).filter((b) => b.hosts.length > 0);
+  return { hosts: ordered.filter((h) => !out(h)), batches: kept.map((b) => b.hosts), sizes: kept.map((b) => b.size), leftOut: done.length };
 }
 
 export async function runPlay(written: Play, targets: readonly string[], run: RunState, playIndex = 0): Promise<PlayOutcome> {
   const { ports, options, store } = run;
-  const play = withRenderedMaxFailPercentage(written, { ...playVars(written), ...options.extraVars });
+  const rendered = withRenderedPlayKeywords(written, { ...playVars(written), ...options.extraVars });
+  const play = rendered.play;
+  if (rendered.note) ports.emit({ type: 'warning', message: rendered.note });
   // As Ansible: a host that failed or went unreachable in an earlier play is out of the rest of the run.
   const gone = new Set([...run.unreachable, ...run.failed]);
-  const left = leaveOutFinished(play, orderedPlayHosts(play, targets, gone, options.shuffleSeed), run, playIndex);
-  const { hosts, batches } = left;
+  const left = playBatches(play, orderedPlayHosts(play, targets, new Set(), options.shuffleSeed), gone, run, playIndex);
+  const { hosts, batches, sizes } = left;
   const report: PlayReport = { name: play.name, hosts, batches, tasks: [] };
   run.plays.push(report);
   ports.emit({ type: 'play.start', name: play.name, hosts, playIndex });
@@ -83,7 +87,7 @@ export async function runPlay(written: Play, targets: readonly string[], run: Ru
       active: () => hosts.filter((h) => !leftPlay.has(h) && (!runner?.states.has(h) || isActive(runner.states.get(h)))),
       check: options.check,
     });
-    runner = new BatchRunner(run, play, batch, index, report, playIndex);
+    runner = new BatchRunner(run, play, batch, index, report, playIndex, sizes[index]);
     let gather = false;
     try {
       gather = renderBoolKeyword(play.gatherFacts, 'gather_facts', store.forHost(batch[0]!), { ...store.renderOptions(batch[0]!), origin: play.pos }) ?? true;
@@ -99,7 +103,7 @@ export async function runPlay(written: Play, targets: readonly string[], run: Ru
       runner.stop?.kind === 'verdict'
         ? runner.stop.verdict
         : shouldStopAfterBatch({
-            batchSize: batch.length,
+            batchSize: runner.batchSize,
             ...runner.counts(),
             ...(play.maxFailPercentage !== undefined ? { maxFailPercentage: play.maxFailPercentage } : {}),
             anyErrorsFatal: play.anyErrorsFatal,

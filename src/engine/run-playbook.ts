@@ -14,7 +14,9 @@ import type { RecapStats } from '../events/events.js';
 import { REDACTED } from '../events/json-log.js';
 import { moduleRegistry } from '../modules/catalogue.js';
 import type { ModuleRegistry } from '../playbook/modules.js';
-import type { Playbook } from '../playbook/model.js';
+import type { Play, Playbook } from '../playbook/model.js';
+import { resolvePattern } from '../inventory/index.js';
+import { playPattern } from './plan.js';
 import { ConnectionBudget } from './connections.js';
 import { GATHER_FACTS_MODULE, gatherFactsModule } from './facts.js';
 import { runPlay } from './play-runner.js';
@@ -41,6 +43,8 @@ export interface PlaybookRunRequest {
   playHosts: string[][];
   options: PlaybookRunOptions;
   registry?: ModuleRegistry;
+  /** A play's hosts from the inventory as it is now (pattern and --limit), for plays after add_host / group_by. */
+  hostsFor?: (play: Play) => string[];
 }
 
 export async function runPlaybook(request: PlaybookRunRequest, givenPorts: EnginePorts, control: RunControl = {}): Promise<PlaybookOutcome> {
@@ -86,7 +90,7 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
   let stopped: PlaybookOutcome['stopped'];
   for (const [index, play] of playbook.plays.entries()) {
     if (control.stop?.aborted || control.stopBatches?.aborted) break;
-    const outcome = await runPlay(play, request.playHosts[index] ?? [], run, index);
+    const outcome = await runPlay(play, run.dynamic ? dynamicHosts(request, play, run) : (request.playHosts[index] ?? []), run, index);
     if (outcome.stopped) {
       stopped = { play: play.name, ...outcome.stopped };
       break;
@@ -126,4 +130,14 @@ export function exitCodeOf(stats: RecapStats, failed: ReadonlySet<string>, unrea
   if (unreachable.size > 0 || counters.some((c) => c.unreachable > 0)) return EXIT.UNREACHABLE_HOSTS;
   if (failed.size > 0 || counters.some((c) => c.failed > 0) || stopped) return EXIT.FAILED_HOSTS;
   return EXIT.OK;
+}
+
+/**
+ * After add_host / group_by: the play's pattern resolved on the changed inventory, kept to the hosts the run
+ * was planned for (so --limit and a command's chosen hosts still hold) and the hosts add_host created.
+ */
+function dynamicHosts(request: PlaybookRunRequest, play: Play, run: RunState): string[] {
+  const planned = new Set([...request.playHosts.flat(), ...run.dynamic!.added]);
+  const found = request.hostsFor ? request.hostsFor(play) : resolvePattern(run.ports.inventory, playPattern(play, request.options.extraVars));
+  return found.filter((h) => planned.has(h));
 }

@@ -27,6 +27,8 @@ export interface RunState {
   plays: PlayReport[];
   /** drydock resume: the earlier runs' results to replay instead of running again. */
   replay?: ResumeReplay;
+  /** Set once add_host / group_by changed the inventory: later plays resolve their hosts again. */
+  dynamic?: { added: Set<string> };
 }
 
 export interface HostState {

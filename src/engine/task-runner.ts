@@ -13,7 +13,10 @@ import { pyStr } from '../playbook/expr/values.js';
 import type { ConnectionBudget } from './connections.js';
 import { makeModuleContext } from './context.js';
 import type { EffectiveTask } from './effective.js';
-import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
+import { loopItemVars, loopSettings } from './loop-vars.js';
+import { asyncJob } from './async-run.js';
+import { applyConditions, asData, quietBool, withTimeout } from './task-conditions.js';
+import { NO_LOG_MESSAGE, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
 import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
 
@@ -58,6 +61,8 @@ interface Settings {
 
 const DEFAULT_UNTIL_ATTEMPTS = 3;
 const DEFAULT_DELAY_SECONDS = 5;
+/** Ansible's default `poll` for an `async` task. */
+const DEFAULT_POLL_SECONDS = 10;
 
 export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskRunDeps): Promise<HostTaskOutcome> {
   const { ports, store } = deps;
@@ -93,42 +98,39 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
     } else {
       const items = renderLoopItems(task.loop, vars, opts);
       const control = task.loopControl;
-      const loopVar = control?.loopVar ?? 'item';
       const pause = renderIntKeyword(control?.pause, 'loop_control.pause', vars, opts) ?? 0;
+      const extended = renderBoolKeyword(control?.extended, 'loop_control.extended', vars, opts) ?? false;
+      const allItems = renderBoolKeyword(control?.extendedAllitems, 'loop_control.extended_allitems', vars, opts) ?? true;
+      const looping = loopSettings(control, extended, allItems);
       const results: Record<string, unknown>[] = [];
       for (const [index, item] of items.entries()) {
         if (deps.abort.aborted) break;
         if (index > 0 && pause > 0) await ports.clock.sleep(pause * 1000, deps.abort);
-        const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
-        if (control?.indexVar) loopVars[control.indexVar] = index;
+        const loopVars = loopItemVars(looping, items, index);
         const itemVars = store.forHost(host, { ...layers, loopVars });
         let itemResult: Record<string, unknown>;
         try {
           itemResult = evaluateCondition(et.when, itemVars, opts) ? await one(itemVars) : skippedResult(et);
         } catch (err) {
-          itemResult = { ...errorResult(err), ignorable: false };
+          itemResult = errorResult(err);
         }
-        itemResult = { ...itemResult, [loopVar]: item, ansible_loop_var: loopVar };
-        if (control?.indexVar) itemResult['ansible_index_var'] = control.indexVar;
+        itemResult = { ...itemResult, ...loopVars };
         results.push(itemResult);
         const label = control?.label !== undefined ? pyStr(renderString(control.label, itemVars, opts)) : pyStr(item);
         emitResult(et, host, statusOf(itemResult), itemResult, settings, ports.clock.now() - started, deps, label);
         if (itemResult['unreachable'] === true) break;
       }
-      const templating = results.some((r) => r['ignorable'] === false);
-      for (const r of results) delete r['ignorable'];
       result = loopShape(results);
-      if (templating) result['ignorable'] = false;
     }
   } catch (err) {
-    // Templating problems (undefined variables, bad keyword values) fail the host; ignore_errors does not cover them.
-    result = { ...errorResult(err), ignorable: false };
+    // Templating problems (undefined variables, bad keyword values) fail the host; as Ansible's TaskExecutor,
+    // ignore_errors covers them too ("...ignoring").
+    result = errorResult(err);
+    if (!ignoreErrors) ignoreErrors = quietBool(et.ignoreErrors, vars, opts);
   }
   const raw = statusOf(result);
-  const ignorable = result['ignorable'] !== false;
-  delete result['ignorable'];
   let status: HostStatus = raw;
-  if (raw === 'failed' && ignoreErrors && ignorable) status = 'ignored';
+  if (raw === 'failed' && ignoreErrors) status = 'ignored';
   if (raw === 'unreachable' && ignoreUnreachable) status = 'ignored';
   const ms = ports.clock.now() - started;
   const outcome: HostTaskOutcome = { host, raw, status, result, noLog: settings?.noLog ?? false, ms };
@@ -247,9 +249,12 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
     ports,
   );
   let moduleResult: ModuleResult;
+  const seconds = renderIntKeyword(task.async, 'async', vars, opts) ?? 0;
+  const job = seconds > 0 ? asyncJob(ctx, seconds, renderIntKeyword(task.poll, 'poll', vars, opts) ?? DEFAULT_POLL_SECONDS) : undefined;
   if (!settings.local) deps.connections?.hold(target);
   try {
-    moduleResult = await withTimeout(module.run(ctx), settings.timeout, controller, deps);
+    moduleResult = await withTimeout(module.run(job?.ctx ?? ctx), settings.timeout, controller, ports.clock);
+    if (job) moduleResult = job.finish(moduleResult);
   } catch (err) {
     return { result: errorResult(err, settings.timeout || undefined) };
   } finally {
@@ -267,34 +272,6 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
   if (result['skipped'] !== true) applyConditions(task.changedWhen, 'changed', result, vars, task.register, dataOpts);
   if (result['skipped'] !== true) applyConditions(task.failedWhen, 'failed', result, vars, task.register, dataOpts);
   return out;
-}
-
-/** Render options where these top-level names hold data (a task result), never templates. */
-function asData(opts: RenderOptions, names: string[]): RenderOptions {
-  return { ...opts, unsafeVars: new Set([...(opts.unsafeVars ?? []), ...names]) };
-}
-
-function applyConditions(conditions: EffectiveTask['task']['failedWhen'], key: 'changed' | 'failed', result: Record<string, unknown>, vars: Record<string, unknown>, register: string | undefined, opts: RenderOptions): void {
-  if (!conditions) return;
-  // As Ansible's TaskExecutor: the result is visible under its register name only.
-  const withResult = register ? { ...vars, [register]: result } : vars;
-  const value = evaluateCondition(conditions, withResult, opts);
-  result[key] = value;
-  if (key === 'failed') {
-    result['failed_when_result'] = value;
-    if (value && result['msg'] === undefined) result['msg'] = 'failed_when condition was true';
-  }
-}
-
-/** The module's promise, ended by the task's `timeout` even if the module ignores its signal. */
-async function withTimeout(run: Promise<ModuleResult>, seconds: number, controller: AbortController, deps: TaskRunDeps): Promise<ModuleResult> {
-  if (seconds <= 0) return run;
-  const timer = deps.ports.clock.sleep(seconds * 1000, controller.signal).then(() => {
-    if (controller.signal.aborted) return new Promise<never>(() => undefined);
-    controller.abort();
-    throw new TaskTimeoutError(seconds);
-  });
-  return Promise.race([run, timer]);
 }
 
 /** Emits a result line (item lines during a loop, the host's final line otherwise). */

@@ -48,6 +48,12 @@ export class VarStore {
     this.play = scope;
   }
 
+  /** add_host / group_by changed the inventory: groups, group_names and inventory vars are read again. */
+  inventoryChanged(): void {
+    this.inventoryVars.clear();
+    this.groupsCache = undefined;
+  }
+
   /**
    * Options for rendering with `host`'s variables: its registered results, set_fact values and gathered
    * facts are data, not templates. Per host, so a name registered on one host does not turn another

@@ -6,7 +6,8 @@
 import type { EventBus, HostResult, RunEvent } from './events.js';
 import type { JsonLinesLog } from './logger.js';
 
-export const SECRET_KEY = /password|passphrase|token|secret/i;
+/** Also Ansible's `ansible_ssh_pass` / `ansible_become_pass` (an add_host result carries them as host vars). */
+export const SECRET_KEY = /password|passphrase|token|secret|_pass\b/i;
 export const REDACTED = '[REDACTED]';
 
 /** A deep copy with every value under a secret-looking key replaced. Cycles are cut, not followed. */

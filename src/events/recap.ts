@@ -23,11 +23,15 @@ export function tally(stats: RecapStats, result: HostResult): void {
   countStatus(stats, result.host, result.status);
 }
 
-/** `tally` for a status already decided (the engine counts a task's final status, not each raw result). */
-export function countStatus(stats: RecapStats, host: string, status: HostStatus): void {
+/**
+ * `tally` for a status already decided (the engine counts a task's final status, not each raw result). As
+ * Ansible 2.14's StrategyBase: an ignored failure whose result says changed also counts as changed.
+ */
+export function countStatus(stats: RecapStats, host: string, status: HostStatus, changed = false): void {
   const counters = (stats[host] ??= emptyCounters());
   counters[status] += 1;
   if (status === 'changed' || status === 'ignored') counters.ok += 1;
+  if (status === 'ignored' && changed) counters.changed += 1;
 }
 
 /**

@@ -11,6 +11,8 @@ import { aptModule } from './apt.js';
 import { certsExpiry } from './certs/certs-expiry.js';
 import { kubeStaticPodRestart } from './certs/static-pod-restart.js';
 import { commandModule, shellModule } from './command.js';
+import { asyncStatusModule } from './async-status.js';
+import { addHostModule, groupByModule } from './inventory-changes.js';
 import { assertModule, debugModule, failModule, pauseModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
 import { dpkgSelectionsModule } from './dpkg-selections.js';
@@ -35,6 +37,9 @@ import { waitForModule } from './wait-for.js';
 export const TASK_MODULES: readonly ModuleDefinition[] = [
   commandModule,
   shellModule,
+  asyncStatusModule,
+  addHostModule,
+  groupByModule,
   aptModule,
   dpkgSelectionsModule,
   serviceModule,

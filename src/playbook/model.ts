@@ -65,6 +65,10 @@ export interface LoopControl {
   indexVar?: string;
   /** Seconds to wait between items. */
   pause?: Templated<number>;
+  /** `ansible_loop` (index, first, last, previtem, nextitem, ...) in each item's vars. */
+  extended?: Templated<boolean>;
+  /** With `extended`: whether `ansible_loop.allitems` is set (default true). */
+  extendedAllitems?: Templated<boolean>;
 }
 
 export interface Task extends TaskKeywords {
@@ -85,6 +89,10 @@ export interface Task extends TaskKeywords {
   changedWhen?: Condition[];
   loop?: LoopSpec;
   loopControl?: LoopControl;
+  /** Seconds an async job may run (command and shell only); absent: not async. */
+  async?: Templated<number>;
+  /** Seconds between checks of an async job; 0: fire and forget (async_status checks it). */
+  poll?: Templated<number>;
   /** Handler names or `listen` topics to notify when the task changes something. */
   notify: string[];
   /** Handlers only: extra topics this handler answers to. */
@@ -123,6 +131,8 @@ export interface Play {
   /** A templated max_fail_percentage as written; the engine renders it at batch planning (0 until then). */
   maxFailPercentageTemplate?: string;
   anyErrorsFatal: boolean;
+  /** A templated any_errors_fatal as written; on whatever it renders to, as in ansible-core 2.14 (see withRenderedPlayKeywords). */
+  anyErrorsFatalTemplate?: string;
   order: HostOrder;
   strategy: Strategy;
   gatherFacts: Templated<boolean>;

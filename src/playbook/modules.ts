@@ -33,8 +33,8 @@ export interface ModuleSpec {
   freeForm?: boolean;
   /** Allowed free-form values, for modules whose free form is a keyword (meta: flush_handlers). */
   freeFormChoices?: readonly string[];
-  /** The module accepts arbitrary argument names (set_fact); at least one is required. */
-  freeKeys?: boolean;
+  /** The module accepts arbitrary argument names (set_fact); at least one is required, unless 'optional' (add_host's host vars). */
+  freeKeys?: boolean | 'optional';
   mutuallyExclusive?: readonly (readonly string[])[];
   requiredOneOf?: readonly (readonly string[])[];
   /** [arg, value, args required when arg has that value]. */
@@ -215,7 +215,7 @@ export function checkModuleArgs(
     const missing = needs.filter((n) => !present(n));
     if (missing.length) problems.push({ message: `module '${spec.name}' with ${name}=${String(when)} requires ${missing.map(label).join(', ')}` });
   }
-  if (spec.freeKeys && Object.keys(args).every((k) => Object.hasOwn(spec.args, k))) {
+  if (spec.freeKeys === true && Object.keys(args).every((k) => Object.hasOwn(spec.args, k))) {
     problems.push({ message: `module '${spec.name}' needs at least one key: value pair` });
   }
   if (spec.freeFormChoices && options.freeForm !== undefined && !isTemplate(options.freeForm) && !spec.freeFormChoices.includes(options.freeForm.trim())) {

@@ -10,6 +10,7 @@ import { didYouMean } from './suggest.js';
 import { parseTaskList, type TaskContext } from './tasks.js';
 import { ConfigError } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
+import { renderBoolKeyword } from './keywords.js';
 import { isTemplated, renderString } from './template.js';
 import { isSeq, seqItems, type MapEntry, type YamlNode } from './yaml-source.js';
 
@@ -75,9 +76,15 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
         } else if (pct !== undefined) play.maxFailPercentage = pct;
         break;
       }
-      case 'any_errors_fatal':
-        play.anyErrorsFatal = plainBool(value, key, reader) ?? false;
+      case 'any_errors_fatal': {
+        const v = reader.bool(value, key);
+        if (typeof v === 'string') {
+          play.anyErrorsFatalTemplate = v;
+          // As ansible-core 2.14: a templated any_errors_fatal is a non-empty string there, so it is on.
+          play.anyErrorsFatal = true;
+        } else play.anyErrorsFatal = v ?? false;
         break;
+      }
       case 'force_handlers':
         play.forceHandlers = plainBool(value, key, reader) ?? false;
         break;
@@ -201,6 +208,35 @@ export function withRenderedMaxFailPercentage(play: Play, vars: Vars): Play {
     throw new ConfigError({ ...play.pos, message: `${PERCENTAGE_PROBLEM}; "${template}" rendered to ${JSON.stringify(rendered)}` });
   }
   return { ...play, maxFailPercentage: pct };
+}
+
+/**
+ * The play with its templated keywords rendered against `vars` (play vars with -e on top), as Ansible's
+ * PlaybookExecutor post-validates a play before it runs: max_fail_percentage and the name (serial and hosts render
+ * in planning, gather_facts and become per host). A templated any_errors_fatal stays on, as in ansible-core 2.14
+ * (its strategy reads the keyword unrendered: a non-empty string); `note` says so when the template renders false.
+ */
+export function withRenderedPlayKeywords(play: Play, vars: Vars): { play: Play; note?: string } {
+  const out = withRenderedMaxFailPercentage(play, vars);
+  const named = isTemplated(play.name) ? { ...out, name: quietRender(play.name, vars) } : out;
+  const template = play.anyErrorsFatalTemplate;
+  if (template === undefined) return { play: named };
+  let rendered: string;
+  try {
+    rendered = String(renderBoolKeyword(template, 'any_errors_fatal', vars, { origin: play.pos }));
+  } catch (err) {
+    rendered = `an error (${(err as Error).message})`;
+  }
+  if (rendered === 'true') return { play: named };
+  return { play: named, note: `play "${named.name}": any_errors_fatal "${template}" renders to ${rendered}, but ansible-core 2.14 does not render a play's any_errors_fatal (any template counts as true), so drydock keeps it on too; write any_errors_fatal: false to turn it off` };
+}
+
+function quietRender(template: string, vars: Vars): string {
+  try {
+    return String(renderString(template, vars, {}));
+  } catch {
+    return template;
+  }
 }
 
 function plainBool(value: YamlNode | null, key: string, reader: FieldReader): boolean | undefined {

@@ -24,12 +24,12 @@ export const COMMON_TASK_KEYS = [
 
 export const TASK_ONLY_KEYS = [
   'args', 'register', 'until', 'retries', 'delay', 'failed_when', 'changed_when', 'loop', 'loop_control',
-  'with_items', 'with_list', 'with_dict', 'notify', 'listen',
+  'with_items', 'with_list', 'with_dict', 'notify', 'listen', 'async', 'poll',
 ] as const;
 
 export const TASK_KEYS: readonly string[] = [...COMMON_TASK_KEYS, ...TASK_ONLY_KEYS];
 export const BLOCK_KEYS: readonly string[] = [...COMMON_TASK_KEYS, 'block', 'rescue', 'always'];
-export const LOOP_CONTROL_KEYS = ['loop_var', 'label', 'index_var', 'pause'] as const;
+export const LOOP_CONTROL_KEYS = ['loop_var', 'label', 'index_var', 'pause', 'extended', 'extended_allitems'] as const;
 
 /** Ansible keys drydock knows but does not implement: say so plainly instead of "unknown key". */
 export const UNSUPPORTED_PLAY_KEYS: Readonly<Record<string, string>> = {
@@ -52,8 +52,6 @@ export const UNSUPPORTED_PLAY_KEYS: Readonly<Record<string, string>> = {
 export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
   local_action: "local_action is not supported; use delegate_to: localhost",
   action: 'action: is not supported; write the module name as the key (e.g. "command: ls")',
-  async: 'async tasks are not supported; use timeout: to bound a long task',
-  poll: 'async tasks (poll) are not supported',
   delegate_facts: 'delegate_facts is not supported',
   any_errors_fatal: 'any_errors_fatal is supported on plays only',
   debugger: 'the debugger is not supported',
@@ -63,13 +61,12 @@ export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_MODULES: Readonly<Record<string, string>> = {
+  include: 'include is deprecated in Ansible 2.14 and removed in 2.16; use include_tasks or import_tasks',
   include_tasks: 'include_tasks is not supported; put the tasks inline or use a block',
   import_tasks: 'import_tasks is not supported; put the tasks inline or use a block',
   include_role: 'roles are not supported',
   import_role: 'roles are not supported',
   include_vars: 'include_vars is not supported; use vars_files on the play',
-  add_host: 'add_host is not supported; list hosts in the inventory',
-  group_by: 'group_by is not supported; use inventory groups',
   import_playbook: 'import_playbook must be a top-level item of the playbook, not a task',
 };
 

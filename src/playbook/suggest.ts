@@ -34,3 +34,17 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const hit = closest(word, candidates);
   return hit ? ` (did you mean '${hit}'?)` : '';
 }
+
+/**
+ * The `count` candidates nearest to `word`: those that contain it or that it contains first, then by edit
+ * distance, then by name. For "unknown module" messages, which name a few instead of listing every module.
+ */
+export function closestFew(word: string, candidates: Iterable<string>, count = 3): string[] {
+  const w = word.toLowerCase();
+  const scored = [...new Set(candidates)].map((c) => {
+    const l = c.toLowerCase();
+    return { c, contains: l.includes(w) || w.includes(l) ? 0 : 1, d: editDistance(w, l) };
+  });
+  scored.sort((a, b) => a.contains - b.contains || a.d - b.d || (a.c < b.c ? -1 : a.c > b.c ? 1 : 0));
+  return scored.slice(0, count).map((x) => x.c);
+}

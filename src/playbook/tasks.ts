@@ -13,7 +13,8 @@ import {
   UNSUPPORTED_TASK_KEYS,
   type FieldReader,
 } from './schema.js';
-import { closest, didYouMean } from './suggest.js';
+import { closest, closestFew, didYouMean } from './suggest.js';
+import { checkAsync } from './async-keys.js';
 import { isTemplated } from './template.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type MapEntry, type SourcePos, type YamlNode } from './yaml-source.js';
 
@@ -181,7 +182,7 @@ function parseTask(node: YamlNode, entries: MapEntry[], ctx: TaskContext, inHand
   if (loops.length > 1) r.issue(loops[1]!.keyNode, `a task takes one loop, but this one has ${loops.map((l) => `'${l.key}'`).join(' and ')}`);
   if (modules.length === 0) {
     if (unknown.length === 0 && !entries.some((e) => Object.hasOwn(UNSUPPORTED_TASK_KEYS, e.key) || Object.hasOwn(UNSUPPORTED_MODULES, bareName(e.key)))) {
-      r.issue(node, `task has no module; add one such as 'command: …' (modules: ${ctx.registry.moduleNames().join(', ')})`);
+      r.issue(node, "task has no module; add one such as 'command: …' (README.md lists drydock's modules)");
     }
     return undefined;
   }
@@ -238,8 +239,15 @@ function parseTask(node: YamlNode, entries: MapEntry[], ctx: TaskContext, inHand
       case 'loop_control':
         task.loopControl = readLoopControl(value, ctx);
         break;
+      case 'async':
+        task.async = r.int(value, key);
+        break;
+      case 'poll':
+        task.poll = r.int(value, key);
+        break;
     }
   }
+  checkAsync(task, entries, r);
   if (loops[0]) task.loop = readLoop(loops[0], ctx);
   if (task.loopControl && !task.loop) r.issue(entries.find((e) => e.key === 'loop_control')!.keyNode, "'loop_control' needs a 'loop'");
   return task;
@@ -259,7 +267,7 @@ function unknownKeyMessage(key: string, hasModule: boolean, registry: ModuleRegi
   if (keyword && (hasModule || !module)) return `unknown task key '${key}' (did you mean '${keyword}'?)`;
   if (!hasModule && module) return `unknown module '${key}' (did you mean '${module}'?)`;
   if (hasModule) return `unknown task key '${key}'`;
-  return `unknown module '${key}'; drydock's modules are: ${registry.moduleNames().join(', ')}`;
+  return `unknown module '${key}'; the closest of drydock's modules: ${closestFew(key, registry.moduleNames()).join(', ')} (README.md lists them all)`;
 }
 
 function readModuleArgs(task: Task, use: ModuleUse, argsEntry: MapEntry | undefined, ctx: TaskContext): void {
@@ -315,6 +323,8 @@ function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
   const style = entry.key as LoopSpec['style'];
   if (isSeq(value) || (entry.key === 'with_dict' && isMap(value))) return { style, items: r.src.toJS(value), pos };
   if (isScalar(value) && typeof value.value === 'string' && isTemplated(value.value)) return { style, items: value.value, pos };
+  // As Ansible 2.14: `with_items: name` is the one string "name" (bare names are no longer templated).
+  if (entry.key === 'with_items' && isScalar(value) && value.value !== null) return { style, items: [r.src.toJS(value)], pos };
   r.issue(value ?? entry.keyNode, `'${entry.key}' must be a list or a {{ template }} that renders to one`);
   return undefined;
 }
@@ -322,7 +332,7 @@ function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
 function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl | undefined {
   const r = ctx.reader;
   if (!isMap(node)) {
-    r.issue(node, "'loop_control' must be a map (loop_var, label, index_var, pause)");
+    r.issue(node, "'loop_control' must be a map (loop_var, label, index_var, pause, extended)");
     return undefined;
   }
   const control: LoopControl = { loopVar: 'item' };
@@ -331,6 +341,8 @@ function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl |
     else if (key === 'label') control.label = r.string(value, key);
     else if (key === 'index_var') control.indexVar = r.string(value, key);
     else if (key === 'pause') control.pause = r.int(value, key);
+    else if (key === 'extended') control.extended = r.bool(value, key);
+    else if (key === 'extended_allitems') control.extendedAllitems = r.bool(value, key);
     else r.issue(keyNode, `unknown loop_control key '${key}'${didYouMean(key, LOOP_CONTROL_KEYS)}`);
   }
   return control;

@@ -9,7 +9,7 @@ import type { Inventory, InventoryGroup, InventoryHost } from '../../../src/inve
 import type { ModuleResult, TaskModule } from '../../../src/modules/types.js';
 import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
-import type { Playbook } from '../../../src/playbook/model.js';
+import type { Play, Playbook } from '../../../src/playbook/model.js';
 import { runPlaybook, type PlaybookOutcome } from '../../../src/engine/run-playbook.js';
 import type { EngineClock, EnginePorts, PlaybookRunOptions } from '../../../src/engine/types.js';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../../../src/transport/types.js';
@@ -136,6 +136,8 @@ export interface HarnessOptions {
   onTicker?: (tick: () => void) => void;
   /** The port that keeps no_log results for resume (the journal's secrets file). */
   keepSecret?: EnginePorts['keepSecret'];
+  /** A play's hosts on the inventory as it is now (the CLI's pattern and --limit), after add_host / group_by. */
+  hostsFor?: (play: Play) => string[];
 }
 
 export async function loadFromText(text: string, files: Record<string, string> = {}): Promise<Playbook> {
@@ -202,6 +204,7 @@ export async function play(text: string, opts: HarnessOptions, playHosts?: strin
     {
       playbook,
       playHosts: hosts,
+      ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}),
       options: {
         runId: 'test',
         check: false,

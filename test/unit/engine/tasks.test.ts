@@ -124,7 +124,9 @@ describe('engine: task keywords', () => {
       { inventory: inv, respond: (_h, cmd) => ({ code: cmd === 'breaks' ? 3 : 0 }) },
     );
     expect(h.log).to.deep.equal(['a: breaks', 'a: next']);
-    expect(h.outcome.stats['a']).to.include({ ignored: 1, failed: 0, ok: 2, changed: 1 });
+    // As Ansible 2.14: the ignored command's result says changed, so it counts as changed too (recorded in
+    // test/fixtures/ansible/play-semantics/ignored-changed.json).
+    expect(h.outcome.stats['a']).to.include({ ignored: 1, failed: 0, ok: 2, changed: 2 });
     expect(h.outcome.exitCode).to.equal(0);
   });
 
@@ -268,10 +270,10 @@ describe('engine: task keywords', () => {
     expect(debugMsgs(h.events)).to.deep.equal(['a=pinned', 'b=v1.2']);
   });
 
-  it('an undefined variable fails the host (not ignorable) with the name in the message', async () => {
+  it('an undefined variable fails the host with the name in the message; ignore_errors covers it, as Ansible', async () => {
     const h = await play(`\n- hosts: a\n  gather_facts: false\n  tasks:\n    - command: "echo {{ nope }}"\n      ignore_errors: true\n`, { inventory: inv });
     const result = resultEvents(h.events)[0]!;
-    expect(result.result.status).to.equal('failed');
+    expect(result.result.status).to.equal('ignored');
     expect(result.result.msg).to.contain('nope');
     expect(h.calls).to.have.length(0);
   });

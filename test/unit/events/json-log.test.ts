@@ -7,6 +7,11 @@ import { REDACTED, attachEventLog, formatHostResultJson, redactSecrets } from '.
 import { openJsonLinesLog } from '../../../src/events/logger.js';
 
 describe('JSON output and log', () => {
+  it("redacts Ansible's *_pass variables, as an add_host result carries them, and nothing merely starting with pass", () => {
+    const out = redactSecrets({ add_host: { host_vars: { ansible_ssh_pass: 'a', ansible_become_pass: 'b', my_passage: 'c', compass: 'd' } } });
+    expect(out.add_host.host_vars).to.deep.equal({ ansible_ssh_pass: REDACTED, ansible_become_pass: REDACTED, my_passage: 'c', compass: 'd' });
+  });
+
   it('redacts values under password/passphrase/token/secret keys at any depth', () => {
     const input = {
       host: 'web1',

@@ -13,7 +13,7 @@ import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/
 import { acquireKuredLock, type KuredDaemonSet, type KuredLock } from '../lock/kured-lock.js';
 import { KURED_LOCK_ANNOTATION } from '../lock/kured-lock-value.js';
 import type { Playbook } from '../playbook/model.js';
-import { usesAnyModule } from '../playbook/walk.js';
+import { usesAnyModule, walkTasks } from '../playbook/walk.js';
 import { confirm } from './confirm.js';
 
 /**
@@ -53,6 +53,15 @@ const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'k
 /** Whether any play (tasks, pre/post tasks, handlers) cordons, drains or uncordons nodes. */
 export function playbookChangesCluster(playbook: Playbook): boolean {
   return playbook.plays.some((play) => [play.preTasks, play.tasks, play.postTasks, play.handlers].some((items) => usesAnyModule(items, CLUSTER_CHANGING_MODULES)));
+}
+
+/** Whether any task reads or changes the cluster through its API (kube_* modules, skew_check): the run's cluster access is in use. */
+export function playbookUsesCluster(playbook: Playbook): boolean {
+  let found = false;
+  for (const play of playbook.plays) {
+    for (const items of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkTasks(items, (task) => (found ||= task.module.startsWith('kube_') || task.module === 'skew_check'));
+  }
+  return found;
 }
 
 /** The plays of several playbooks as one run (one run id, one lock, one journal), in the order given. */

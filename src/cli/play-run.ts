@@ -17,7 +17,7 @@ import { taskModules } from '../modules/catalogue.js';
 import type { TaskModule } from '../modules/types.js';
 import { localExec } from '../engine/local-exec.js';
 import { PlayRenderer } from '../events/play-output.js';
-import { readNodeStates } from '../engine/node-states.js';
+import { readNodeStates, readNodeVersions } from '../engine/node-states.js';
 import { type PlaybookPlan } from '../engine/plan.js';
 import { defaultRetryPath, retryFileText } from '../engine/report.js';
 import { runPlaybook } from '../engine/run-playbook.js';
@@ -26,7 +26,7 @@ import { EXIT, renderError } from './exit.js';
 import { notifyRun } from '../notify/notifier.js';
 import { secretValues } from '../notify/payload.js';
 import { watchInterrupts } from './interrupt.js';
-import { confirmMaintenance, giveBackKuredLock, holdFor, playbookChangesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
+import { confirmMaintenance, giveBackKuredLock, holdFor, playbookChangesCluster, playbookUsesCluster, stopSwitch, takeClusterLock, takeKuredLock, type ConfirmStreams, type MaintenanceHooks } from './maintenance.js';
 import type { KuredLock } from '../lock/kured-lock.js';
 import { loadResumeState } from '../journal/resume-state.js';
 import { type SharedOptions } from './options.js';
@@ -81,6 +81,8 @@ export interface PlayRunExtras {
   hooks?: MaintenanceHooks;
   input?: ConfirmStreams['input'];
   modules?: ReadonlyMap<string, TaskModule>;
+  /** Record each control plane's kube-apiserver version too in the run's `nodes.versions` (upgrade). */
+  apiServerVersions?: boolean;
 }
 
 /**
@@ -168,6 +170,9 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     secrets: [...secretValues(extraVars), ...(options.becomePassword !== undefined ? [options.becomePassword] : [])],
     warn,
   });
+  // Every node's versions before the engine and after it, when the run uses the cluster (the report's Nodes table).
+  let versionsAfter = false;
+  const readVersions = async (phase: 'before' | 'after'): Promise<void> => bus.emit(await readNodeVersions(kube, phase, { apiServers: extras.apiServerVersions === true }));
   try {
     const wantsLock = !options.check && (hooks.lock !== undefined || (options.lock ?? playbookChangesCluster(playbook)));
     if (wantsLock) {
@@ -183,6 +188,10 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     // Two runs from this machine never work on one host at once; --check changes nothing and needs no lock.
     if (!options.check) hostLocks = lockPlanHosts(plan, runId, lockCommand);
     if (hooks.kured && !options.check) kuredLock = await takeKuredLock(kube, hooks.kured, runId, (event) => bus.emit(event));
+    if (wantsLock || hooks.kured || playbookUsesCluster(playbook)) {
+      await readVersions('before');
+      versionsAfter = true;
+    }
     const outcome = await runPlaybook(
       {
         playbook,
@@ -251,6 +260,7 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
     thrownExit = renderError(err).exitCode;
     throw err;
   } finally {
+    if (versionsAfter) await readVersions('after');
     stop.dispose();
     interrupts.dispose();
     hostLocks?.release();

@@ -37,6 +37,9 @@ export interface NodeStateRow {
   kubeletVersion: string;
 }
 
+/** One node as `nodes.versions` records it, before and after a run. */
+export type NodeVersionRow = Pick<NodeStateRow, 'name' | 'kubeletVersion' | 'ready' | 'cordoned'>;
+
 export type RunEvent =
   // `playbookFingerprint` (playbook runs): a digest of the plays' task ids, names and modules, so a resumed run
   // can tell whether the playbook still has the tasks the journal's task ids point to.
@@ -55,6 +58,8 @@ export type RunEvent =
   | { type: 'run.end'; exitCode: number; ms: number }
   /** After a failed run: each node's state from the API (rows), or why it could not be read (error). */
   | { type: 'nodes.state'; rows?: NodeStateRow[]; error?: string }
+  /** Every node's kubelet version (and upgrades: each control plane's kube-apiserver) before and after a run with cluster access; `error` when the API could not be read. */
+  | { type: 'nodes.versions'; phase: 'before' | 'after'; rows?: NodeVersionRow[]; apiServers?: Array<{ node: string; version: string }>; error?: string }
   // Playbook runs (drydock play). A task's per-host (and per-item) outcome; `show` is what follows "=>".
   | { type: 'handler.start'; name: string; hosts: string[]; taskId?: string; module?: string }
   // `facts`: what the task set on the host (set_fact, kube_* cordon records), for a resumed run to restore.

@@ -47,6 +47,19 @@ function componentVersion(pod: KubePod, component: string, notes: string[]): Com
   return { node, version: tag };
 }
 
+/** Each control-plane component's running instances (node, image tag) among kubeadm's static pods (`tier=control-plane`). */
+export function controlPlaneComponents(pods: readonly KubePod[], notes: string[]): Map<string, ComponentInstance[]> {
+  const byComponent = new Map<string, ComponentInstance[]>(CONTROL_PLANE_COMPONENTS.map((c) => [c, []]));
+  for (const pod of pods) {
+    const component = pod.metadata.labels?.component;
+    const list = component ? byComponent.get(component) : undefined;
+    if (!list || pod.metadata.deletionTimestamp) continue;
+    const instance = componentVersion(pod, component!, notes);
+    if (instance) list.push(instance);
+  }
+  return byComponent;
+}
+
 export async function surveyVersions(port: KubePort): Promise<VersionSurvey> {
   const notes: string[] = [];
   const [version, nodeList, controlPlanePods, proxyPods] = await Promise.all([
@@ -64,14 +77,7 @@ export async function surveyVersions(port: KubePort): Promise<VersionSurvey> {
     controlPlane: CONTROL_PLANE_LABELS.some((label) => n.metadata.labels?.[label] !== undefined),
   }));
 
-  const byComponent = new Map<string, ComponentInstance[]>(CONTROL_PLANE_COMPONENTS.map((c) => [c, []]));
-  for (const pod of controlPlanePods) {
-    const component = pod.metadata.labels?.component;
-    const list = component ? byComponent.get(component) : undefined;
-    if (!list || pod.metadata.deletionTimestamp) continue;
-    const instance = componentVersion(pod, component!, notes);
-    if (instance) list.push(instance);
-  }
+  const byComponent = controlPlaneComponents(controlPlanePods, notes);
   const apiservers = byComponent.get('kube-apiserver')!;
   if (apiservers.length === 0) {
     // Not a kubeadm static-pod control plane (or no rights to see it): fall back to the answering apiserver.

@@ -23,6 +23,11 @@
  *     chain starts (a pause of more than a minute between runs is cut short on the timeline; the label says how long)
  *   [data-filter] (host search), [data-failed-only] (checkbox), [data-zoom] (range) above the timeline
  *   [data-failed-host][data-task] a row of the failed section; [data-node-row][data-node] a node state row
+ *   [data-section=node-versions] the Nodes table: [data-node-version-row][data-node][data-before][data-after]
+ *     one node's kubelet version before → after the run (empty when not known), [data-changed] (class changed)
+ *     when it changed, [data-ready-after]/[data-cordoned-after] (true|false); [data-apiserver-version-row][data-node]
+ *     [data-before][data-after] a control plane's kube-apiserver (upgrades); [data-node-versions-error=before|after]
+ *     why the API could not be read then
  *   [data-recap-host] a recap row
  *   table (#results-scroller): [data-row][data-host] one row per host (in view only), [data-column] a task's
  *     header, [data-cell][data-host][data-task][data-status] the last result of that host and task
@@ -76,6 +81,7 @@ export function renderReportHtml(data: ReportData): string {
     plan(data),
     timelineSection(data),
     failedSection(data),
+    nodeVersionsSection(data),
     nodesSection(data),
     recapSection(data),
     resultsSection(data),
@@ -184,6 +190,32 @@ function nodesSection(data: ReportData): string {
   });
   const error = data.nodesError ? `<p class="muted">${escapeHtml(data.nodesError)}</p>` : '';
   return `<section data-section="nodes"><h2>Nodes after the run</h2>${error}<table class="plain"><thead><tr><th>node</th><th>ready</th><th>scheduling</th><th>kubelet</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+function versionRow(kind: 'node' | 'apiserver', v: { before: string | null; after: string | null; changed: boolean }, node: string, after = ''): string {
+  const attrs = `data-${kind}-version-row data-node="${escapeHtml(node)}" data-before="${escapeHtml(v.before ?? '')}" data-after="${escapeHtml(v.after ?? '')}"${v.changed ? ' data-changed class="changed"' : ''}`;
+  return `<tr ${attrs}${after}>`;
+}
+
+function nodeVersionsSection(data: ReportData): string {
+  const v = data.nodeVersions;
+  if (!v) return '';
+  const errors = (['before', 'after'] as const).map((phase) => {
+    const error = phase === 'before' ? v.beforeError : v.afterError;
+    const recorded = phase === 'before' ? v.hasBefore : v.hasAfter;
+    if (error !== null) return `<p class="error" data-node-versions-error="${phase}">The nodes could not be read ${phase} the run: ${escapeHtml(error)}</p>`;
+    return recorded ? '' : `<p class="muted">No read of the nodes ${phase} the run is recorded${phase === 'after' ? ' (the run ended without one)' : ''}.</p>`;
+  });
+  const text = (version: string | null): string => escapeHtml(version ?? '—');
+  const rows = v.nodes.map((n) => {
+    const state = n.ready === null ? '' : ` data-ready-after="${n.ready}" data-cordoned-after="${n.cordoned === true}"`;
+    const ready = n.ready === null ? '—' : n.ready ? 'Ready' : 'NotReady';
+    const cordon = n.cordoned === null ? '—' : n.cordoned ? 'cordoned' : 'schedulable';
+    return `${versionRow('node', n, n.name, state)}<td>${escapeHtml(n.name)}</td><td>${text(n.before)}</td><td>→</td><td>${text(n.after)}</td><td>${ready}</td><td>${cordon}</td></tr>`;
+  });
+  const api = v.apiServers.map((a) => `${versionRow('apiserver', a, a.node)}<td>${escapeHtml(a.node)}</td><td>${text(a.before)}</td><td>→</td><td>${text(a.after)}</td></tr>`);
+  const apiTable = api.length > 0 ? `<h3>kube-apiserver</h3><table class="plain"><thead><tr><th>control plane</th><th>before</th><th></th><th>after</th></tr></thead><tbody>${api.join('')}</tbody></table>` : '';
+  return `<section data-section="node-versions"><h2>Nodes</h2>${errors.join('')}<table class="plain"><thead><tr><th>node</th><th>kubelet before</th><th></th><th>kubelet after</th><th>ready (after)</th><th>scheduling (after)</th></tr></thead><tbody>${rows.join('')}</tbody></table>${apiTable}</section>`;
 }
 
 function recapSection(data: ReportData): string {

@@ -6,6 +6,7 @@
 import type { HostResult, RunEvent } from '../events/events.js';
 import type { JournalEnd, JournalHeader, JournalLine } from '../journal/journal.js';
 import { outcomeOf } from '../journal/runs.js';
+import { nodeVersionTable, type NodeVersionsEvent } from './node-versions.js';
 import { markOf, outputTail } from './output.js';
 import { REPORT_FORMAT, type ReportBatch, type ReportData, type ReportDrain } from './types.js';
 
@@ -36,6 +37,7 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
     failed: [],
     nodes: null,
     nodesError: null,
+    nodeVersions: null,
     recap: null,
     outputs: [],
     warnings: [],
@@ -49,6 +51,9 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
   };
   // The time left out of the timeline before the current run (see ReportRun.gapCut).
   let cut = 0;
+  // Versions before the chain (its first read) and after it (its last run's read: an earlier run's would be stale).
+  let versionsBefore: NodeVersionsEvent | undefined;
+  let versionsAfter: NodeVersionsEvent | undefined;
   const rel = (iso: string | undefined, fallback: number): number => {
     const t = iso ? Date.parse(iso) : NaN;
     return Number.isFinite(t) ? t - firstStart - cut : fallback;
@@ -181,6 +186,10 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
         case 'recap':
           data.recap = event.stats;
           break;
+        case 'nodes.versions':
+          if (event.phase === 'before') versionsBefore ??= event;
+          else if (runNo === chain.length - 1) versionsAfter = event;
+          break;
         case 'nodes.state':
           data.nodes = event.rows ?? null;
           data.nodesError = event.error ?? null;
@@ -221,6 +230,7 @@ export function buildReportModel(chain: readonly (readonly JournalLine[])[]): Re
     });
     data.span = maxOf(runResults.map((r) => r.start + r.ms), Math.max(data.span, ended));
   });
+  data.nodeVersions = nodeVersionTable(versionsBefore, versionsAfter);
   return data;
 }
 

@@ -63,4 +63,6 @@ table.plain td.msg { font-family: ui-monospace, monospace; white-space: pre-wrap
 #output[data-open] { display: block; }
 #output header { display: flex; justify-content: space-between; gap: 8px; margin-bottom: 6px; font-weight: 600; }
 .muted { color: #5b6570; }
+.error { color: #d33a2c; font-weight: 600; }
+table.plain tr.changed td { background: #fff4d6; font-weight: 600; }
 `;

@@ -83,6 +83,37 @@ export interface ReportFailure {
   run: string;
 }
 
+/** One node in the Nodes table: its kubelet before the chain and after it (null: not known), Ready and cordon after. */
+export interface ReportNodeVersion {
+  name: string;
+  before: string | null;
+  after: string | null;
+  ready: boolean | null;
+  cordoned: boolean | null;
+  /** Both versions known and different. */
+  changed: boolean;
+}
+
+export interface ReportApiServerVersion {
+  node: string;
+  before: string | null;
+  after: string | null;
+  changed: boolean;
+}
+
+/** What the `nodes.versions` events say: before = the chain's first read, after = its last run's read. */
+export interface ReportNodeVersions {
+  nodes: ReportNodeVersion[];
+  /** Each control plane's kube-apiserver (upgrades record them); empty when not recorded. */
+  apiServers: ReportApiServerVersion[];
+  /** Whether each read is in the journal (a run killed before its end has no `after`). */
+  hasBefore: boolean;
+  hasAfter: boolean;
+  /** Why the API could not be read then. */
+  beforeError: string | null;
+  afterError: string | null;
+}
+
 export interface ReportData {
   format: number;
   /** The run asked for (the newest of the chain). */
@@ -102,6 +133,8 @@ export interface ReportData {
   failed: ReportFailure[];
   nodes: NodeStateRow[] | null;
   nodesError: string | null;
+  /** Null when no run of the chain recorded its nodes' versions (it used no cluster access, or an older drydock). */
+  nodeVersions: ReportNodeVersions | null;
   recap: RecapStats | null;
   outputs: string[];
   warnings: Array<{ at: number; host: string | null; message: string }>;

@@ -104,5 +104,5 @@ async function upgradeIn(session: RunSession, prepared: PreparedUpgrade, options
   const runOptions = playOptionsFor(options, prepared, plan);
   const playbook = joinPlaybooks(prepared.loaded);
   const playPlan = await planPlaybook(playbook, taskModules(), hostPlanRequest(runOptions), planPorts);
-  return runPlayPlan(session, { playbook, plan: playPlan }, runOptions, { hooks });
+  return runPlayPlan(session, { playbook, plan: playPlan }, runOptions, { hooks, apiServerVersions: true });
 }

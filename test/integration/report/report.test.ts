@@ -2,7 +2,8 @@
  * The run report from a real run: `drydock play --html` against the loopback sshd fleet and the API simulator
  * (a drain a PodDisruptionBudget holds until it times out), then `drydock report RUN_ID -o` from the journal.
  * The file is read back: its JSON blob (hosts, tasks, results, the blocked drain, the failed host, the node
- * states), its mode, and that neither the no_log output nor the secret extra var is anywhere in it.
+ * states, every node's versions before and after), its mode, and that neither the no_log output nor the secret
+ * extra var is anywhere in it.
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -100,6 +101,13 @@ describe('drydock play --html and drydock report', function () {
     expect(drain.blockers[0]).to.include({ pod: 'default/db-0' });
     expect(drain.blockers[0]!.pdbs).to.deep.equal(['default/db-pdb']);
     expect(data.nodes?.find((n) => n.name === 'node-1')).to.include({ cordoned: true });
+    // Every node's versions read before and after the kube_* run, through the run's cluster access.
+    expect(data.nodeVersions).to.include({ hasBefore: true, hasAfter: true, beforeError: null, afterError: null });
+    expect(data.nodeVersions!.nodes.map((n) => [n.name, n.cordoned, n.changed, n.before !== null && n.before === n.after])).to.deep.equal([
+      ['node-1', true, false, true],
+      ['node-2', true, false, true],
+    ]);
+    expect(page).to.match(/<tr data-node-version-row data-node="node-1" data-before="[^"]+" data-after="[^"]+" data-ready-after="(true|false)" data-cordoned-after="true">/);
     expect(data.runs[0]).to.include({ exitCode: 2, outcome: 'failed' });
     expect(data.runs[0]!.user).to.be.a('string');
     expect(data.runs[0]!.command).to.contain('db_password=[REDACTED]');

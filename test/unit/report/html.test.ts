@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { RunEvent } from '../../../src/events/events.js';
 import type { JournalLine } from '../../../src/journal/journal.js';
 import { renderRunReport, scriptJson } from '../../../src/report/html.js';
 import type { ReportData } from '../../../src/report/model.js';
@@ -108,5 +109,30 @@ describe('report: the HTML page', () => {
   it('the plan of a plain playbook run: each play and its hosts', () => {
     const playbook = { file: '/srv/site.yaml', plays: [{ name: 'web' }, { name: 'db' }] } as unknown as Playbook;
     expect(playbookPlanText(playbook, { playHosts: [['a', 'b'], []] })).to.equal('playbook /srv/site.yaml\nplay 1 "web": 2 hosts: a, b\nplay 2 "db": 0 hosts\n');
+  });
+  it('the Nodes table: kubelet before → after per node, a change highlighted, Ready and cordon after, the API servers', () => {
+    const versions = (phase: 'before' | 'after', w1: string, extra: Partial<Extract<RunEvent, { type: 'nodes.versions' }>> = {}): JournalLine => ({
+      kind: 'event',
+      at: '2026-12-07T02:00:05.000Z',
+      event: { type: 'nodes.versions', phase, rows: [{ name: 'w1', kubeletVersion: w1, ready: true, cordoned: false }, { name: HOSTILE_HOST, kubeletVersion: 'v1.36.3', ready: false, cordoned: true }], ...extra },
+    });
+    const lines = syntheticJournal({ hosts: 2, tasks: 2 });
+    const html = renderRunReport([[...lines.slice(0, 1), versions('before', 'v1.36.3', { apiServers: [{ node: 'cp1', version: 'v1.36.3' }] }), ...lines.slice(1, -1), versions('after', 'v1.37.2', { apiServers: [{ node: 'cp1', version: 'v1.37.2' }] }), lines[lines.length - 1]!]]);
+    checkBalanced(html);
+    expect(html).to.contain('<section data-section="node-versions"><h2>Nodes</h2>');
+    expect(html).to.contain('<tr data-node-version-row data-node="w1" data-before="v1.36.3" data-after="v1.37.2" data-changed class="changed" data-ready-after="true" data-cordoned-after="false"><td>w1</td><td>v1.36.3</td><td>→</td><td>v1.37.2</td><td>Ready</td><td>schedulable</td></tr>');
+    expect(html).to.match(/<tr data-node-version-row data-node="&#60;\/script&#62;[^"]*" data-before="v1\.36\.3" data-after="v1\.36\.3" data-ready-after="false" data-cordoned-after="true">.*<td>NotReady<\/td><td>cordoned<\/td><\/tr>/);
+    expect(html).to.contain('<tr data-apiserver-version-row data-node="cp1" data-before="v1.36.3" data-after="v1.37.2" data-changed class="changed"><td>cp1</td>');
+    expect(html).not.to.contain('data-node-versions-error');
+  });
+
+  it('the Nodes table says plainly when the API could not be read, and that no after read is recorded', () => {
+    const lines = syntheticJournal({ hosts: 1, tasks: 1 });
+    const before: JournalLine = { kind: 'event', at: '2026-12-07T02:00:01.000Z', event: { type: 'nodes.versions', phase: 'before', error: 'connect ECONNREFUSED 10.0.0.1:6443 <x>' } };
+    const html = renderRunReport([[lines[0]!, before, ...lines.slice(1, -1)]]);
+    checkBalanced(html);
+    expect(html).to.contain('<p class="error" data-node-versions-error="before">The nodes could not be read before the run: connect ECONNREFUSED 10.0.0.1:6443 &#60;x&#62;</p>');
+    expect(html).to.contain('No read of the nodes after the run is recorded');
+    expect(renderRunReport([lines])).not.to.contain('data-section="node-versions"');
   });
 });

@@ -204,4 +204,38 @@ describe('report: journal → view model', () => {
     expect(out.length).to.be.below(3 * TAIL_CHARS + 100);
     expect(out).to.contain('last line');
   });
+  it('nodes before and after: the chain\'s first read before, its last run\'s read after, changes and the API servers', () => {
+    const versions = (phase: 'before' | 'after', kubelet: Record<string, string>, apiServers?: Array<{ node: string; version: string }>): RunEvent => ({
+      type: 'nodes.versions',
+      phase,
+      rows: Object.entries(kubelet).map(([name, kubeletVersion]) => ({ name, kubeletVersion, ready: name !== 'w2', cordoned: name === 'w2' })),
+      ...(apiServers ? { apiServers } : {}),
+    });
+    const data = buildReportModel([
+      journal('r1', [[0, versions('before', { cp1: 'v1.36.3', w1: 'v1.36.3', w2: 'v1.36.3' }, [{ node: 'cp1', version: 'v1.36.3' }])], [9000, versions('after', { cp1: 'v1.37.2', w1: 'v1.36.3', w2: 'v1.36.3' })]], { at: 9500, exitCode: 2 }),
+      journal('r2', [[20_000, versions('before', { cp1: 'v1.37.2', w1: 'v1.36.3', w2: 'v1.36.3' })], [30_000, versions('after', { cp1: 'v1.37.2', w1: 'v1.37.2', w2: 'v1.37.2' }, [{ node: 'cp1', version: 'v1.37.2' }])]], { at: 31_000, exitCode: 0 }, 'r1', 20_000),
+    ]);
+    expect(data.nodeVersions).to.deep.equal({
+      nodes: [
+        { name: 'cp1', before: 'v1.36.3', after: 'v1.37.2', ready: true, cordoned: false, changed: true },
+        { name: 'w1', before: 'v1.36.3', after: 'v1.37.2', ready: true, cordoned: false, changed: true },
+        { name: 'w2', before: 'v1.36.3', after: 'v1.37.2', ready: false, cordoned: true, changed: true },
+      ],
+      apiServers: [{ node: 'cp1', before: 'v1.36.3', after: 'v1.37.2', changed: true }],
+      hasBefore: true,
+      hasAfter: true,
+      beforeError: null,
+      afterError: null,
+    });
+  });
+
+  it('nodes before and after: an unreadable API is kept as the error; a last run without its after read has no after', () => {
+    const data = buildReportModel([
+      journal('r1', [[0, { type: 'nodes.versions', phase: 'before', error: 'connect ECONNREFUSED 10.0.0.1:6443' }], [5000, { type: 'nodes.versions', phase: 'after', rows: [{ name: 'w1', kubeletVersion: 'v1.36.3', ready: true, cordoned: false }] }]], { at: 5500, exitCode: 2 }),
+      journal('r2', [[9000, { type: 'nodes.versions', phase: 'before', rows: [{ name: 'w1', kubeletVersion: 'v1.36.3', ready: true, cordoned: false }] }]], undefined, 'r1', 9000),
+    ]);
+    expect(data.nodeVersions).to.deep.include({ beforeError: 'connect ECONNREFUSED 10.0.0.1:6443', hasBefore: true, hasAfter: false, afterError: null });
+    expect(data.nodeVersions!.nodes).to.deep.equal([]);
+    expect(buildReportModel([journal('r3', [], { at: 10, exitCode: 0 })]).nodeVersions).to.equal(null);
+  });
 });

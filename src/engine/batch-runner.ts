@@ -11,7 +11,8 @@ import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
 import { evaluateCondition, renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
 import { shouldStopAfterBatch, type BatchVerdict } from '../playbook/batches.js';
-import { effectiveTask, type EffectiveTask, type Scope } from './effective.js';
+import { effectiveTask, taskLayers, type EffectiveTask, type Scope } from './effective.js';
+import { includeRuns } from './includes.js';
 import { HandlerQueue } from './handlers.js';
 import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
 import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
@@ -81,7 +82,11 @@ export class BatchRunner {
           this.run.started = true;
         }
         if (!shouldRunByTags(et.tags, { only: this.run.options.tags, skip: this.run.options.skipTags })) continue;
-        await this.runTask(et, live);
+        if (item.include) {
+          // The included tasks' ids: `<include id>/include/block/<n>`, the same on every run.
+          const at: Scope = { ...scope, ...(path !== undefined ? { path: `${path}/include` } : {}) };
+          for (const run of includeRuns(et, live, this.run.store)) await this.runBlock(run.block, run.hosts, at);
+        } else await this.runTask(et, live);
       }
     }
   }
@@ -137,7 +142,7 @@ export class BatchRunner {
     if (targets.length === 0) return;
     if (et.task.module === 'meta') return this.runMeta(et, targets);
     const first = targets[0]!;
-    const firstVars = store.forHost(first, { blockVars: et.blockVars, taskVars: et.taskVars });
+    const firstVars = store.forHost(first, taskLayers(et));
     let runOnce = false;
     let throttle = 0;
     try {
@@ -239,7 +244,7 @@ export class BatchRunner {
     for (const written of et.task.notify) {
       let name = written;
       try {
-        name = pyStr(renderString(written, this.run.store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), this.run.store.renderOptions(host)));
+        name = pyStr(renderString(written, this.run.store.forHost(host, taskLayers(et)), this.run.store.renderOptions(host)));
       } catch {
         // An unrenderable notify is reported below as reaching no handler.
       }
@@ -293,7 +298,7 @@ export class BatchRunner {
     const { store } = this.run;
     const holds = (host: string): boolean => {
       try {
-        return evaluateCondition(et.when, store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), { ...store.renderOptions(host), origin: et.task.pos });
+        return evaluateCondition(et.when, store.forHost(host, taskLayers(et)), { ...store.renderOptions(host), origin: et.task.pos });
       } catch (err) {
         this.run.ports.emit({ type: 'warning', host, message: `meta: ${action}: ${(err as Error).message}` });
         return false;

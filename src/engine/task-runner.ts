@@ -12,7 +12,7 @@ import { evaluateCondition, renderString, renderValue, type RenderOptions } from
 import { pyStr } from '../playbook/expr/values.js';
 import type { ConnectionBudget } from './connections.js';
 import { makeModuleContext } from './context.js';
-import type { EffectiveTask } from './effective.js';
+import { taskLayers, type EffectiveTask } from './effective.js';
 import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
 import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
@@ -64,7 +64,7 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
   const started = ports.clock.now();
   const task = et.task;
   const opts: RenderOptions = { ...store.renderOptions(host), origin: task.pos };
-  const layers = { blockVars: et.blockVars, taskVars: et.taskVars };
+  const layers = taskLayers(et);
   const vars = store.forHost(host, layers);
   let settings: Settings | undefined;
   let ignoreErrors = false;

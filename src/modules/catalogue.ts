@@ -6,6 +6,7 @@
  * Adding a module: write `src/modules/<name>.ts` exporting `defineModule(spec, { supportsCheck, run })`, then add
  * it to TASK_MODULES below.
  */
+import { INCLUDE_SPECS } from '../playbook/include-specs.js';
 import { META_SPEC, ModuleRegistry } from '../playbook/modules.js';
 import { aptModule } from './apt.js';
 import { certsExpiry } from './certs/certs-expiry.js';
@@ -68,6 +69,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
 export function moduleRegistry(modules: readonly ModuleDefinition[] = TASK_MODULES): ModuleRegistry {
   const registry = new ModuleRegistry();
   for (const module of modules) registry.register(module.spec);
+  for (const spec of INCLUDE_SPECS) registry.register(spec);
   return registry.register(META_SPEC);
 }
 

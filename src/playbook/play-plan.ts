@@ -11,7 +11,14 @@ import { renderString } from './template.js';
 export function playVars(play: Play): Vars {
   const vars: Vars = { ...play.vars };
   for (const file of play.varsFiles) Object.assign(vars, file.vars ?? {});
+  // As Ansible (private_role_vars off): the vars of every role of the play are seen by all its tasks.
+  for (const role of play.roles ?? []) Object.assign(vars, role.vars);
   return vars;
+}
+
+/** The defaults of every role of the play, merged in load order: the lowest variables of the play. */
+export function playRoleDefaults(play: Play): Vars {
+  return Object.assign({}, ...(play.roles ?? []).map((r) => r.defaults)) as Vars;
 }
 
 /** The play's batches; templated serial values render with the play's vars and -e. */

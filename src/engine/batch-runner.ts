@@ -12,7 +12,7 @@ import { evaluateCondition, renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
 import { shouldStopAfterBatch, type BatchVerdict } from '../playbook/batches.js';
 import { effectiveTask, taskLayers, type EffectiveTask, type Scope } from './effective.js';
-import { includeRuns } from './includes.js';
+import { runInclude } from './includes.js';
 import { HandlerQueue } from './handlers.js';
 import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
 import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
@@ -85,7 +85,7 @@ export class BatchRunner {
         if (item.include) {
           // The included tasks' ids: `<include id>/include/block/<n>`, the same on every run.
           const at: Scope = { ...scope, ...(path !== undefined ? { path: `${path}/include` } : {}) };
-          for (const run of includeRuns(et, live, this.run.store)) await this.runBlock(run.block, run.hosts, at);
+          await runInclude(et, live, this.run, (block, group) => this.runBlock(block, group, at));
         } else await this.runTask(et, live);
       }
     }

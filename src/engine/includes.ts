@@ -9,6 +9,18 @@ import { renderLoopItems } from '../playbook/keywords.js';
 import { evaluateCondition } from '../playbook/template.js';
 import { taskLayers, type EffectiveTask } from './effective.js';
 import type { VarStore } from './vars.js';
+import { pyStr } from '../playbook/expr/values.js';
+import { countResult } from './report.js';
+import type { RunState } from './run-state.js';
+import { emitResult } from './task-runner.js';
+
+export interface IncludePlan {
+  runs: IncludeRun[];
+  /** Hosts whose `when` was false: the include is skipped for them. */
+  skipped: string[];
+  /** Each host's included items (one undefined without a loop), in order: the `included:` results. */
+  included: { host: string; item?: unknown }[];
+}
 
 export interface IncludeRun {
   hosts: string[];
@@ -17,15 +29,20 @@ export interface IncludeRun {
 }
 
 /** The groups of hosts that run an include, in item order; hosts whose `when` is false are in none. */
-export function includeRuns(et: EffectiveTask, hosts: readonly string[], store: VarStore): IncludeRun[] {
+export function planInclude(et: EffectiveTask, hosts: readonly string[], store: VarStore): IncludePlan {
   const task: Task = et.task;
   const body = task.include?.body ?? [];
   const runs = new Map<string, IncludeRun>();
+  const skipped: string[] = [];
+  const included: { host: string; item?: unknown }[] = [];
   for (const host of hosts) {
     const layers = taskLayers(et);
     const vars = store.forHost(host, layers);
     const opts = { ...store.renderOptions(host), origin: task.pos };
-    if (!evaluateCondition(et.when, vars, opts)) continue;
+    if (!evaluateCondition(et.when, vars, opts)) {
+      skipped.push(host);
+      continue;
+    }
     const control = task.loopControl;
     const loopVar = control?.loopVar ?? 'item';
     const items: (Vars | undefined)[] = task.loop
@@ -40,7 +57,30 @@ export function includeRuns(et: EffectiveTask, hosts: readonly string[], store: 
         runs.set(key, (run = { hosts: [], block }));
       }
       run.hosts.push(host);
+      included.push({ host, ...(loopVars ? { item: loopVars[loopVar] } : {}) });
     });
   }
-  return [...runs.entries()].sort(([a], [b]) => Number.parseInt(a, 10) - Number.parseInt(b, 10)).map(([, run]) => run);
+  const ordered = [...runs.entries()].sort(([a], [b]) => Number.parseInt(a, 10) - Number.parseInt(b, 10)).map(([, run]) => run);
+  return { runs: ordered, skipped, included };
+}
+
+/**
+ * Runs an include: its task line and results as Ansible's (an `included:` ok per host and item for
+ * include_tasks, none for include_role; skipped where `when` is false), then the included tasks per group.
+ */
+export async function runInclude(et: EffectiveTask, hosts: readonly string[], run: RunState, runBlock: (block: Block, hosts: string[]) => Promise<void>): Promise<void> {
+  const { ports } = run;
+  const plan = planInclude(et, hosts, run.store);
+  ports.emit({ type: 'task.start', name: et.name, hosts: [...hosts], ...(et.id !== undefined ? { taskId: et.id } : {}) });
+  for (const host of plan.skipped) {
+    emitResult(et, host, 'skipped', { changed: false, skipped: true, false_condition: 'Conditional result was False' }, undefined, 0, run.deps);
+    countResult(run.stats, host, 'skipped');
+  }
+  if (et.task.module === 'include_tasks') {
+    for (const { host, item } of plan.included) {
+      emitResult(et, host, 'ok', { changed: false, include: String(et.task.args['file'] ?? et.task.freeForm ?? '') }, undefined, 0, run.deps, item === undefined ? undefined : pyStr(item));
+      countResult(run.stats, host, 'ok');
+    }
+  }
+  for (const group of plan.runs) await runBlock(group.block, group.hosts);
 }

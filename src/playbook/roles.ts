@@ -38,6 +38,8 @@ export abstract class RoleLoader extends ContentBase {
   /** Handlers of every role loaded, in load order (they come before the play's own, as in Ansible). */
   readonly handlers: Task[] = [];
   private readonly ran = new Set<string>();
+  /** Handler files already loaded: a role used twice has its handlers once (each runs once when notified). */
+  private readonly handlerFiles = new Set<string>();
 
   /** Replaces imports by their tasks and loads includes' files (includes.ts). */
   abstract expand(items: TaskItem[], origin: Origin): Promise<TaskItem[]>;
@@ -159,10 +161,12 @@ export abstract class RoleLoader extends ContentBase {
   private async loadHandlers(dir: string, scope: RoleScope, use: RoleUse, chain: string[]): Promise<void> {
     const file = await this.roleFile(dir, 'handlers', use.from.handlers ?? 'main');
     if (use.from.handlers !== undefined && !file) use.at.reader.issue(use.at.node, `role '${scope.name}' has no handlers/${use.from.handlers}`);
-    const loaded = file ? await this.yaml(file) : undefined;
+    if (!file || this.handlerFiles.has(file)) return;
+    this.handlerFiles.add(file);
+    const loaded = await this.yaml(file);
     if (!loaded || loaded === 'missing') return;
     const items = this.parseTasks(loaded, true);
-    const searchPath = this.searchPath({ file: file!, role: scope, chain });
+    const searchPath = this.searchPath({ file, role: scope, chain });
     walkTasks(items, (task) => {
       if (task.module.startsWith('import_') || task.module.startsWith('include_')) {
         this.host.issues.push({ ...task.pos, message: `${task.module} in a role's handlers is not supported; write each handler as a task` });

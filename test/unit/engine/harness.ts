@@ -152,7 +152,11 @@ export async function loadFromText(text: string, files: Record<string, string> =
 }
 
 export async function play(text: string, opts: HarnessOptions, playHosts?: string[][]): Promise<Harness> {
-  const playbook = await loadFromText(text, opts.files);
+  return runLoaded(await loadFromText(text, opts.files), opts, playHosts);
+}
+
+/** Runs a playbook already loaded (e.g. from a fixture directory on disk). */
+export async function runLoaded(playbook: Playbook, opts: HarnessOptions, playHosts?: string[][]): Promise<Harness> {
   const events: RunEvent[] = [];
   const calls: ExecCall[] = [];
   const log: string[] = [];

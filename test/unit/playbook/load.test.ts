@@ -110,7 +110,7 @@ describe('playbook/load errors', () => {
       "errors/many.yml:8:7: unknown task key 'whne' (did you mean 'when'?)",
       "errors/many.yml:10:7: unknown module 'aptt' (did you mean 'apt'?)",
       "errors/many.yml:14:7: a task runs exactly one module, but this one has 'command' and 'shell'; split it into separate tasks",
-      "errors/many.yml:15:7: task has no module; add one such as 'command: …' (modules: command, shell, apt, dpkg_selections, service, systemd, copy, fetch, file, lineinfile, wait_for, reboot, assert, fail, debug, set_fact, pause, kube_cordon, kube_uncordon, kube_drain, kube_wait_ready, kube_heartbeat, kube_versions, skew_check, kube_blocking_pods, etcd_snapshot, kubeadm, kubeadm_certs_expiry, kube_static_pod_restart, meta)",
+      "errors/many.yml:15:7: task has no module; add one such as 'command: …' (modules: command, shell, apt, dpkg_selections, service, systemd, copy, fetch, file, lineinfile, wait_for, reboot, assert, fail, debug, set_fact, pause, kube_cordon, kube_uncordon, kube_drain, kube_wait_ready, kube_heartbeat, kube_versions, skew_check, kube_blocking_pods, etcd_snapshot, kubeadm, kubeadm_certs_expiry, kube_static_pod_restart, import_tasks, include_tasks, import_role, include_role, meta)",
       `errors/many.yml:20:9: argument 'update_cache' of module 'apt' must be a boolean (yes/no/true/false), not string "maybe"`,
       `errors/many.yml:21:9: argument 'state' of module 'apt' must be one of absent, latest, present, not "installed"`,
       "errors/many.yml:23:7: module 'copy' requires argument 'dest'",
@@ -172,7 +172,7 @@ describe('playbook/load errors', () => {
     const issues = await issuesOf(loadInline({ 'main.yml': '- name: x\n  roles: [common]\n  command: ls\n  tasks: []\n' }));
     expect(issues).to.deep.equal([
       "main.yml:1:3: play has no 'hosts'; say which hosts it runs on (e.g. hosts: workers)",
-      'main.yml:2:3: roles are not supported; put the tasks in the play (or import_playbook another file)',
+      "main.yml:2:11: role 'common' not found (looked in roles/common, common; set ANSIBLE_ROLES_PATH for other places)",
       "main.yml:3:3: 'command' is a task keyword or module, not a play key; put it in a task under 'tasks:'",
     ]);
   });
@@ -230,7 +230,7 @@ describe('playbook/load errors', () => {
     const yaml = ['- hosts: all', '  tasks:', '    - local_action: command ls', '    - include_tasks: other.yml', '    - command: ls', '      async: 10', ''].join('\n');
     expect(await issuesOf(loadInline({ 'main.yml': yaml }))).to.deep.equal([
       'main.yml:3:7: local_action is not supported; use delegate_to: localhost',
-      "main.yml:4:7: module 'include_tasks' is not supported: include_tasks is not supported; put the tasks inline or use a block",
+      "main.yml:4:7: include_tasks: file not found: other.yml (looked for other.yml)",
       'main.yml:6:7: async tasks are not supported; use timeout: to bound a long task',
     ]);
   });

@@ -224,7 +224,7 @@ export class BatchRunner {
     report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
     countResult(stats, o.host, status);
     if (et.task.register) store.register(o.host, et.task.register, o.result);
-    if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setFacts(o.host, o.facts);
+    if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setTaskFacts(o.host, et.task.module, o.facts);
     if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
     if (status === 'rescued') {
       state.blockFailed = true;
@@ -259,7 +259,7 @@ export class BatchRunner {
     const { store } = this.run;
     for (const host of others) {
       if (et.task.register) store.register(host, et.task.register, o.result);
-      if (o.facts && o.raw !== 'failed') store.setFacts(host, o.facts);
+      if (o.facts && o.raw !== 'failed') store.setTaskFacts(host, et.task.module, o.facts);
       if (o.raw === 'changed') this.notify(et, host);
       // Ansible fails every host of the batch when a run_once task fails: they all depended on it.
       if (o.status === 'failed' && !et.rescuable) {

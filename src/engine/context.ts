@@ -27,6 +27,7 @@ export interface ContextRequest {
   deadline?: number;
   signal: AbortSignal;
   runId?: string;
+  searchPath?: readonly string[];
 }
 
 export function makeModuleContext(req: ContextRequest, ports: EnginePorts): ModuleContext {
@@ -71,6 +72,7 @@ export function makeModuleContext(req: ContextRequest, ports: EnginePorts): Modu
     signal: req.signal,
     emit: (event: RunEvent) => ports.emit(event),
     ...(req.runId !== undefined ? { runId: req.runId } : {}),
+    ...(req.searchPath ? { searchPath: req.searchPath } : {}),
     ...(ports.holdClusterLock ? { holdClusterLock: (seconds: number, why: string) => ports.holdClusterLock!(seconds, why) } : {}),
   };
 }

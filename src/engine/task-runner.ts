@@ -243,6 +243,7 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
       ...(deadline !== undefined ? { deadline } : {}),
       signal,
       runId: options.runId,
+      ...(task.searchPath ? { searchPath: task.searchPath } : {}),
     },
     ports,
   );

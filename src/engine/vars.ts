@@ -1,7 +1,7 @@
 /**
  * Variable scopes of a run, merged per host in Ansible's precedence order (lowest first):
  *   role defaults < inventory (group_vars < host_vars) < gathered facts < play vars < vars_files < role vars < block vars < task vars
- *   < set_fact / registered results < role params < loop variables < -e extra vars,
+ *   < include_vars < set_fact / registered results < role params < loop variables < -e extra vars,
  * then the magic variables, which nothing overrides: inventory_hostname, groups, hostvars (lazy),
  * play_hosts, ansible_play_hosts, ansible_play_hosts_all, ansible_play_batch, ansible_check_mode.
  *
@@ -44,6 +44,7 @@ export class VarStore {
   private readonly inventoryVars = new Map<string, Vars>();
   private readonly gathered = new Map<string, Vars>();
   private readonly hostFacts = new Map<string, Vars>();
+  private readonly includedVars = new Map<string, Vars>();
   private groupsCache?: Record<string, string[]>;
   private readonly unsafeObjects = new WeakSet<object>();
   private play?: PlayScope;
@@ -89,6 +90,15 @@ export class VarStore {
     for (const [name, value] of Object.entries(facts)) this.register(host, name, value);
   }
 
+  /**
+   * Variables a task set on the host: include_vars' go below set_fact and stay templates (rendered when
+   * used, as Ansible's vars cache); every other module's are set_fact values.
+   */
+  setTaskFacts(host: string, module: string, facts: Vars): void {
+    if (module === 'include_vars') this.includedVars.set(host, { ...(this.includedVars.get(host) ?? {}), ...facts });
+    else this.setFacts(host, facts);
+  }
+
   hostFactsOf(host: string): Vars {
     return this.hostFacts.get(host) ?? {};
   }
@@ -131,7 +141,7 @@ export class VarStore {
       ...play?.vars,
     });
     for (const block of layers.blockVars ?? []) Object.assign(vars, block);
-    Object.assign(vars, layers.taskVars, this.hostFacts.get(host), layers.roleParams, layers.loopVars, this.extraVars);
+    Object.assign(vars, layers.taskVars, this.includedVars.get(host), this.hostFacts.get(host), layers.roleParams, layers.loopVars, this.extraVars);
     if (!vars['ansible_facts']) vars['ansible_facts'] = {};
     const active = play ? play.active() : [];
     Object.assign(vars, {

@@ -18,6 +18,7 @@ import { dpkgSelectionsModule } from './dpkg-selections.js';
 import { etcdSnapshotModule } from './etcd/snapshot.js';
 import { fetchModule } from './fetch.js';
 import { fileModule } from './file.js';
+import { includeVarsModule } from './include-vars.js';
 import { kubeBlockingPods } from './kube/blocking-pods.js';
 import { kubeadmModule } from './kubeadm.js';
 import { kubeCordon } from './kube/cordon.js';
@@ -50,6 +51,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   failModule,
   debugModule,
   setFactModule,
+  includeVarsModule,
   pauseModule,
   kubeCordon,
   kubeUncordon,

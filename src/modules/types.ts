@@ -53,6 +53,12 @@ export interface ModuleContext {
   reconnect(options?: { timeoutMs?: number }): Promise<Connection>;
   controller: ControllerFiles;
   /**
+   * Controller directories a relative `src` is looked up in, first match wins: the task's role, the file the
+   * task was written in, the playbook's directory (Ansible's search path). Use `findControllerFile`
+   * (search-path.ts): it tries `<dir>/<subdir>/<name>` (templates/, files/, vars/) then `<dir>/<name>` in each.
+   */
+  searchPath?: readonly string[];
+  /**
    * The cluster's API for kube_* modules, opened once per run on first use (from --kubeconfig, KUBECONFIG,
    * ~/.kube/config, or the first control plane's admin.conf over SSH). Absent when the run has no cluster access.
    */

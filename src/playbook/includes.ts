@@ -40,6 +40,9 @@ export class PlayContent extends RoleLoader {
           else if (block) out.push({ ...task, include: { body: this.applied(task, [block]) } });
           break;
         }
+        case 'include_vars':
+          out.push(await this.includeVars(task));
+          break;
         default:
           out.push(task);
       }
@@ -94,6 +97,24 @@ export class PlayContent extends RoleLoader {
     delete (use.keywords as { name?: string }).name;
     const at = { reader: { issue: (_n: unknown, message: string) => this.issue(task, message) } as never, node: null };
     return this.loadRole({ ...use, at, from: Object.fromEntries(Object.entries(use.from).filter(([, v]) => v !== undefined)) });
+  }
+
+  /** include_vars with a literal name: found now (as the module would) and checked, the task given the absolute path. */
+  private async includeVars(task: Task): Promise<Task> {
+    const written = String(task.args['file'] ?? task.freeForm ?? '');
+    if (isTemplated(written)) return task;
+    const dirs = task.searchPath ?? [this.host.playbookDir];
+    const candidates = written.startsWith('/') ? [written] : dirs.flatMap((d) => [join(d, 'vars', written), join(d, written)]);
+    for (const file of candidates) {
+      const data = await this.varsFile(file);
+      if (data === 'missing') continue;
+      const args: Record<string, unknown> = { ...task.args, file };
+      const out: Task = { ...task, args };
+      delete out.freeForm;
+      return out;
+    }
+    this.issue(task, `include_vars: file not found: ${written} (looked for ${candidates.map((c) => this.host.display(c)).join(', ')})`);
+    return task;
   }
 
   /** `apply:` keywords given to every included task: the body wrapped in a block that carries them. */

@@ -62,7 +62,6 @@ export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_MODULES: Readonly<Record<string, string>> = {
-  include_vars: 'include_vars is not supported; use vars_files on the play',
   add_host: 'add_host is not supported; list hosts in the inventory',
   group_by: 'group_by is not supported; use inventory groups',
   import_playbook: 'import_playbook must be a top-level item of the playbook, not a task',

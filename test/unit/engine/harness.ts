@@ -136,6 +136,8 @@ export interface HarnessOptions {
   onTicker?: (tick: () => void) => void;
   /** The port that keeps no_log results for resume (the journal's secrets file). */
   keepSecret?: EnginePorts['keepSecret'];
+  /** The controller's files (default: an empty fake). */
+  controller?: EnginePorts['controller'];
 }
 
 export async function loadFromText(text: string, files: Record<string, string> = {}): Promise<Playbook> {
@@ -231,7 +233,7 @@ export async function runLoaded(playbook: Playbook, opts: HarnessOptions, playHo
         log.push(`controller: ${command}`);
         return execResult(await respond('controller', command, options));
       },
-      controller: { readFile: async () => Buffer.from(''), writeFile: async () => undefined, exists: async () => false, mkdirp: async () => undefined },
+      controller: opts.controller ?? { readFile: async () => Buffer.from(''), writeFile: async () => undefined, exists: async () => false, mkdirp: async () => undefined },
       clock,
       emit: (event) => {
         events.push(event);

@@ -96,10 +96,11 @@ export abstract class RoleLoader extends ContentBase {
     const dirs = name.includes('/') || isAbsolute(name)
       ? [resolve(this.host.playbookDir, name)]
       : [join(this.host.playbookDir, 'roles'), ...this.host.rolesPath, this.host.playbookDir].map((d) => join(d, name));
+    // A directory is a role when it has one of the files drydock would read from it.
+    const { tasks = 'main', vars = 'main', defaults = 'main', handlers = 'main' } = use.from;
+    const wanted = [['tasks', tasks], ['meta', 'main'], ['handlers', handlers], ['defaults', defaults], ['vars', vars]] as const;
     for (const dir of dirs) {
-      for (const sub of ['tasks', 'meta', 'handlers', 'defaults', 'vars']) {
-        for (const ext of EXTENSIONS) if ((await this.host.read(join(dir, sub, `main${ext}`))) !== 'missing') return dir;
-      }
+      for (const [sub, base] of wanted) if ((await this.roleFile(dir, sub, base)) !== undefined) return dir;
     }
     const { reader, node } = use.at;
     if (/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(name)) {

@@ -6,6 +6,8 @@ import type { RunEvent } from '../../../src/events/events.js';
 import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { includeVarsModule } from '../../../src/modules/include-vars.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
+import { formatTaskList } from '../../../src/engine/plan.js';
+import { tasksById } from '../../../src/engine/task-ids.js';
 import { FAKE_MODULES, inventory, runLoaded, type Harness } from './harness.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/ansible');
@@ -23,9 +25,10 @@ const realController = {
 };
 
 /** Runs fixtures/ansible/<topic>/site.yml on h1, h2 (fake hosts, real controller files). */
+const loadFixture = (topic: string) => loadPlaybook(join(fixtures, topic, 'site.yml'), { moduleRegistry: moduleRegistry(), displayRoot: join(fixtures, topic), rolesPath: [] });
+
 async function runFixture(topic: string, hostVars: Record<string, Record<string, unknown>> = {}): Promise<Harness> {
-  const dir = join(fixtures, topic);
-  const playbook = await loadPlaybook(join(dir, 'site.yml'), { moduleRegistry: moduleRegistry(), displayRoot: dir, rolesPath: [] });
+  const playbook = await loadFixture(topic);
   const modules = new Map([...FAKE_MODULES, ['include_vars', includeVarsModule]]);
   return runLoaded(playbook, { inventory: inventory({ ungrouped: ['h1', 'h2'] }, hostVars), modules, controller: realController }, [['h1', 'h2']]);
 }
@@ -72,5 +75,20 @@ describe('engine: roles and includes, compared with ansible-playbook 2.14', () =
     const h = await runFixture('include-vars');
     expect(resultsOf(h)).to.deep.equal(expected.tasks);
     expectRecap(h, expected);
+  });
+
+  it('gives every task it runs (role, import, include, handler) an id the playbook knows, for the journal and resume', async () => {
+    const known = tasksById(await loadFixture('roles'));
+    const h = await runFixture('roles', { h2: { inv_over: 'inventory' } });
+    const ran = h.events.flatMap((e) => (e.type === 'task.result' && e.taskId !== undefined ? [e.taskId] : []));
+    expect(ran).to.include('0.tasks/3/include/block/0');
+    for (const id of ran) expect(known.has(id), id).to.equal(true);
+    expect(ran.length).to.be.greaterThan(20);
+  });
+
+  it('lists role tasks as "role : name", as ansible-playbook --list-tasks does', async () => {
+    const listing = formatTaskList(await loadFixture('roles'), { only: [], skip: [] });
+    expect(listing).to.include('      common : common task\t');
+    expect(listing).to.include('      web : web sub\t');
   });
 });

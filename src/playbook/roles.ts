@@ -85,9 +85,7 @@ export abstract class RoleLoader extends ContentBase {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.key)) reader.issue(e.keyNode, `'${e.key}' is not a valid role parameter name (letters, digits, _)`);
       else params[e.key] = reader.src.toJS(e.value);
     }
-    // A role entry's vars: are its parameters, above set_fact, as Ansible treats them.
-    Object.assign(params, keywords.vars);
-    keywords.vars = {};
+    // A role entry's vars: stay block vars (below set_fact); only its other keys are parameters (above it).
     return { ...base, name, keywords, params };
   }
 

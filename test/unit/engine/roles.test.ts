@@ -91,4 +91,11 @@ describe('engine: roles and includes, compared with ansible-playbook 2.14', () =
     expect(listing).to.include('      common : common task\t');
     expect(listing).to.include('      web : web sub\t');
   });
+
+  it("a role entry's vars: rank below set_fact, its parameters above it; the play sees the set_fact", async () => {
+    const expected = recorded('role-params');
+    const h = await runFixture('role-params');
+    expect(resultsOf(h)).to.deep.equal(expected.tasks);
+    expectRecap(h, expected);
+  });
 });

@@ -85,7 +85,7 @@ export class BatchRunner {
         if (item.include) {
           // The included tasks' ids: `<include id>/include/block/<n>`, the same on every run.
           const at: Scope = { ...scope, ...(path !== undefined ? { path: `${path}/include` } : {}) };
-          await runInclude(et, live, this.run, (block, group) => this.runBlock(block, group, at));
+          await runInclude(et, live, this.run, { runBlock: (block, group) => this.runBlock(block, group, at), fail: (outcomes) => this.failInclude(et, outcomes) });
         } else await this.runTask(et, live);
       }
     }
@@ -267,6 +267,14 @@ export class BatchRunner {
         this.run.failed.add(host);
       } else if (o.status === 'failed') this.states.get(host)!.blockFailed = true;
     }
+  }
+
+  /** Hosts whose include could not be decided or loaded: failed as a task result would fail them. */
+  private failInclude(et: EffectiveTask, outcomes: HostTaskOutcome[]): void {
+    const report: TaskReport = { play: this.play.name, batch: this.batchIndex + 1, task: et.name, handler: false, module: et.task.module, file: et.task.pos.file, startedAt: new Date(this.run.ports.clock.now()).toISOString(), ms: 0, results: [] };
+    this.report.tasks.push(report);
+    for (const o of outcomes) this.apply(et, o, report);
+    this.checkBatchLimits(outcomes, et);
   }
 
   private checkBatchLimits(outcomes: HostTaskOutcome[], et: EffectiveTask): void {

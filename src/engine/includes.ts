@@ -1,25 +1,30 @@
 /**
  * include_tasks / include_role when the engine reaches them: the include's `when` is decided once per host
- * (not for every included task, as an import's), then its loop items; hosts that include with the same item
- * run the included tasks together (linear lockstep within the group), as Ansible's per-file include groups.
+ * (not for every included task, as an import's), then its loop items; hosts that include the same file with
+ * the same item run the included tasks together (linear lockstep within the group), as Ansible's include
+ * groups. A templated file name is rendered per host and item, and the file loaded then (once per name).
  */
 import type { Vars } from '../inventory/types.js';
-import type { Block, Task } from '../playbook/model.js';
+import type { Block, Task, TaskItem } from '../playbook/model.js';
 import { renderLoopItems } from '../playbook/keywords.js';
-import { evaluateCondition } from '../playbook/template.js';
-import { taskLayers, type EffectiveTask } from './effective.js';
-import type { VarStore } from './vars.js';
+import { evaluateCondition, renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
+import { taskLayers, type EffectiveTask } from './effective.js';
 import { countResult } from './report.js';
 import type { RunState } from './run-state.js';
-import { emitResult } from './task-runner.js';
+import { emitResult, type HostTaskOutcome } from './task-runner.js';
+import type { VarStore } from './vars.js';
+import { CLUSTER_CHANGING_MODULES } from '../modules/catalogue.js';
+import { usesAnyModule } from '../playbook/walk.js';
 
 export interface IncludePlan {
   runs: IncludeRun[];
-  /** Hosts whose `when` was false: the include is skipped for them. */
-  skipped: string[];
+  /** Hosts whose `when` was false (for every item of a loop): the include is skipped for them. */
+  skipped: { host: string; items: unknown[] }[];
   /** Each host's included items (one undefined without a loop), in order: the `included:` results. */
-  included: { host: string; item?: unknown }[];
+  included: { host: string; item?: unknown; file: string }[];
+  /** Hosts whose include could not be decided or loaded (a template or file problem): they fail. */
+  failed: { host: string; msg: string }[];
 }
 
 export interface IncludeRun {
@@ -29,27 +34,44 @@ export interface IncludeRun {
 }
 
 /** The groups of hosts that run an include, in item order; hosts whose `when` is false are in none. */
-export function planInclude(et: EffectiveTask, hosts: readonly string[], store: VarStore): IncludePlan {
+export async function planInclude(et: EffectiveTask, hosts: readonly string[], store: VarStore): Promise<IncludePlan> {
   const task: Task = et.task;
-  const body = task.include?.body ?? [];
+  const dynamic = task.include?.dynamic;
+  const loaded = new Map<string, Promise<TaskItem[]>>();
   const runs = new Map<string, IncludeRun>();
-  const skipped: string[] = [];
-  const included: { host: string; item?: unknown }[] = [];
+  const plan: IncludePlan = { runs: [], skipped: [], included: [], failed: [] };
   for (const host of hosts) {
-    const layers = taskLayers(et);
-    const vars = store.forHost(host, layers);
     const opts = { ...store.renderOptions(host), origin: task.pos };
-    if (!evaluateCondition(et.when, vars, opts)) {
-      skipped.push(host);
+    const picked: { key: string; loopVars: Vars | undefined; file: string; body: TaskItem[] }[] = [];
+    try {
+      const vars = store.forHost(host, taskLayers(et));
+      const control = task.loopControl;
+      const loopVar = control?.loopVar ?? 'item';
+      const items: (Vars | undefined)[] = task.loop
+        ? renderLoopItems(task.loop, vars, opts).map((item, index) => ({ [loopVar]: item, ansible_loop_var: loopVar, ...(control?.indexVar ? { [control.indexVar]: index } : {}) }))
+        : [undefined];
+      // As Ansible: with a loop, `when` is decided per item (it may use the item).
+      const holds = items.map((loopVars) => evaluateCondition(et.when, loopVars ? store.forHost(host, { ...taskLayers(et), loopVars }) : vars, opts));
+      if (!holds.some(Boolean)) {
+        plan.skipped.push({ host, items: task.loop ? items.map((v) => v![loopVar]) : [] });
+        continue;
+      }
+      for (const [index, loopVars] of items.entries()) {
+        if (!holds[index]) continue;
+        let file = String(task.args['file'] ?? task.freeForm ?? '');
+        let body = task.include?.body ?? [];
+        if (dynamic) {
+          file = pyStr(renderString(dynamic.written, store.forHost(host, { ...taskLayers(et), ...(loopVars ? { loopVars } : {}) }), opts));
+          if (!loaded.has(file)) loaded.set(file, dynamic.load(file).then((items) => refuseClusterChanges(items, file)));
+          body = await loaded.get(file)!;
+        }
+        picked.push({ key: `${index}\u0000${file}\u0000${JSON.stringify(loopVars ?? null)}`, loopVars, file, body });
+      }
+    } catch (err) {
+      plan.failed.push({ host, msg: (err as Error).message });
       continue;
     }
-    const control = task.loopControl;
-    const loopVar = control?.loopVar ?? 'item';
-    const items: (Vars | undefined)[] = task.loop
-      ? renderLoopItems(task.loop, vars, opts).map((item, index) => ({ [loopVar]: item, ansible_loop_var: loopVar, ...(control?.indexVar ? { [control.indexVar]: index } : {}) }))
-      : [undefined];
-    items.forEach((loopVars, index) => {
-      const key = `${index}\u0000${JSON.stringify(loopVars ?? null)}`;
+    for (const { key, loopVars, file, body } of picked) {
       let run = runs.get(key);
       if (!run) {
         // The include's vars (include params) and the loop variable, above everything but -e.
@@ -57,30 +79,53 @@ export function planInclude(et: EffectiveTask, hosts: readonly string[], store: 
         runs.set(key, (run = { hosts: [], block }));
       }
       run.hosts.push(host);
-      included.push({ host, ...(loopVars ? { item: loopVars[loopVar] } : {}) });
-    });
+      plan.included.push({ host, file, ...(loopVars ? { item: loopVars[loopVars['ansible_loop_var'] as string] } : {}) });
+    }
   }
-  const ordered = [...runs.entries()].sort(([a], [b]) => Number.parseInt(a, 10) - Number.parseInt(b, 10)).map(([, run]) => run);
-  return { runs: ordered, skipped, included };
+  plan.runs = [...runs.entries()].sort(([a], [b]) => Number.parseInt(a, 10) - Number.parseInt(b, 10)).map(([, run]) => run);
+  return plan;
+}
+
+/**
+ * Whether a run takes the cluster lock is decided before it starts, from the tasks loaded then: a file named
+ * by a template cannot bring in cordons or drains.
+ */
+function refuseClusterChanges(items: TaskItem[], file: string): TaskItem[] {
+  if (usesAnyModule(items, CLUSTER_CHANGING_MODULES)) {
+    throw new Error(`${file} cordons, drains or uncordons nodes, which a templated include_tasks cannot bring in (the cluster lock is taken before the run); name the file`);
+  }
+  return items;
 }
 
 /**
  * Runs an include: its task line and results as Ansible's (an `included:` ok per host and item for
- * include_tasks, none for include_role; skipped where `when` is false), then the included tasks per group.
+ * include_tasks, none for include_role; skipped where `when` is false; failed where it could not be
+ * decided or its file loaded, handed to `fail` as task outcomes), then the included tasks per group.
  */
-export async function runInclude(et: EffectiveTask, hosts: readonly string[], run: RunState, runBlock: (block: Block, hosts: string[]) => Promise<void>): Promise<void> {
+export async function runInclude(
+  et: EffectiveTask,
+  hosts: readonly string[],
+  run: RunState,
+  hooks: { runBlock(block: Block, hosts: string[]): Promise<void>; fail(outcomes: HostTaskOutcome[]): void },
+): Promise<void> {
   const { ports } = run;
-  const plan = planInclude(et, hosts, run.store);
+  const plan = await planInclude(et, hosts, run.store);
   ports.emit({ type: 'task.start', name: et.name, hosts: [...hosts], ...(et.id !== undefined ? { taskId: et.id } : {}) });
-  for (const host of plan.skipped) {
-    emitResult(et, host, 'skipped', { changed: false, skipped: true, false_condition: 'Conditional result was False' }, undefined, 0, run.deps);
+  const skip = { changed: false, skipped: true, false_condition: 'Conditional result was False' };
+  for (const { host, items } of plan.skipped) {
+    // One skip counted per host, with each item's skip shown, as Ansible's recap and output.
+    for (const item of items) emitResult(et, host, 'skipped', skip, undefined, 0, run.deps, pyStr(item));
+    if (!items.length) emitResult(et, host, 'skipped', skip, undefined, 0, run.deps);
     countResult(run.stats, host, 'skipped');
   }
   if (et.task.module === 'include_tasks') {
-    for (const { host, item } of plan.included) {
-      emitResult(et, host, 'ok', { changed: false, include: String(et.task.args['file'] ?? et.task.freeForm ?? '') }, undefined, 0, run.deps, item === undefined ? undefined : pyStr(item));
+    for (const { host, item, file } of plan.included) {
+      emitResult(et, host, 'ok', { changed: false, include: file }, undefined, 0, run.deps, item === undefined ? undefined : pyStr(item));
       countResult(run.stats, host, 'ok');
     }
   }
-  for (const group of plan.runs) await runBlock(group.block, group.hosts);
+  if (plan.failed.length) {
+    hooks.fail(plan.failed.map(({ host, msg }) => ({ host, raw: 'failed', status: 'failed', result: { failed: true, changed: false, msg }, noLog: false, ms: 0 })));
+  }
+  for (const group of plan.runs) await hooks.runBlock(group.block, group.hosts);
 }

@@ -67,6 +67,9 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   kubeStaticPodRestart,
 ];
 
+/** Modules that change what the cluster schedules: a run using them must be the only maintenance (cluster lock). */
+export const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'kube_drain', 'kube_uncordon']);
+
 /** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */
 export function moduleRegistry(modules: readonly ModuleDefinition[] = TASK_MODULES): ModuleRegistry {
   const registry = new ModuleRegistry();

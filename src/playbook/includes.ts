@@ -8,6 +8,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Block, Task, TaskItem, TaskKeywords } from './model.js';
 import { type Origin } from './content.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { RoleLoader } from './roles.js';
 import { isTemplated } from './template.js';
 
@@ -29,6 +30,11 @@ export class PlayContent extends RoleLoader {
           break;
         }
         case 'include_tasks': {
+          const written = String(task.args['file'] ?? task.freeForm ?? '');
+          if (isTemplated(written)) {
+            out.push({ ...task, include: { body: [], dynamic: { written, load: (name) => this.loadWhenReached(task, name, origin) } } });
+            break;
+          }
           const body = await this.taskFile(task, origin);
           if (body) out.push({ ...task, include: { body: this.applied(task, body) } });
           break;
@@ -55,12 +61,27 @@ export class PlayContent extends RoleLoader {
     return undefined;
   }
 
+  /**
+   * An include_tasks file named by a template, once rendered for a host: loaded and checked like a literal
+   * one (the whole file, its imports and roles), apart from the play's earlier load; problems reject as a
+   * ConfigError at the file's own positions.
+   */
+  async loadWhenReached(task: Task, name: string, origin: Origin): Promise<TaskItem[]> {
+    const issues: ConfigIssue[] = [];
+    const content = new PlayContent({ ...this.host, issues }, []);
+    const fixed: Task = { ...task, args: { ...task.args, file: name } };
+    delete fixed.freeForm;
+    const body = await content.taskFile(fixed, origin);
+    if (issues.length || !body) throw new ConfigError(issues.length ? issues : [{ ...task.pos, message: `include_tasks: cannot read ${name}` }]);
+    return content.applied(task, body);
+  }
+
   /** The expanded tasks of the file an import_tasks / include_tasks names, relative to the including file. */
   private async taskFile(task: Task, origin: Origin): Promise<TaskItem[] | undefined> {
     const written = String(task.args['file'] ?? task.freeForm ?? '');
     if (task.module === 'import_tasks' && task.loop) return this.issue(task, 'import_tasks cannot loop (it is static); use include_tasks with the loop');
     if (isTemplated(written)) {
-      return this.issue(task, `${task.module} with a templated file name ("${written}") is not supported: drydock loads every task file before the run; name the file (one include per file, each with its when:)`);
+      return this.issue(task, `import_tasks is static: its file name ("${written}") cannot be templated; use include_tasks for a name decided per host`);
     }
     // As Ansible: relative to the including file, then (in a role) the role's tasks/ directory.
     const candidates = [resolve(dirname(origin.file), written)];
@@ -118,7 +139,7 @@ export class PlayContent extends RoleLoader {
   }
 
   /** `apply:` keywords given to every included task: the body wrapped in a block that carries them. */
-  private applied(task: Task, body: TaskItem[]): TaskItem[] {
+  applied(task: Task, body: TaskItem[]): TaskItem[] {
     const apply = task.args['apply'];
     if (apply === undefined) return body;
     const a = apply as Record<string, unknown>;

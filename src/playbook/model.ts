@@ -65,8 +65,13 @@ export interface RoleScope {
  * `when` and the loop are decided once per host when the include is reached, as Ansible does.
  */
 export interface IncludeSpec {
-  /** The tasks to run (a role's tasks arrive wrapped in its role block). */
+  /** The tasks to run (a role's tasks arrive wrapped in its role block); empty for a templated file name. */
   body: TaskItem[];
+  /**
+   * include_tasks with a templated file name: the name as written, and how to load a file once it is
+   * rendered for a host (relative to the including file, checked like any task file; rejects with a ConfigError).
+   */
+  dynamic?: { written: string; load(name: string): Promise<TaskItem[]> };
   /** `apply:` keywords, given to every included task. */
   apply?: Omit<TaskKeywords, 'pos'>;
 }

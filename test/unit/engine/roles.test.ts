@@ -41,7 +41,7 @@ function resultsOf(h: Harness): Recorded['tasks'] {
     let entry = got[got.length - 1];
     if (!entry || entry.name !== task || (entry.hosts[host] !== undefined && !Array.isArray(entry.hosts[host]))) got.push((entry = { name: task, hosts: {} }));
     if (e.item !== undefined) ((entry.hosts[host] ??= []) as { status: string; item: unknown }[]).push({ status, item: e.item });
-    else entry.hosts[host] = { status, msg: status === 'skipped' ? null : (e.result.msg ?? null) };
+    else entry.hosts[host] = { status, msg: status === 'skipped' || status === 'failed' ? null : (e.result.msg ?? null) };
   }
   for (const t of got) t.hosts = Object.fromEntries(Object.entries(t.hosts).sort(([a], [b]) => a.localeCompare(b)));
   return got;
@@ -97,5 +97,14 @@ describe('engine: roles and includes, compared with ansible-playbook 2.14', () =
     const h = await runFixture('role-params');
     expect(resultsOf(h)).to.deep.equal(expected.tasks);
     expectRecap(h, expected);
+  });
+
+  it('include_tasks with a templated name: rendered per host and item, loaded when reached, a missing file fails only its host', async () => {
+    const expected = recorded('dynamic-include');
+    const h = await runFixture('dynamic-include');
+    expect(resultsOf(h)).to.deep.equal(expected.tasks);
+    expectRecap(h, expected);
+    const failure = h.events.find((e) => e.type === 'task.result' && e.result.status === 'failed');
+    expect(failure?.type === 'task.result' && failure.result.msg).to.match(/colors\/none\.yml/);
   });
 });

@@ -105,18 +105,18 @@ describe('playbook/roles: refusals at load time, at file:line:col', () => {
     ]);
   });
 
-  it('refuses templated include names, loops on imports, missing files, cycles and missing include_vars files', async () => {
+  it('refuses templated role names, loops on imports, missing files, cycles and missing include_vars files', async () => {
     const got = await issues({
-      'site.yml': play('  tasks:\n    - include_tasks: "{{ os }}.yml"\n    - import_tasks: a.yml\n      loop: [1]\n    - import_tasks: missing.yml\n    - import_tasks: loop.yml\n    - include_vars: nothere.yml\n'),
+      'site.yml': play('  tasks:\n    - include_role:\n        name: "{{ os }}"\n    - import_tasks: a.yml\n      loop: [1]\n    - import_tasks: missing.yml\n    - import_tasks: loop.yml\n    - include_vars: nothere.yml\n'),
       'a.yml': '- debug: msg=a\n',
       'loop.yml': '- import_tasks: loop.yml\n',
     });
     expect(got).to.deep.equal([
       'loop.yml:1:3: import_tasks cycle: loop.yml includes itself',
-      'site.yml:4:7: include_tasks with a templated file name ("{{ os }}.yml") is not supported: drydock loads every task file before the run; name the file (one include per file, each with its when:)',
-      'site.yml:5:7: import_tasks cannot loop (it is static); use include_tasks with the loop',
-      'site.yml:7:7: import_tasks: file not found: missing.yml (looked for missing.yml)',
-      'site.yml:9:7: include_vars: file not found: nothere.yml (looked for vars/nothere.yml, nothere.yml)',
+      'site.yml:4:7: include_role with a templated role name ("{{ os }}") is not supported: roles are loaded before the run',
+      'site.yml:6:7: import_tasks cannot loop (it is static); use include_tasks with the loop',
+      'site.yml:8:7: import_tasks: file not found: missing.yml (looked for missing.yml)',
+      'site.yml:10:7: include_vars: file not found: nothere.yml (looked for vars/nothere.yml, nothere.yml)',
     ]);
   });
 

@@ -13,6 +13,7 @@ import { kubeStaticPodRestart } from './certs/static-pod-restart.js';
 import { commandModule, shellModule } from './command.js';
 import { assertModule, debugModule, failModule, pauseModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
+import { templateModule } from './template.js';
 import { dpkgSelectionsModule } from './dpkg-selections.js';
 import { etcdSnapshotModule } from './etcd/snapshot.js';
 import { fetchModule } from './fetch.js';
@@ -40,6 +41,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   serviceModule,
   systemdModule,
   copyModule,
+  templateModule,
   fetchModule,
   fileModule,
   lineinfileModule,

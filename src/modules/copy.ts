@@ -70,6 +70,14 @@ async function loadSource(ctx: ModuleContext): Promise<{ data: Buffer; src?: str
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const { data, src } = await loadSource(ctx);
+  return deliverContent(ctx, data, src);
+}
+
+/**
+ * Puts `data` at the task's `dest` with its mode/owner/group/backup/validate/force arguments: compared by
+ * sha256 first, written only when it differs (copy, and template after rendering).
+ */
+export async function deliverContent(ctx: ModuleContext, data: Buffer, src?: string): Promise<ModuleResult> {
   let dest = optString(ctx.args, 'dest') ?? '';
   const mode: ModeSpec | undefined = parseModeOrFail(ctx.args.mode);
   const attrs: Attributes = { ...(mode ? { mode } : {}) };

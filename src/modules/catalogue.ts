@@ -13,7 +13,6 @@ import { kubeStaticPodRestart } from './certs/static-pod-restart.js';
 import { commandModule, shellModule } from './command.js';
 import { assertModule, debugModule, failModule, pauseModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
-import { templateModule } from './template.js';
 import { dpkgSelectionsModule } from './dpkg-selections.js';
 import { etcdSnapshotModule } from './etcd/snapshot.js';
 import { fetchModule } from './fetch.js';
@@ -31,6 +30,12 @@ import { lineinfileModule } from './lineinfile.js';
 import { rebootModule } from './reboot.js';
 import { serviceModule, systemdModule } from './systemd.js';
 import type { ModuleDefinition, TaskModule } from './types.js';
+import { templateModule } from './template.js';
+import { statModule } from './stat.js';
+import { pingModule } from './ping.js';
+import { slurpModule } from './slurp.js';
+import { blockinfileModule } from './blockinfile.js';
+import { findModule } from './find.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -64,6 +69,11 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   kubeadmModule,
   certsExpiry,
   kubeStaticPodRestart,
+  statModule,
+  pingModule,
+  slurpModule,
+  blockinfileModule,
+  findModule,
 ];
 
 /** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */

@@ -2,7 +2,7 @@
  * The modules issue #17 added, run against a real sshd (loopback fleet) and compared with what
  * ansible-playbook 2.14 did with the same task (test/fixtures/ansible/<module>/).
  */
-import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -85,6 +85,93 @@ describe('issue #17 modules against a real sshd (loopback fleet)', function () {
       const missing = await run('template', { args: { src: 'nope.j2', dest }, vars, searchPath: [join(role, 'tasks')] });
       expect(missing).to.include({ failed: true });
       expect(missing.msg).to.include(`${role}/templates/nope.j2`);
+    });
+  });
+  describe('ping, stat, slurp, find, blockinfile (compared with test/fixtures/ansible/files)', () => {
+    let ansible: Record<string, Record<string, unknown>>;
+    let w: string;
+    before(async () => {
+      ansible = await fixture('files');
+      w = join(dir, 'w');
+      await mkdir(join(w, 'tree/sub'), { recursive: true });
+      await writeFile(join(w, 'a.txt'), 'hello\n');
+      await symlink('a.txt', join(w, 'link'));
+      await writeFile(join(w, 'tree/one.log'), 'x\n');
+      await writeFile(join(w, 'tree/sub/two.log'), 'needle here\n');
+      await writeFile(join(w, 'tree/three.txt'), 'y\n');
+      await utimes(join(w, 'tree/one.log'), new Date('2020-01-01'), new Date('2020-01-01'));
+      await writeFile(join(w, 'block.txt'), 'line1\nline2\n');
+    });
+
+    /** The same keys and the same values, except those that name this run's paths, times and inodes. */
+    function sameAs(result: Record<string, unknown>, recorded: Record<string, unknown>, skip: string[] = []): void {
+      const volatile = ['atime', 'mtime', 'ctime', 'inode', 'dev', 'path', 'lnk_source', 'version', 'attr_flags', 'attributes', 'nlink', 'blocks', 'block_size', ...skip];
+      for (const [key, value] of Object.entries(recorded)) {
+        if (key.startsWith('_ansible') || key === 'action' || volatile.includes(key)) continue;
+        expect(result, key).to.have.property(key);
+        if (typeof value !== 'object' || value === null) expect(result[key], key).to.deep.equal(value);
+      }
+    }
+
+    it('ping answers pong, or the data given', async () => {
+      sameAs(await run('ping', { args: {} }), ansible.ping!);
+      sameAs(await run('ping', { args: { data: 'hi' } }), ansible['ping data']!);
+    });
+
+    it('stat reports a file, a link, a folder and an absent path with Ansible\'s keys and values', async () => {
+      for (const [name, path] of [['stat file', 'a.txt'], ['stat link', 'link'], ['stat dir', 'tree'], ['stat absent', 'nope']] as const) {
+        const result = await run('stat', { args: { path: join(w, path) } });
+        expect(result.changed).to.equal(false);
+        const mine = result.stat as Record<string, unknown>;
+        sameAs(mine, ansible[name]!.stat as Record<string, unknown>, name === 'stat dir' ? ['size'] : []);
+        if (name === 'stat link') expect(mine.lnk_source).to.equal(join(w, 'a.txt'));
+      }
+    });
+
+    it('slurp returns the content base64-encoded', async () => {
+      const result = await run('slurp', { args: { src: join(w, 'a.txt') } });
+      sameAs(result, ansible.slurp!, ['source']);
+      expect(result.source).to.equal(join(w, 'a.txt'));
+    });
+
+    it('find chooses the same files as Ansible by pattern, content, age and type', async () => {
+      const cases: [string, Record<string, unknown>][] = [
+        ['find logs', { paths: join(w, 'tree'), patterns: '*.log', recurse: true }],
+        ['find contains', { paths: join(w, 'tree'), contains: 'needle.*', recurse: true }],
+        ['find old', { paths: join(w, 'tree'), age: '4w' }],
+        ['find dirs', { paths: join(w, 'tree'), file_type: 'directory' }],
+      ];
+      for (const [name, args] of cases) {
+        const result = await run('find', { args });
+        const recorded = ansible[name]!;
+        expect(result, name).to.include({ changed: false, matched: recorded.matched, examined: recorded.examined, msg: recorded.msg });
+        const rel = (files: unknown): string[] => (files as { path: string }[]).map((f) => f.path.replace(/^.*\/tree\//, 'tree/')).sort();
+        expect(rel(result.files), name).to.deep.equal(rel(recorded.files));
+        sameAs((result.files as Record<string, unknown>[])[0]!, (recorded.files as Record<string, unknown>[])[0]!);
+      }
+      const skipped = await run('find', { args: { paths: [join(w, 'missing'), join(w, 'tree')] } });
+      expect(skipped.msg).to.equal('Not all paths examined, check warnings for details');
+      expect(skipped.skipped_paths).to.have.key(join(w, 'missing'));
+    });
+
+    it('blockinfile inserts, keeps, adds a second marked block, creates and removes as Ansible did', async () => {
+      const steps: [string, Record<string, unknown>][] = [
+        ['block add', { path: join(w, 'block.txt'), block: 'a=1\nb=2', insertafter: 'line1' }],
+        ['block again', { path: join(w, 'block.txt'), block: 'a=1\nb=2', insertafter: 'line1' }],
+        ['block change', { path: join(w, 'block.txt'), block: 'a=3', marker: '# {mark} MANAGED' }],
+        ['block create', { path: join(w, 'new.txt'), block: 'z', create: true }],
+        ['block absent', { path: join(w, 'block.txt'), state: 'absent' }],
+      ];
+      for (const [name, args] of steps) {
+        const result = await run('blockinfile', { args, diff: true });
+        const recorded = ansible[name]!;
+        expect(result, name).to.include({ changed: recorded.changed, msg: recorded.msg });
+        const diff = (recorded.diff as { before: string; after: string }[])[0]!;
+        expect(result.diff![0], name).to.include({ before: diff.before, after: diff.after });
+      }
+      expect(await readFile(join(w, 'block.txt'), 'utf8')).to.equal(await readFile(join(FIXTURES, 'files/expected-block.txt'), 'utf8'));
+      const missing = await run('blockinfile', { args: { path: join(w, 'none.txt'), block: 'x' } });
+      expect(missing).to.include({ failed: true, rc: 257 });
     });
   });
 });

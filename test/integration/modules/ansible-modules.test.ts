@@ -3,6 +3,7 @@
  * ansible-playbook 2.14 did with the same task (test/fixtures/ansible/<module>/).
  */
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -172,6 +173,35 @@ describe('issue #17 modules against a real sshd (loopback fleet)', function () {
       expect(await readFile(join(w, 'block.txt'), 'utf8')).to.equal(await readFile(join(FIXTURES, 'files/expected-block.txt'), 'utf8'));
       const missing = await run('blockinfile', { args: { path: join(w, 'none.txt'), block: 'x' } });
       expect(missing).to.include({ failed: true, rc: 257 });
+    });
+  });
+  describe('wait_for with search_regex', () => {
+    it('returns as soon as the pattern arrives on a port whose peer keeps the connection open', async () => {
+      const sockets: Socket[] = [];
+      const server = createServer((socket) => {
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.write('SSH-2.0-OpenSSH_9.2 ready\r\n');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      try {
+        const started = Date.now();
+        const result = await run('wait_for', { args: { port, search_regex: 'OpenSSH_(\\S+)', timeout: 20, connect_timeout: 10 } });
+        expect(result).to.deep.include({ changed: false, port, match_groups: ['9.2'], search_regex: 'OpenSSH_(\\S+)' });
+        expect(Date.now() - started).to.be.below(4000);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('finds the pattern in a file with Ansible\'s match_groups (test/fixtures/ansible/files)', async () => {
+      const recorded = (await fixture('files'))['wait path']!;
+      const path = join(dir, 'wait.txt');
+      await writeFile(path, 'hello\n');
+      const result = await run('wait_for', { args: { path, search_regex: 'hel(lo)' } });
+      expect(result).to.deep.include({ changed: false, match_groups: recorded.match_groups, match_groupdict: recorded.match_groupdict, search_regex: recorded.search_regex });
     });
   });
 });

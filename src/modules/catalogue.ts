@@ -36,6 +36,10 @@ import { pingModule } from './ping.js';
 import { slurpModule } from './slurp.js';
 import { blockinfileModule } from './blockinfile.js';
 import { findModule } from './find.js';
+import { packageModule } from './package.js';
+import { sysctlModule } from './sysctl.js';
+import { getUrlModule } from './get-url.js';
+import { uriModule } from './uri.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -74,6 +78,10 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   slurpModule,
   blockinfileModule,
   findModule,
+  packageModule,
+  sysctlModule,
+  getUrlModule,
+  uriModule,
 ];
 
 /** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */

@@ -3,6 +3,8 @@
  * ansible-playbook 2.14 did with the same task (test/fixtures/ansible/<module>/).
  */
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +204,97 @@ describe('issue #17 modules against a real sshd (loopback fleet)', function () {
       await writeFile(path, 'hello\n');
       const result = await run('wait_for', { args: { path, search_regex: 'hel(lo)' } });
       expect(result).to.deep.include({ changed: false, match_groups: recorded.match_groups, match_groupdict: recorded.match_groupdict, search_regex: recorded.search_regex });
+    });
+  });
+  describe('sysctl (compared with test/fixtures/ansible/sysctl)', () => {
+    it('normalises, sets, adds and removes keys in sysctl_file with Ansible\'s changed sequence and final file', async () => {
+      const recorded = await fixture('sysctl');
+      const file = join(dir, 'sysctl.conf');
+      await cp(join(FIXTURES, 'sysctl/sysctl.conf'), file);
+      const steps: [string, Record<string, unknown>][] = [
+        ['set', { name: 'net.ipv4.ip_forward', value: '1' }],
+        ['again', { name: 'net.ipv4.ip_forward', value: 1 }],
+        ['add', { name: 'net.core.somaxconn', value: '1024' }],
+        ['remove', { name: 'vm.swappiness', state: 'absent' }],
+        ['remove again', { name: 'vm.swappiness', state: 'absent' }],
+      ];
+      for (const [name, args] of steps) {
+        const result = await run('sysctl', { args: { ...args, sysctl_file: file, reload: false } });
+        expect(result.changed, name).to.equal(recorded[name]!.changed);
+      }
+      expect(await readFile(file, 'utf8')).to.equal(await readFile(join(FIXTURES, 'sysctl/expected-sysctl.conf'), 'utf8'));
+    });
+  });
+
+  describe('get_url and uri, requested from the host (compared with test/fixtures/ansible/http)', () => {
+    let server: Server;
+    let base: string;
+    const seen: { url: string; authorization?: string; method: string; body: string }[] = [];
+    const modified = new Date(Date.now() - 3600_000);
+    before(async () => {
+      server = createHttpServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          seen.push({ url: req.url ?? '', method: req.method ?? '', body, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+          const since = req.headers['if-modified-since'];
+          if (req.url === '/file.txt') {
+            if (since && new Date(since) >= new Date(modified.toUTCString())) return res.writeHead(304).end();
+            return res.writeHead(200, { 'Content-Type': 'text/plain', 'Last-Modified': modified.toUTCString() }).end('payload\n');
+          }
+          if (req.url === '/data.json') return res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '27' }).end('{"a": 1, "b": [true, null]}');
+          if (req.url === '/echo') return res.writeHead(201, { 'Content-Type': 'application/json' }).end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] }));
+          res.writeHead(404, { 'Content-Type': 'text/html' }).end('<h1>nope</h1>');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      await new Promise((resolve) => server?.close(resolve));
+    });
+
+    it('get_url downloads once, gets a 304 the second time, skips the request when the checksum holds, and fails on 404', async () => {
+      const recorded = await fixture('http');
+      const dest = join(dir, 'got.txt');
+      const first = await run('get_url', { args: { url: `${base}/file.txt`, dest, mode: '0600' } });
+      expectKeys(first, recorded.get!, ['src']);
+      expect(first).to.include({ changed: true, msg: recorded.get!.msg, status_code: 200, checksum_src: recorded.get!.checksum_src, md5sum: recorded.get!.md5sum, mode: '0600' });
+      expect(await readFile(dest, 'utf8')).to.equal('payload\n');
+      await utimes(dest, new Date(), new Date());
+      const again = await run('get_url', { args: { url: `${base}/file.txt`, dest } });
+      expect(again).to.include({ changed: false, msg: recorded['get again']!.msg, status_code: 304 });
+      const requests = seen.length;
+      const sum = createHash('sha256').update('payload\n').digest('hex');
+      const known = await run('get_url', { args: { url: `${base}/file.txt`, dest, checksum: `sha256:${sum}` } });
+      expect(known).to.include({ changed: false, msg: recorded['get checksum ok']!.msg });
+      expect(seen.length).to.equal(requests);
+      const missing = await run('get_url', { args: { url: `${base}/missing`, dest: join(dir, 'none.txt') } });
+      expect(missing).to.include({ failed: true, msg: recorded['get 404']!.msg, status_code: 404 });
+      const bad = await run('get_url', { args: { url: `${base}/file.txt`, dest: join(dir, 'bad.txt'), checksum: 'sha256:00ff' } });
+      expect(bad).to.include({ failed: true });
+      expect(bad.msg).to.match(/did not match/);
+    });
+
+    it('uri returns the status, headers and parsed JSON, checks status_code, sends bodies, and masks secrets', async () => {
+      const recorded = await fixture('http');
+      const json = await run('uri', { args: { url: `${base}/data.json`, return_content: true, headers: { Authorization: 'Bearer s3cret' } } });
+      expect(json).to.deep.include({ changed: false, status: 200, json: recorded['uri json']!.json, content: recorded['uri json']!.content, content_type: 'application/json', redirected: false, msg: recorded['uri json']!.msg });
+      expectKeys(json, recorded['uri json']!, ['date', 'server', 'last_modified']);
+      expect(seen[seen.length - 1]!.authorization).to.equal('Bearer s3cret');
+      const noContent = await run('uri', { args: { url: `${base}/data.json` } });
+      expect(noContent).to.not.have.property('content');
+      expect(noContent.json).to.deep.equal(recorded['uri no content']!.json);
+      const wrong = await run('uri', { args: { url: `${base}/missing`, status_code: [200, 201] } });
+      expect(wrong).to.include({ failed: true, status: 404 });
+      expect(wrong.msg).to.match(/^Status code was 404 and not \[200, 201\]: HTTP Error 404/);
+      expect(await run('uri', { args: { url: `${base}/missing`, status_code: 404 } })).to.include({ changed: false, status: 404 });
+      const posted = await run('uri', { args: { url: `${base}/echo`, method: 'POST', body: { x: 1 }, body_format: 'json', status_code: 201, return_content: true } });
+      expect(posted.json).to.deep.equal({ method: 'POST', body: '{"x":1}', type: 'application/json' });
+      const secret = await run('uri', { args: { url: `${base}/echo`, method: 'PUT', body: 'token=hunter2', url_username: 'bob', url_password: 'hunter2', status_code: 201, return_content: true } });
+      expect(seen[seen.length - 1]!.authorization).to.equal(`Basic ${Buffer.from('bob:hunter2').toString('base64')}`);
+      expect(JSON.stringify(secret)).to.not.include('hunter2');
+      expect(secret.content).to.include('token=********');
     });
   });
 });

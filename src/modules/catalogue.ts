@@ -40,6 +40,7 @@ import { packageModule } from './package.js';
 import { sysctlModule } from './sysctl.js';
 import { getUrlModule } from './get-url.js';
 import { uriModule } from './uri.js';
+import { unarchiveModule } from './unarchive.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -82,6 +83,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   sysctlModule,
   getUrlModule,
   uriModule,
+  unarchiveModule,
 ];
 
 /** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */

@@ -297,4 +297,33 @@ describe('issue #17 modules against a real sshd (loopback fleet)', function () {
       expect(secret.content).to.include('token=********');
     });
   });
+  describe('unarchive (compared with test/fixtures/ansible/unarchive)', () => {
+    it('unpacks tar.gz and zip on the host once, changes nothing the second time, honours creates and refuses a missing dest', async () => {
+      const recorded = await fixture('unarchive');
+      for (const [kind, archive] of [['tgz', 'a.tar.gz'], ['zip', 'a.zip']] as const) {
+        const dest = join(dir, `un-${kind}`);
+        await mkdir(dest);
+        const args = { src: join(FIXTURES, 'unarchive', archive), dest, remote_src: true };
+        const first = await run('unarchive', { args });
+        expect(first, kind).to.include({ changed: recorded[kind]!.changed, handler: recorded[kind]!.handler, state: 'directory' });
+        expectKeys(first, recorded[kind]!, ['diff', 'extract_results']);
+        expect(await readFile(join(dest, 'd/one.txt'), 'utf8')).to.equal('one\n');
+        expect(await readFile(join(dest, 'two.txt'), 'utf8')).to.equal('two\n');
+        const again = await run('unarchive', { args });
+        expect(again, kind).to.include({ changed: recorded[`${kind} again`]!.changed });
+        await writeFile(join(dest, 'two.txt'), 'edited\n');
+        expect((await run('unarchive', { args, check: true })).changed).to.equal(true);
+        expect(await readFile(join(dest, 'two.txt'), 'utf8')).to.equal('edited\n');
+      }
+      const ctrl = join(dir, 'un-ctrl');
+      await mkdir(ctrl);
+      const fromController = await run('unarchive', { args: { src: 'a.zip', dest: ctrl, mode: 'u=rwX,go=rX' }, searchPath: [join(FIXTURES, 'unarchive')] });
+      expect(fromController).to.include({ changed: true, handler: 'ZipArchive' });
+      expect((await stat(join(ctrl, 'd/one.txt'))).mode & 0o777).to.equal(0o644);
+      const skipped = await run('unarchive', { args: { src: 'a.zip', dest: ctrl, creates: join(ctrl, 'two.txt'), remote_src: true } });
+      expect(skipped).to.include({ changed: false, skipped: true, msg: recorded.creates!.msg!.toString().replace('/tmp/ansref/w/z', ctrl) });
+      const noDest = await run('unarchive', { args: { src: join(FIXTURES, 'unarchive/a.zip'), dest: join(dir, 'nope'), remote_src: true } });
+      expect(noDest).to.include({ failed: true, msg: String(recorded['no dest']!.msg).replace('/tmp/ansref/w/nope', join(dir, 'nope')) });
+    });
+  });
 });

@@ -27,6 +27,7 @@ export interface ContextRequest {
   deadline?: number;
   signal: AbortSignal;
   runId?: string;
+  /** Controller folders a module's relative `src` is looked up in (ModuleContext.searchPath). */
   searchPath?: readonly string[];
 }
 
@@ -67,12 +68,12 @@ export function makeModuleContext(req: ContextRequest, ports: EnginePorts): Modu
       return ports.reconnect(ports.specFor(req.target), opts);
     },
     controller: ports.controller,
+    ...(req.searchPath ? { searchPath: req.searchPath } : {}),
     ...(ports.kube ? { kube: ports.kube } : {}),
     clock: ports.clock,
     signal: req.signal,
     emit: (event: RunEvent) => ports.emit(event),
     ...(req.runId !== undefined ? { runId: req.runId } : {}),
-    ...(req.searchPath ? { searchPath: req.searchPath } : {}),
     ...(ports.holdClusterLock ? { holdClusterLock: (seconds: number, why: string) => ports.holdClusterLock!(seconds, why) } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * with its timeout, changed_when / failed_when, until / retries / delay, and the registered result.
  * Never throws for host-level trouble: everything becomes a result the batch runner acts on.
  */
+import { dirname } from 'node:path';
 import type { HostStatus } from '../events/events.js';
 import type { Vars } from '../inventory/types.js';
 import type { ModuleResult } from '../modules/types.js';
@@ -243,7 +244,8 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
       ...(deadline !== undefined ? { deadline } : {}),
       signal,
       runId: options.runId,
-      ...(task.searchPath ? { searchPath: task.searchPath } : {}),
+      // The loader's search path (role, task file, playbook folders); else the folder of the task's file.
+      searchPath: task.searchPath ?? [dirname(et.task.pos.file)],
     },
     ports,
   );

@@ -32,6 +32,17 @@ import { lineinfileModule } from './lineinfile.js';
 import { rebootModule } from './reboot.js';
 import { serviceModule, systemdModule } from './systemd.js';
 import type { ModuleDefinition, TaskModule } from './types.js';
+import { templateModule } from './template.js';
+import { statModule } from './stat.js';
+import { pingModule } from './ping.js';
+import { slurpModule } from './slurp.js';
+import { blockinfileModule } from './blockinfile.js';
+import { findModule } from './find.js';
+import { packageModule } from './package.js';
+import { sysctlModule } from './sysctl.js';
+import { getUrlModule } from './get-url.js';
+import { uriModule } from './uri.js';
+import { unarchiveModule } from './unarchive.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -42,6 +53,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   serviceModule,
   systemdModule,
   copyModule,
+  templateModule,
   fetchModule,
   fileModule,
   lineinfileModule,
@@ -65,6 +77,16 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   kubeadmModule,
   certsExpiry,
   kubeStaticPodRestart,
+  statModule,
+  pingModule,
+  slurpModule,
+  blockinfileModule,
+  findModule,
+  packageModule,
+  sysctlModule,
+  getUrlModule,
+  uriModule,
+  unarchiveModule,
 ];
 
 /** Modules that change what the cluster schedules: a run using them must be the only maintenance (cluster lock). */

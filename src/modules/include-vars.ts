@@ -7,7 +7,7 @@
 import { optString } from './args.js';
 import { defineModule } from './define.js';
 import { ModuleFailure } from './failure.js';
-import { findControllerFile, searchCandidates } from './search-path.js';
+import { findControllerSource } from './search-path.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './types.js';
 import { type ModuleSpec } from '../playbook/modules.js';
 import { isMap, parseYamlSource } from '../playbook/yaml-source.js';
@@ -34,8 +34,8 @@ export function parseVarsText(text: string, file: string): Record<string, unknow
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const written = optString(ctx.args, 'file') ?? ctx.freeForm ?? '';
-  const path = await findControllerFile(ctx, 'vars', written);
-  if (!path) throw new ModuleFailure(`Could not find or access '${written}' (looked for ${searchCandidates(ctx.searchPath, 'vars', written).join(', ')})`);
+  const { path, tried } = await findControllerSource(ctx, written, 'vars');
+  if (!path) throw new ModuleFailure(`Could not find or access '${written}' (looked for ${tried.join(', ')})`);
   const vars = parseVarsText((await ctx.controller.readFile(path)).toString('utf8'), path);
   if (typeof vars === 'string') throw new ModuleFailure(vars);
   const name = optString(ctx.args, 'name');

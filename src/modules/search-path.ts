@@ -1,20 +1,35 @@
 /**
- * Ansible's lookup of a relative controller path (copy's and template's `src`, include_vars' file): in each
- * directory of the task's search path (its role, the file it was written in, the playbook's directory), first
- * `<dir>/<subdir>/<name>` (files/, templates/, vars/), then `<dir>/<name>`. An absolute name is taken as is.
+ * Where a task's relative `src` is found on the controller, as Ansible looks for it: for each folder of the
+ * task's search path (a role's folder first, then the folder of the task's file, then the playbook's), first
+ * `<folder>/<kind>/<src>` (kind: templates, files, or vars for include_vars), then `<folder>/<src>`; a folder named `tasks` also stands
+ * for its parent (a role's tasks/ file finds the role's templates/). The same rule serves template, copy and
+ * the template/file lookups.
  */
-import { isAbsolute, join } from 'node:path';
+import { dirname, basename, isAbsolute, join } from 'node:path';
 import type { ModuleContext } from './types.js';
 
-/** Where a relative name was looked for, in order (for "not found" messages too). */
-export function searchCandidates(searchPath: readonly string[] | undefined, subdir: string, name: string): string[] {
-  if (isAbsolute(name) || !searchPath?.length) return [name];
-  // Last, the name as given (relative to the current directory), as drydock resolved it before search paths.
-  return [...searchPath.flatMap((dir) => [join(dir, subdir, name), join(dir, name)]), name];
+/** The candidate paths, in the order they are tried. Pure. */
+export function sourceCandidates(src: string, searchPath: readonly string[], kind: 'templates' | 'files' | 'vars', playbookDir?: string): string[] {
+  if (isAbsolute(src)) return [src];
+  const dirs: string[] = [];
+  const add = (dir: string): void => {
+    if (!dirs.includes(dir)) dirs.push(dir);
+  };
+  for (const dir of searchPath) {
+    if (basename(dir) === 'tasks' || basename(dir) === 'handlers') add(dirname(dir));
+    add(dir);
+  }
+  if (playbookDir) add(playbookDir);
+  const out: string[] = [];
+  for (const dir of dirs) out.push(join(dir, kind, src), join(dir, src));
+  if (dirs.length === 0) out.push(join(kind, src), src);
+  return [...new Set(out)];
 }
 
-/** The first candidate that exists on the controller, else undefined. */
-export async function findControllerFile(ctx: Pick<ModuleContext, 'controller' | 'searchPath'>, subdir: string, name: string): Promise<string | undefined> {
-  for (const candidate of searchCandidates(ctx.searchPath, subdir, name)) if (await ctx.controller.exists(candidate)) return candidate;
-  return undefined;
+/** The first candidate that exists on the controller, or undefined (with the candidates tried, for the message). */
+export async function findControllerSource(ctx: ModuleContext, src: string, kind: 'templates' | 'files' | 'vars'): Promise<{ path?: string; tried: string[] }> {
+  const playbookDir = typeof ctx.vars.playbook_dir === 'string' ? ctx.vars.playbook_dir : undefined;
+  const tried = sourceCandidates(src, ctx.searchPath ?? [], kind, playbookDir);
+  for (const candidate of tried) if (await ctx.controller.exists(candidate)) return { path: candidate, tried };
+  return { tried };
 }

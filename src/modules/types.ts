@@ -53,9 +53,8 @@ export interface ModuleContext {
   reconnect(options?: { timeoutMs?: number }): Promise<Connection>;
   controller: ControllerFiles;
   /**
-   * Controller directories a relative `src` is looked up in, first match wins: the task's role, the file the
-   * task was written in, the playbook's directory (Ansible's search path). Use `findControllerFile`
-   * (search-path.ts): it tries `<dir>/<subdir>/<name>` (templates/, files/, vars/) then `<dir>/<name>` in each.
+   * Controller folders a relative `src` (template, copy) is looked up in, most specific first: a role's folder,
+   * then the folder of the task's file, then the playbook's (resolved by `findControllerSource`, search-path.ts).
    */
   searchPath?: readonly string[];
   /**

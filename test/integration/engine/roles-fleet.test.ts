@@ -30,13 +30,14 @@ describe('drydock play: roles on a loopback fleet', function () {
     await fleet?.stop();
   });
 
-  it('copies from the role\'s files/, uses defaults, parameters and include_vars, and runs the role\'s handler', async () => {
+  it('copies from the role\'s files/, templates from its templates/, uses defaults, parameters and include_vars, and runs the role\'s handler', async () => {
     const out = join(dir, 'out');
     mkdirSync(out);
     write(join(dir, 'pb'), {
       'site.yml': `- hosts: all\n  gather_facts: false\n  roles:\n    - role: motd\n      motd_port: 99\n    - shared\n`,
       'roles/motd/defaults/main.yml': `motd_dir: ${out}\nmotd_port: 1\n`,
       'roles/motd/files/banner.txt': 'hello from the role\n',
+      'roles/motd/templates/conf.j2': 'port={{ motd_port }} role={{ role_name }}\n',
       'roles/motd/vars/extra.yml': 'suffix: "{{ role_name }}-x"\n',
       'roles/motd/tasks/main.yml': [
         '- name: banner',
@@ -44,6 +45,10 @@ describe('drydock play: roles on a loopback fleet', function () {
         '    src: banner.txt',
         '    dest: "{{ motd_dir }}/{{ inventory_hostname }}.banner"',
         '  notify: mark',
+        '- name: conf',
+        '  template:',
+        '    src: conf.j2',
+        '    dest: "{{ motd_dir }}/{{ inventory_hostname }}.conf"',
         '- include_vars: extra.yml',
         '- name: vars',
         '  shell: echo "{{ suffix }} {{ motd_port }}" > {{ motd_dir }}/{{ inventory_hostname }}.vars',
@@ -58,6 +63,7 @@ describe('drydock play: roles on a loopback fleet', function () {
     for (const { name } of fleet.hosts) {
       expect(readFileSync(join(out, `${name}.banner`), 'utf8')).to.equal('hello from the role\n');
       expect(readFileSync(join(out, `${name}.vars`), 'utf8')).to.equal('motd-x 99\n');
+      expect(readFileSync(join(out, `${name}.conf`), 'utf8')).to.equal('port=99 role=motd\n');
       expect(existsSync(join(out, `${name}.handled`)), name).to.equal(true);
       expect(existsSync(join(out, `${name}.shared`)), name).to.equal(true);
       rmSync(join(out, `${name}.handled`));

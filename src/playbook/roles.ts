@@ -10,6 +10,7 @@ import type { Block, RoleScope, Task, TaskItem, TaskKeywords } from './model.js'
 import { ContentBase, type Origin } from './content.js';
 import { COMMON_TASK_KEYS, type FieldReader } from './schema.js';
 import { readCommon } from './tasks.js';
+import { isTemplated } from './template.js';
 import { walkTasks } from './walk.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type YamlNode } from './yaml-source.js';
 
@@ -75,6 +76,10 @@ export abstract class RoleLoader extends ContentBase {
     const name = nameEntry && reader.string(nameEntry.value, nameEntry.key);
     if (!name) {
       if (!nameEntry) reader.issue(node, "a role entry needs 'role: <name>'");
+      return undefined;
+    }
+    if (isTemplated(name)) {
+      reader.issue(nameEntry.value, `role name "${name}" cannot be templated: roles are loaded before the run; name the role`);
       return undefined;
     }
     const keywords = readCommon(entries, reader.pos(node), { reader, registry: this.host.registry, notifies: this.notifies });

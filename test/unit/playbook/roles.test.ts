@@ -99,9 +99,10 @@ describe('playbook/roles: refusals at load time, at file:line:col', () => {
   });
 
   it('names a missing role and where it looked, and refuses collection roles clearly', async () => {
-    expect(await issues({ 'site.yml': play('  roles:\n    - nope\n    - community.general.thing\n') })).to.deep.equal([
+    expect(await issues({ 'site.yml': play('  roles:\n    - nope\n    - community.general.thing\n    - role: "{{ r }}"\n') })).to.deep.equal([
       "site.yml:4:7: role 'nope' not found (looked in roles/nope, nope; set ANSIBLE_ROLES_PATH for other places)",
       "site.yml:5:7: role 'community.general.thing' is a collection role (namespace.collection.role); collections are not supported: copy the role into roles/ beside the playbook",
+      'site.yml:6:13: role name "{{ r }}" cannot be templated: roles are loaded before the run; name the role',
     ]);
   });
 

@@ -17,6 +17,8 @@ export interface PlayScope {
   vars: Vars;
   /** Defaults of the play's roles: below the inventory. */
   defaults?: Vars;
+  /** role_names, ansible_role_names, …: magic. */
+  roleNames?: Vars;
   /** Every host the play targets (ansible_play_hosts_all). */
   hostsAll: readonly string[];
   /** The current batch (ansible_play_batch). */
@@ -153,6 +155,7 @@ export class VarStore {
       ansible_play_hosts_all: [...(play?.hostsAll ?? [])],
       ansible_play_batch: [...(play?.batch ?? [])],
       ansible_check_mode: play?.check ?? false,
+      ...play?.roleNames,
       ...layers.roleMagic,
     });
     return vars;

@@ -56,8 +56,10 @@ export interface RoleScope {
   path: string;
   defaults: Record<string, unknown>;
   vars: Record<string, unknown>;
-  /** Parameters given where the role is used (`- role: x` with keys, `vars:` of the role entry). */
+  /** Parameters given where the role is used (`- role: x` with its keys other than keywords). */
   params: Record<string, unknown>;
+  /** Brought in by another role's meta dependencies (ansible_dependent_role_names). */
+  dependency?: boolean;
 }
 
 /**

@@ -137,7 +137,7 @@ export abstract class RoleLoader extends ContentBase {
     const key = JSON.stringify([dir, use.params, use.from]);
     if (use.dedupe && !meta.allowDuplicates && this.ran.has(key)) return undefined;
     this.ran.add(key);
-    const scope: RoleScope = { name, path: dir, defaults: {}, vars: {}, params: use.params };
+    const scope: RoleScope = { name, path: dir, defaults: {}, vars: {}, params: use.params, ...(use.parent ? { dependency: true } : {}) };
     for (const [field, sub, from] of [['defaults', 'defaults', use.from.defaults], ['vars', 'vars', use.from.vars]] as const) {
       const file = await this.roleFile(dir, sub, from ?? 'main');
       if (from !== undefined && !file) use.at.reader.issue(use.at.node, `role '${name}' has no ${sub}/${from}`);

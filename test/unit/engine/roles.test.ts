@@ -107,4 +107,10 @@ describe('engine: roles and includes, compared with ansible-playbook 2.14', () =
     const failure = h.events.find((e) => e.type === 'task.result' && e.result.status === 'failed');
     expect(failure?.type === 'task.result' && failure.result.msg).to.match(/colors\/none\.yml/);
   });
+
+  it('role_names, ansible_play_role_names, ansible_role_names and ansible_dependent_role_names as Ansible sets them', async () => {
+    const expected = recorded('role-names');
+    const h = await runFixture('role-names');
+    expect(resultsOf(h)).to.deep.equal(expected.tasks);
+  });
 });

@@ -175,19 +175,7 @@ export class BatchRunner {
     } finally {
       stopTicking();
     }
-    const report: TaskReport = {
-      play: this.play.name,
-      batch: this.batchIndex + 1,
-      task: et.name,
-      handler: et.handler,
-      module: et.task.module,
-      file: et.task.pos.file,
-      ...(et.task.pos.line !== undefined ? { line: et.task.pos.line } : {}),
-      startedAt: new Date(started).toISOString(),
-      ms: ports.clock.now() - started,
-      results: [],
-    };
-    this.report.tasks.push(report);
+    const report = this.taskReport(et, started, ports.clock.now() - started);
     const order = new Map(runners.map((h, i) => [h, i]));
     outcomes.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
     for (const outcome of outcomes) {
@@ -269,10 +257,17 @@ export class BatchRunner {
     }
   }
 
+  /** The report entry of a task (in the play's report), results added by `apply`. */
+  private taskReport(et: EffectiveTask, started: number, ms: number): TaskReport {
+    const { pos } = et.task;
+    const report: TaskReport = { play: this.play.name, batch: this.batchIndex + 1, task: et.name, handler: et.handler, module: et.task.module, file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), startedAt: new Date(started).toISOString(), ms, results: [] };
+    this.report.tasks.push(report);
+    return report;
+  }
+
   /** Hosts whose include could not be decided or loaded: failed as a task result would fail them. */
   private failInclude(et: EffectiveTask, outcomes: HostTaskOutcome[]): void {
-    const report: TaskReport = { play: this.play.name, batch: this.batchIndex + 1, task: et.name, handler: false, module: et.task.module, file: et.task.pos.file, startedAt: new Date(this.run.ports.clock.now()).toISOString(), ms: 0, results: [] };
-    this.report.tasks.push(report);
+    const report = this.taskReport(et, this.run.ports.clock.now(), 0);
     for (const o of outcomes) this.apply(et, o, report);
     this.checkBatchLimits(outcomes, et);
   }

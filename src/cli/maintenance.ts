@@ -13,6 +13,7 @@ import { acquireClusterLock, describeTakeover, type ClusterLock } from '../lock/
 import { acquireKuredLock, type KuredDaemonSet, type KuredLock } from '../lock/kured-lock.js';
 import { KURED_LOCK_ANNOTATION } from '../lock/kured-lock-value.js';
 import type { Playbook } from '../playbook/model.js';
+import { CLUSTER_CHANGING_MODULES } from '../modules/catalogue.js';
 import { usesAnyModule, walkTasks } from '../playbook/walk.js';
 import { confirm } from './confirm.js';
 
@@ -47,8 +48,6 @@ export interface MaintenanceHooks {
   stopAt?: { at: number; message: string };
 }
 
-/** Modules that change what the cluster schedules: a run using them must be the only maintenance. */
-const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'kube_drain', 'kube_uncordon']);
 
 /** Whether any play (tasks, pre/post tasks, handlers) cordons, drains or uncordons nodes. */
 export function playbookChangesCluster(playbook: Playbook): boolean {

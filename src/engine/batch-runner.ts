@@ -11,7 +11,8 @@ import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
 import { renderString } from '../playbook/template.js';
 import { pyStr } from '../playbook/expr/values.js';
 import { shouldStopAfterBatch } from '../playbook/batches.js';
-import { effectiveTask, shownName, type EffectiveTask, type Scope } from './effective.js';
+import { effectiveTask, shownName, taskLayers, type EffectiveTask, type Scope } from './effective.js';
+import { runInclude } from './includes.js';
 import { HandlerQueue } from './handlers.js';
 import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
 import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
@@ -85,7 +86,11 @@ export class BatchRunner {
           this.run.started = true;
         }
         if (!shouldRunByTags(et.tags, { only: this.run.options.tags, skip: this.run.options.skipTags })) continue;
-        await this.runTask(et, live);
+        if (item.include) {
+          // The included tasks' ids: `<include id>/include/block/<n>`, the same on every run.
+          const at: Scope = { ...scope, ...(path !== undefined ? { path: `${path}/include` } : {}) };
+          await runInclude(et, live, this.run, { runBlock: (block, group) => this.runBlock(block, group, at), fail: (outcomes) => this.failInclude(et, outcomes) });
+        } else await this.runTask(et, live);
       }
     }
   }
@@ -141,7 +146,7 @@ export class BatchRunner {
     if (targets.length === 0) return;
     if (written.task.module === 'meta') return runMeta(this, written, targets);
     const first = targets[0]!;
-    const firstVars = store.forHost(first, { blockVars: written.blockVars, taskVars: written.taskVars });
+    const firstVars = store.forHost(first, taskLayers(written));
     const et: EffectiveTask = { ...written, name: shownName(written.name, firstVars, store.renderOptions(first)) };
     let runOnce = false;
     let throttle = 0;
@@ -176,19 +181,7 @@ export class BatchRunner {
     } finally {
       stopTicking();
     }
-    const report: TaskReport = {
-      play: this.play.name,
-      batch: this.batchIndex + 1,
-      task: et.name,
-      handler: et.handler,
-      module: et.task.module,
-      file: et.task.pos.file,
-      ...(et.task.pos.line !== undefined ? { line: et.task.pos.line } : {}),
-      startedAt: new Date(started).toISOString(),
-      ms: ports.clock.now() - started,
-      results: [],
-    };
-    this.report.tasks.push(report);
+    const report = this.taskReport(et, started, ports.clock.now() - started);
     const order = new Map(runners.map((h, i) => [h, i]));
     outcomes.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
     for (const outcome of outcomes) {
@@ -226,7 +219,7 @@ export class BatchRunner {
     countResult(stats, o.host, status, o.raw === 'failed' && o.result['changed'] === true);
     if (et.task.register) store.register(o.host, et.task.register, o.result);
     if (o.raw !== 'failed' && o.raw !== 'unreachable') this.changeInventory(o);
-    if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setFacts(o.host, o.facts);
+    if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setTaskFacts(o.host, et.task.module, o.facts);
     if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
     if (status === 'rescued') {
       state.blockFailed = true;
@@ -255,7 +248,7 @@ export class BatchRunner {
     for (const written of et.task.notify) {
       let name = written;
       try {
-        name = pyStr(renderString(written, this.run.store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), this.run.store.renderOptions(host)));
+        name = pyStr(renderString(written, this.run.store.forHost(host, taskLayers(et)), this.run.store.renderOptions(host)));
       } catch {
         // An unrenderable notify is reported below as reaching no handler.
       }
@@ -270,7 +263,7 @@ export class BatchRunner {
     const { store } = this.run;
     for (const host of others) {
       if (et.task.register) store.register(host, et.task.register, o.result);
-      if (o.facts && o.raw !== 'failed') store.setFacts(host, o.facts);
+      if (o.facts && o.raw !== 'failed') store.setTaskFacts(host, et.task.module, o.facts);
       if (o.raw === 'changed') this.notify(et, host);
       // Ansible fails every host of the batch when a run_once task fails: they all depended on it.
       if (o.status === 'failed' && !et.rescuable) {
@@ -278,6 +271,21 @@ export class BatchRunner {
         this.run.failed.add(host);
       } else if (o.status === 'failed') this.states.get(host)!.blockFailed = true;
     }
+  }
+
+  /** The report entry of a task (in the play's report), results added by `apply`. */
+  private taskReport(et: EffectiveTask, started: number, ms: number): TaskReport {
+    const { pos } = et.task;
+    const report: TaskReport = { play: this.play.name, batch: this.batchIndex + 1, task: et.name, handler: et.handler, module: et.task.module, file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), startedAt: new Date(started).toISOString(), ms, results: [] };
+    this.report.tasks.push(report);
+    return report;
+  }
+
+  /** Hosts whose include could not be decided or loaded: failed as a task result would fail them. */
+  private failInclude(et: EffectiveTask, outcomes: HostTaskOutcome[]): void {
+    const report = this.taskReport(et, this.run.ports.clock.now(), 0);
+    for (const o of outcomes) this.apply(et, o, report);
+    this.checkBatchLimits(outcomes, et);
   }
 
   private checkBatchLimits(outcomes: HostTaskOutcome[], et: EffectiveTask): void {

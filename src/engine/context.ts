@@ -27,6 +27,8 @@ export interface ContextRequest {
   deadline?: number;
   signal: AbortSignal;
   runId?: string;
+  /** Controller folders a module's relative `src` is looked up in (ModuleContext.searchPath). */
+  searchPath?: readonly string[];
 }
 
 export function makeModuleContext(req: ContextRequest, ports: EnginePorts): ModuleContext {
@@ -66,6 +68,7 @@ export function makeModuleContext(req: ContextRequest, ports: EnginePorts): Modu
       return ports.reconnect(ports.specFor(req.target), opts);
     },
     controller: ports.controller,
+    ...(req.searchPath ? { searchPath: req.searchPath } : {}),
     ...(ports.kube ? { kube: ports.kube } : {}),
     clock: ports.clock,
     signal: req.signal,

@@ -6,7 +6,8 @@
 import type { Vars } from '../inventory/types.js';
 import { pyStr } from '../playbook/expr/values.js';
 import { renderString, type RenderOptions } from '../playbook/template.js';
-import type { Block, Condition, InheritedKeywords, Play, Task, TaskKeywords, Templated } from '../playbook/model.js';
+import type { Block, Condition, InheritedKeywords, Play, RoleScope, Task, TaskKeywords, Templated } from '../playbook/model.js';
+import type { TaskVarLayers } from './vars.js';
 
 export interface Scope {
   play: Play;
@@ -27,6 +28,11 @@ export interface EffectiveTask extends InheritedKeywords {
   tags: string[];
   blockVars: Vars[];
   taskVars: Vars;
+  /** Defaults of the roles around the task, outermost first (below the inventory). */
+  roleDefaults: Vars[];
+  /** Parameters of the innermost role (above set_fact), and role_name / role_path. */
+  roleParams?: Vars;
+  roleMagic?: Vars;
   environment: Templated<Record<string, unknown>>[];
   rescuable: boolean;
   handler: boolean;
@@ -40,8 +46,14 @@ type Inheritable = keyof InheritedKeywords;
 const INHERITED: Record<Inheritable, true> = { become: true, becomeUser: true, delegateTo: true, runOnce: true, ignoreErrors: true, ignoreUnreachable: true, checkMode: true, diff: true, noLog: true, throttle: true, timeout: true };
 const INHERITABLE = Object.keys(INHERITED) as Inheritable[];
 
-export function taskDisplayName(task: Task): string {
-  return task.name ?? task.moduleWritten;
+export function taskDisplayName(task: Task, role?: RoleScope): string {
+  const name = task.name ?? task.moduleWritten;
+  return role ? `${role.name} : ${name}` : name;
+}
+
+/** The variable layers of a task for VarStore.forHost. */
+export function taskLayers(et: EffectiveTask): TaskVarLayers {
+  return { blockVars: et.blockVars, taskVars: et.taskVars, roleDefaults: et.roleDefaults, ...(et.roleParams ? { roleParams: et.roleParams } : {}), ...(et.roleMagic ? { roleMagic: et.roleMagic } : {}) };
 }
 
 export function effectiveTask(task: Task, scope: Scope, id?: string): EffectiveTask {
@@ -54,13 +66,17 @@ export function effectiveTask(task: Task, scope: Scope, id?: string): EffectiveT
     const play = scope.play as unknown as Partial<Record<Inheritable, unknown>>;
     return play[key] as TaskKeywords[K];
   };
+  const roles = chain.flatMap((k) => (k.role ? [k.role] : []));
+  const role = roles[roles.length - 1];
   const out: EffectiveTask = {
     task,
-    name: taskDisplayName(task),
+    name: taskDisplayName(task, role),
     when: [...scope.play.when, ...chain.flatMap((k) => k.when)],
     tags: [...new Set([...scope.play.tags, ...chain.flatMap((k) => k.tags)])],
-    blockVars: scope.blocks.map((b) => b.vars),
+    blockVars: chain.flatMap((k) => (k === task ? (k.role ? [k.role.vars] : []) : k.role ? [k.role.vars, k.vars] : [k.vars])),
     taskVars: task.vars,
+    roleDefaults: roles.map((r) => r.defaults),
+    ...(role ? { roleParams: role.params, roleMagic: { role_name: role.name, role_path: role.path, ansible_role_name: role.name } } : {}),
     environment: [scope.play.environment, ...chain.map((k) => k.environment)].filter((e) => e !== undefined),
     rescuable: scope.rescuable,
     handler: scope.handler,

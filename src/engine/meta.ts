@@ -4,7 +4,7 @@
  */
 import type { BatchVerdict } from '../playbook/batches.js';
 import { evaluateCondition } from '../playbook/template.js';
-import type { EffectiveTask } from './effective.js';
+import { taskLayers, type EffectiveTask } from './effective.js';
 import type { HostState, RunState } from './run-state.js';
 
 export type BatchStop = { kind: 'verdict'; verdict: Extract<BatchVerdict, { stop: true }> } | { kind: 'end_batch' } | { kind: 'end_play' };
@@ -22,7 +22,7 @@ export async function runMeta(runner: MetaRunner, et: EffectiveTask, hosts: stri
   const { store } = runner.run;
   const holds = (host: string): boolean => {
     try {
-      return evaluateCondition(et.when, store.forHost(host, { blockVars: et.blockVars, taskVars: et.taskVars }), { ...store.renderOptions(host), origin: et.task.pos });
+      return evaluateCondition(et.when, store.forHost(host, taskLayers(et)), { ...store.renderOptions(host), origin: et.task.pos });
     } catch (err) {
       runner.run.ports.emit({ type: 'warning', host, message: `meta: ${action}: ${(err as Error).message}` });
       return false;

@@ -148,7 +148,7 @@ export function formatTaskList(playbook: Playbook, tags: { only: string[]; skip:
     for (const section of [play.preTasks, play.tasks, play.postTasks]) {
       walkTasks(section, (task, at) => {
         const all = [...new Set([...play.tags, ...at.tags])];
-        if (shouldRunByTags(all, tags)) lines.push(`      ${taskDisplayName(task)}\tTAGS: [${all.join(', ')}]`);
+        if (shouldRunByTags(all, tags)) lines.push(`      ${taskDisplayName(task, at.role)}\tTAGS: [${all.join(', ')}]`);
       });
     }
     lines.push('');

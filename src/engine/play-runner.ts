@@ -7,7 +7,7 @@
 import { shouldStopAfterBatch } from '../playbook/batches.js';
 import { renderBoolKeyword } from '../playbook/keywords.js';
 import type { Play, Task } from '../playbook/model.js';
-import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
+import { orderedPlayHosts, planBatches, playRoleDefaults, playRoleNames, playVars } from '../playbook/play-plan.js';
 import { withRenderedPlayKeywords } from '../playbook/plays.js';
 import { BatchRunner } from './batch-runner.js';
 import { GATHER_FACTS_MODULE } from './facts.js';
@@ -82,6 +82,8 @@ export async function runPlay(written: Play, targets: readonly string[], run: Ru
     let runner: BatchRunner | undefined;
     store.setPlay({
       vars,
+      defaults: playRoleDefaults(play),
+      roleNames: playRoleNames(play),
       hostsAll: hosts,
       batch,
       active: () => hosts.filter((h) => !leftPlay.has(h) && (!runner?.states.has(h) || isActive(runner.states.get(h)))),

@@ -67,9 +67,10 @@ export class ResumeReplay {
   }
 
   restore(host: string, r: ReplayedResult, store: VarStore): void {
-    const register = this.tasks.get(r.taskId)?.register;
+    const task = this.tasks.get(r.taskId);
+    const register = task?.register;
     if (register) store.register(host, register, r.data);
-    if (r.facts && r.status !== 'ignored') store.setFacts(host, r.facts);
+    if (r.facts && r.status !== 'ignored') store.setTaskFacts(host, task?.module ?? '', r.facts);
     this.noteMasked(host, r);
   }
 

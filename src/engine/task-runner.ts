@@ -3,6 +3,7 @@
  * with its timeout, changed_when / failed_when, until / retries / delay, and the registered result.
  * Never throws for host-level trouble: everything becomes a result the batch runner acts on.
  */
+import { dirname } from 'node:path';
 import type { HostStatus } from '../events/events.js';
 import type { Vars } from '../inventory/types.js';
 import type { ModuleResult } from '../modules/types.js';
@@ -12,7 +13,7 @@ import { evaluateCondition, renderString, renderValue, type RenderOptions } from
 import { pyStr } from '../playbook/expr/values.js';
 import type { ConnectionBudget } from './connections.js';
 import { makeModuleContext } from './context.js';
-import type { EffectiveTask } from './effective.js';
+import { taskLayers, type EffectiveTask } from './effective.js';
 import { loopItemVars, loopSettings } from './loop-vars.js';
 import { asyncJob } from './async-run.js';
 import { applyConditions, asData, quietBool, withTimeout } from './task-conditions.js';
@@ -69,7 +70,7 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
   const started = ports.clock.now();
   const task = et.task;
   const opts: RenderOptions = { ...store.renderOptions(host), origin: task.pos };
-  const layers = { blockVars: et.blockVars, taskVars: et.taskVars };
+  const layers = taskLayers(et);
   const vars = store.forHost(host, layers);
   let settings: Settings | undefined;
   let ignoreErrors = false;
@@ -245,6 +246,8 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
       ...(deadline !== undefined ? { deadline } : {}),
       signal,
       runId: options.runId,
+      // The loader's search path (role, task file, playbook folders); else the folder of the task's file.
+      searchPath: task.searchPath ?? [dirname(et.task.pos.file)],
     },
     ports,
   );

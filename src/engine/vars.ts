@@ -1,7 +1,7 @@
 /**
  * Variable scopes of a run, merged per host in Ansible's precedence order (lowest first):
- *   inventory (group_vars < host_vars) < gathered facts < play vars < vars_files < block vars < task vars
- *   < set_fact / registered results < loop variables < -e extra vars,
+ *   role defaults < inventory (group_vars < host_vars) < gathered facts < play vars < vars_files < role vars < block vars < task vars
+ *   < include_vars < set_fact / registered results < role params < loop variables < -e extra vars,
  * then the magic variables, which nothing overrides: inventory_hostname, groups, hostvars (lazy),
  * play_hosts, ansible_play_hosts, ansible_play_hosts_all, ansible_play_batch, ansible_check_mode.
  *
@@ -15,6 +15,10 @@ import type { RenderOptions } from '../playbook/template.js';
 /** What the current play contributes to every host's variables. */
 export interface PlayScope {
   vars: Vars;
+  /** Defaults of the play's roles: below the inventory. */
+  defaults?: Vars;
+  /** role_names, ansible_role_names, …: magic. */
+  roleNames?: Vars;
   /** Every host the play targets (ansible_play_hosts_all). */
   hostsAll: readonly string[];
   /** The current batch (ansible_play_batch). */
@@ -26,15 +30,23 @@ export interface PlayScope {
 
 /** Variables of one task on one host, innermost last. */
 export interface TaskVarLayers {
+  /** The task's roles' defaults (outermost first), above the play's role defaults, below the inventory. */
+  roleDefaults?: readonly Vars[];
+  /** Role vars are among the block vars (the role's block), above the play's vars and vars_files. */
   blockVars?: readonly Vars[];
   taskVars?: Vars;
+  /** The innermost role's parameters: above set_fact, below loop and extra vars. */
+  roleParams?: Vars;
   loopVars?: Vars;
+  /** role_name, role_path: magic, like inventory_hostname. */
+  roleMagic?: Vars;
 }
 
 export class VarStore {
   private readonly inventoryVars = new Map<string, Vars>();
   private readonly gathered = new Map<string, Vars>();
   private readonly hostFacts = new Map<string, Vars>();
+  private readonly includedVars = new Map<string, Vars>();
   private groupsCache?: Record<string, string[]>;
   private readonly unsafeObjects = new WeakSet<object>();
   private play?: PlayScope;
@@ -86,6 +98,15 @@ export class VarStore {
     for (const [name, value] of Object.entries(facts)) this.register(host, name, value);
   }
 
+  /**
+   * Variables a task set on the host: include_vars' go below set_fact and stay templates (rendered when
+   * used, as Ansible's vars cache); every other module's are set_fact values.
+   */
+  setTaskFacts(host: string, module: string, facts: Vars): void {
+    if (module === 'include_vars') this.includedVars.set(host, { ...(this.includedVars.get(host) ?? {}), ...facts });
+    else this.setFacts(host, facts);
+  }
+
   hostFactsOf(host: string): Vars {
     return this.hostFacts.get(host) ?? {};
   }
@@ -120,13 +141,15 @@ export class VarStore {
   /** Every variable of `host` for one task, merged by precedence. */
   forHost(host: string, layers: TaskVarLayers = {}): Record<string, unknown> {
     const play = this.play;
-    const vars: Record<string, unknown> = {
+    const vars: Record<string, unknown> = { ...play?.defaults };
+    for (const defaults of layers.roleDefaults ?? []) Object.assign(vars, defaults);
+    Object.assign(vars, {
       ...this.inventoryOf(host),
       ...this.gathered.get(host),
       ...play?.vars,
-    };
+    });
     for (const block of layers.blockVars ?? []) Object.assign(vars, block);
-    Object.assign(vars, layers.taskVars, this.hostFacts.get(host), layers.loopVars, this.extraVars);
+    Object.assign(vars, layers.taskVars, this.includedVars.get(host), this.hostFacts.get(host), layers.roleParams, layers.loopVars, this.extraVars);
     if (!vars['ansible_facts']) vars['ansible_facts'] = {};
     const active = play ? play.active() : [];
     Object.assign(vars, {
@@ -138,6 +161,8 @@ export class VarStore {
       ansible_play_hosts_all: [...(play?.hostsAll ?? [])],
       ansible_play_batch: [...(play?.batch ?? [])],
       ansible_check_mode: play?.check ?? false,
+      ...play?.roleNames,
+      ...layers.roleMagic,
     });
     return vars;
   }

@@ -6,6 +6,7 @@
  * Adding a module: write `src/modules/<name>.ts` exporting `defineModule(spec, { supportsCheck, run })`, then add
  * it to TASK_MODULES below.
  */
+import { INCLUDE_SPECS } from '../playbook/include-specs.js';
 import { META_SPEC, ModuleRegistry } from '../playbook/modules.js';
 import { aptModule } from './apt.js';
 import { certsExpiry } from './certs/certs-expiry.js';
@@ -19,6 +20,7 @@ import { dpkgSelectionsModule } from './dpkg-selections.js';
 import { etcdSnapshotModule } from './etcd/snapshot.js';
 import { fetchModule } from './fetch.js';
 import { fileModule } from './file.js';
+import { includeVarsModule } from './include-vars.js';
 import { kubeBlockingPods } from './kube/blocking-pods.js';
 import { kubeadmModule } from './kubeadm.js';
 import { kubeCordon } from './kube/cordon.js';
@@ -32,6 +34,17 @@ import { lineinfileModule } from './lineinfile.js';
 import { rebootModule } from './reboot.js';
 import { serviceModule, systemdModule } from './systemd.js';
 import type { ModuleDefinition, TaskModule } from './types.js';
+import { templateModule } from './template.js';
+import { statModule } from './stat.js';
+import { pingModule } from './ping.js';
+import { slurpModule } from './slurp.js';
+import { blockinfileModule } from './blockinfile.js';
+import { findModule } from './find.js';
+import { packageModule } from './package.js';
+import { sysctlModule } from './sysctl.js';
+import { getUrlModule } from './get-url.js';
+import { uriModule } from './uri.js';
+import { unarchiveModule } from './unarchive.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -45,6 +58,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   serviceModule,
   systemdModule,
   copyModule,
+  templateModule,
   fetchModule,
   fileModule,
   lineinfileModule,
@@ -54,6 +68,7 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   failModule,
   debugModule,
   setFactModule,
+  includeVarsModule,
   pauseModule,
   kubeCordon,
   kubeUncordon,
@@ -67,12 +82,26 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   kubeadmModule,
   certsExpiry,
   kubeStaticPodRestart,
+  statModule,
+  pingModule,
+  slurpModule,
+  blockinfileModule,
+  findModule,
+  packageModule,
+  sysctlModule,
+  getUrlModule,
+  uriModule,
+  unarchiveModule,
 ];
+
+/** Modules that change what the cluster schedules: a run using them must be the only maintenance (cluster lock). */
+export const CLUSTER_CHANGING_MODULES: ReadonlySet<string> = new Set(['kube_cordon', 'kube_drain', 'kube_uncordon']);
 
 /** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */
 export function moduleRegistry(modules: readonly ModuleDefinition[] = TASK_MODULES): ModuleRegistry {
   const registry = new ModuleRegistry();
   for (const module of modules) registry.register(module.spec);
+  for (const spec of INCLUDE_SPECS) registry.register(spec);
   return registry.register(META_SPEC);
 }
 

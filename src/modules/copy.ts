@@ -19,6 +19,7 @@ import type { ModuleContext, ModuleDiff, ModuleResult, ModuleDefinition } from '
 import { str, path, ownership } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';
 import { defineModule } from './define.js';
+import { findControllerSource } from './search-path.js';
 
 export type CopyDecision = 'write' | 'unchanged' | 'keep-existing';
 
@@ -58,9 +59,10 @@ async function loadSource(ctx: ModuleContext): Promise<{ data: Buffer; src?: str
     if (!data) throw new ModuleFailure(`Source ${src} not found on ${ctx.target}`);
     return { data, src };
   }
-  if (!(await ctx.controller.exists(src))) throw new ModuleFailure(`could not find src=${src} on the controller`);
+  const { path: found } = await findControllerSource(ctx, src, 'files');
+  if (!found) throw new ModuleFailure(`could not find src=${src} on the controller`);
   try {
-    return { data: await ctx.controller.readFile(src), src };
+    return { data: await ctx.controller.readFile(found), src };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported; copy files one by one`);
@@ -70,6 +72,14 @@ async function loadSource(ctx: ModuleContext): Promise<{ data: Buffer; src?: str
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const { data, src } = await loadSource(ctx);
+  return deliverContent(ctx, data, src);
+}
+
+/**
+ * Puts `data` at the task's `dest` with its mode/owner/group/backup/validate/force arguments: compared by
+ * sha256 first, written only when it differs (copy, and template after rendering).
+ */
+export async function deliverContent(ctx: ModuleContext, data: Buffer, src?: string): Promise<ModuleResult> {
   let dest = optString(ctx.args, 'dest') ?? '';
   const mode: ModeSpec | undefined = parseModeOrFail(ctx.args.mode);
   const attrs: Attributes = { ...(mode ? { mode } : {}) };

@@ -53,6 +53,11 @@ export interface ModuleContext {
   reconnect(options?: { timeoutMs?: number }): Promise<Connection>;
   controller: ControllerFiles;
   /**
+   * Controller folders a relative `src` (template, copy) is looked up in, most specific first: a role's folder,
+   * then the folder of the task's file, then the playbook's (resolved by `findControllerSource`, search-path.ts).
+   */
+  searchPath?: readonly string[];
+  /**
    * The cluster's API for kube_* modules, opened once per run on first use (from --kubeconfig, KUBECONFIG,
    * ~/.kube/config, or the first control plane's admin.conf over SSH). Absent when the run has no cluster access.
    */

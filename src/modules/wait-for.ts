@@ -35,12 +35,45 @@ export function describeWait(spec: WaitSpec): string {
   return where;
 }
 
-/** sh for a TCP connect from the target; exit 0 when the port accepts. Prints what the peer sends when asked. */
-export function portProbeScript(host: string, port: number, connectTimeout: number, read: boolean): string {
-  const inner = read
-    ? `exec 3<>/dev/tcp/${host}/${port} || exit 1; timeout ${connectTimeout} cat <&3 | head -c 65536; exit 0`
-    : `exec 3<>/dev/tcp/${host}/${port}`;
-  return `timeout ${connectTimeout} bash -c ${shellQuote(inner)} 2>/dev/null`;
+/**
+ * sh for a TCP connect from the target; exit 0 when the port accepts. With `readSeconds`, it then prints what
+ * the peer sends for up to that long (the caller stops it as soon as the pattern has arrived).
+ */
+export function portProbeScript(host: string, port: number, connectTimeout: number, readSeconds?: number): string {
+  if (readSeconds === undefined) return `timeout ${connectTimeout} bash -c ${shellQuote(`exec 3<>/dev/tcp/${host}/${port}`)} 2>/dev/null`;
+  const inner = `exec 3<>/dev/tcp/${host}/${port} || exit 1; timeout ${readSeconds} cat <&3; exit 0`;
+  return `timeout ${connectTimeout} bash -c ${shellQuote(`exec 3<>/dev/tcp/${host}/${port}`)} 2>/dev/null || exit 1\nbash -c ${shellQuote(inner)} 2>/dev/null`;
+}
+
+const READ_LIMIT = 1024 * 1024;
+
+interface Outcome {
+  ok: boolean;
+  groups?: string[];
+  named?: Record<string, string>;
+}
+
+/**
+ * Connects and reads until `regex` matches what has arrived (then ends the read at once: a peer that keeps the
+ * connection open, like an SSH banner or a log stream, is not waited out) or the peer closes.
+ */
+async function readUntilMatch(ctx: ModuleContext, spec: WaitSpec, regex: RegExp, readSeconds: number): Promise<Outcome> {
+  const stop = new AbortController();
+  let seen = '';
+  let match: RegExpExecArray | null = null;
+  const onStdout = (chunk: Buffer): void => {
+    if (match) return;
+    seen = (seen + chunk.toString('utf8')).slice(-READ_LIMIT);
+    match = regex.exec(seen);
+    if (match) stop.abort();
+  };
+  try {
+    await ctx.exec(portProbeScript(spec.host, spec.port!, spec.connectTimeout, readSeconds), { onStdout, signal: stop.signal });
+  } catch (err) {
+    if (!match) throw err;
+  }
+  const found = match as RegExpExecArray | null;
+  return found ? { ok: true, groups: found.slice(1).map((g) => g ?? ''), named: { ...found.groups } } : { ok: false };
 }
 
 /** Established connections on a local port (for `drained`). */
@@ -48,7 +81,7 @@ export function drainedScript(port: number): string {
   return `ss -Htn state established '( sport = :${port} )' 2>/dev/null | wc -l`;
 }
 
-async function probe(ctx: ModuleContext, spec: WaitSpec, regex: RegExp | undefined): Promise<{ ok: boolean; groups?: string[] }> {
+async function probe(ctx: ModuleContext, spec: WaitSpec, regex: RegExp | undefined, readSeconds: number): Promise<Outcome> {
   if (spec.path !== undefined) {
     const data = await readRemoteFile(ctx, spec.path).catch((err: unknown) => {
       if (err instanceof ModuleFailure) return undefined;
@@ -59,20 +92,17 @@ async function probe(ctx: ModuleContext, spec: WaitSpec, regex: RegExp | undefin
     if (data === undefined) return { ok: false };
     if (!regex) return { ok: true };
     const m = regex.exec(data.toString('utf8'));
-    return m ? { ok: true, groups: m.slice(1).map((g) => g ?? '') } : { ok: false };
+    return m ? { ok: true, groups: m.slice(1).map((g) => g ?? ''), named: { ...m.groups } } : { ok: false };
   }
   const port = spec.port!;
   if (spec.state === 'drained') {
     const r = await ctx.exec(drainedScript(port));
     return { ok: r.code === 0 && Number(r.stdout.trim()) === 0 };
   }
-  const r = await ctx.exec(portProbeScript(spec.host, port, spec.connectTimeout, regex !== undefined));
+  if (regex && spec.state !== 'stopped') return readUntilMatch(ctx, spec, regex, readSeconds);
+  const r = await ctx.exec(portProbeScript(spec.host, port, spec.connectTimeout));
   const open = r.code === 0;
-  if (spec.state === 'stopped') return { ok: !open };
-  if (!open) return { ok: false };
-  if (!regex) return { ok: true };
-  const m = regex.exec(r.stdout);
-  return m ? { ok: true, groups: m.slice(1).map((g) => g ?? '') } : { ok: false };
+  return { ok: spec.state === 'stopped' ? !open : open };
 }
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
@@ -108,12 +138,12 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   if (delayS > 0) await ctx.clock.sleep(delayS * 1000, ctx.signal);
   const deadline = start + timeoutS * 1000;
   for (;;) {
-    const outcome = await probe(ctx, spec, regex);
+    const outcome = await probe(ctx, spec, regex, Math.max(1, Math.ceil((deadline - ctx.clock.now()) / 1000)));
     if (outcome.ok) {
       const result: ModuleResult = { changed: false, elapsed: elapsed(), state: spec.state };
       if (spec.port !== undefined) result.port = spec.port;
       if (spec.path !== undefined) result.path = spec.path;
-      if (outcome.groups) result.match_groups = outcome.groups;
+      if (outcome.groups) Object.assign(result, { match_groups: outcome.groups, match_groupdict: outcome.named ?? {}, search_regex: searchRegex });
       return result;
     }
     if (ctx.clock.now() >= deadline) {

@@ -9,7 +9,10 @@ import { InputTooLargeError, readTextCapped } from '../util/read-capped.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { Condition, Play, Playbook, VarsFile } from './model.js';
 import type { ModuleRegistry } from './modules.js';
+import type { ContentHost } from './content.js';
+import { PlayContent } from './includes.js';
 import { parsePlay } from './plays.js';
+import type { NotifyRef } from './tasks.js';
 import { FieldReader, IMPORT_PLAYBOOK_KEYS } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { isTemplated } from './template.js';
@@ -22,6 +25,8 @@ export interface LoadOptions {
   readText?: (path: string) => Promise<string>;
   /** Directory that file names in messages are shown relative to (default: the current directory). */
   displayRoot?: string;
+  /** Role directories searched after roles/ beside the playbook (default: ANSIBLE_ROLES_PATH, ':'-separated). */
+  rolesPath?: readonly string[];
 }
 
 class PlaybookLoader {
@@ -29,6 +34,7 @@ class PlaybookLoader {
   readonly files: string[] = [];
   private readonly registry: ModuleRegistry;
   private readonly readText: (path: string) => Promise<string>;
+  private readonly rolesPath: readonly string[];
 
   constructor(
     private readonly rootDir: string,
@@ -36,11 +42,23 @@ class PlaybookLoader {
   ) {
     this.registry = options.moduleRegistry;
     this.readText = options.readText ?? ((p) => readTextCapped(p));
+    this.rolesPath = (options.rolesPath ?? (process.env['ANSIBLE_ROLES_PATH'] ?? '').split(':').filter(Boolean)).map((d) => resolve(rootDir, d));
   }
 
   display(file: string): string {
     const rel = relative(this.rootDir, file);
     return rel.startsWith('..') ? file : rel;
+  }
+
+  private contentHost(file: string): ContentHost {
+    return {
+      issues: this.issues,
+      registry: this.registry,
+      read: (f) => this.read(f),
+      display: (f) => this.display(f),
+      playbookDir: dirname(file),
+      rolesPath: this.rolesPath,
+    };
   }
 
   /** Reads a file: its text, 'missing', or 'unreadable' (already reported, e.g. a directory or no permission). */
@@ -95,7 +113,12 @@ class PlaybookLoader {
       const importEntry = entries.find((e) => e.key === 'import_playbook' || e.key === 'ansible.builtin.import_playbook');
       if (importEntry) plays.push(...(await this.importPlaybook(file, entries, importEntry, chain, reader)));
       else {
-        const deps = { registry: this.registry, readVarsFiles: (value: YamlNode | null) => this.readVarsFiles(value, file, reader) };
+        const deps = {
+          registry: this.registry,
+          readVarsFiles: (value: YamlNode | null) => this.readVarsFiles(value, file, reader),
+          file,
+          content: (notifies: NotifyRef[]) => new PlayContent(this.contentHost(file), notifies),
+        };
         plays.push(await parsePlay(item, entries, reader, deps));
       }
     }

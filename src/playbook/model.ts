@@ -45,6 +45,37 @@ export interface TaskKeywords extends InheritedKeywords {
   environment?: Templated<Record<string, unknown>>;
   becomeMethod?: string;
   remoteUser?: string;
+  /** Set on the block a role expands to, and on a role's handlers (see roles.ts). */
+  role?: RoleScope;
+}
+
+/** A role as loaded: what its tasks see (defaults lowest, vars above the play's, params above set_fact). */
+export interface RoleScope {
+  name: string;
+  /** Absolute path of the role's directory (`role_path`). */
+  path: string;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  /** Parameters given where the role is used (`- role: x` with its keys other than keywords). */
+  params: Record<string, unknown>;
+  /** Brought in by another role's meta dependencies (ansible_dependent_role_names). */
+  dependency?: boolean;
+}
+
+/**
+ * A dynamic include (include_tasks / include_role): its file is loaded at load time (a literal name), but
+ * `when` and the loop are decided once per host when the include is reached, as Ansible does.
+ */
+export interface IncludeSpec {
+  /** The tasks to run (a role's tasks arrive wrapped in its role block); empty for a templated file name. */
+  body: TaskItem[];
+  /**
+   * include_tasks with a templated file name: the name as written, and how to load a file once it is
+   * rendered for a host (relative to the including file, checked like any task file; rejects with a ConfigError).
+   */
+  dynamic?: { written: string; load(name: string): Promise<TaskItem[]> };
+  /** `apply:` keywords, given to every included task. */
+  apply?: Omit<TaskKeywords, 'pos'>;
 }
 
 export type LoopStyle = 'loop' | 'with_items' | 'with_list' | 'with_dict';
@@ -97,6 +128,10 @@ export interface Task extends TaskKeywords {
   notify: string[];
   /** Handlers only: extra topics this handler answers to. */
   listen: string[];
+  /** include_tasks / include_role: what the engine runs in place of a module. */
+  include?: IncludeSpec;
+  /** Directories a relative `src` (copy, template, include_vars) is looked up in, first match wins (role first). */
+  searchPath?: string[];
 }
 
 export interface Block extends TaskKeywords {
@@ -156,6 +191,8 @@ export interface Play {
   when: Condition[];
   /** The import_playbook items that brought this play in, outermost first. */
   importedVia: SourcePos[];
+  /** Roles of the play (roles:, import_role, their dependencies): their defaults and vars are seen play-wide. */
+  roles?: RoleScope[];
 }
 
 export interface Playbook {

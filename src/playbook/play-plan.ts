@@ -11,7 +11,22 @@ import { renderString } from './template.js';
 export function playVars(play: Play): Vars {
   const vars: Vars = { ...play.vars };
   for (const file of play.varsFiles) Object.assign(vars, file.vars ?? {});
+  // As Ansible (private_role_vars off): the vars of every role of the play are seen by all its tasks.
+  for (const role of play.roles ?? []) Object.assign(vars, role.vars);
   return vars;
+}
+
+/** The magic variables naming the play's roles, as Ansible sets them. */
+export function playRoleNames(play: Play): Vars {
+  const roles = play.roles ?? [];
+  const direct = [...new Set(roles.filter((r) => !r.dependency).map((r) => r.name))];
+  const dependent = [...new Set(roles.filter((r) => r.dependency).map((r) => r.name))];
+  return { role_names: direct, ansible_play_role_names: direct, ansible_dependent_role_names: dependent, ansible_role_names: [...new Set([...direct, ...dependent])] };
+}
+
+/** The defaults of every role of the play, merged in load order: the lowest variables of the play. */
+export function playRoleDefaults(play: Play): Vars {
+  return Object.assign({}, ...(play.roles ?? []).map((r) => r.defaults)) as Vars;
 }
 
 /** The play's batches; templated serial values render with the play's vars and -e. */

@@ -5,9 +5,10 @@
 import { HOST_ORDERS, serialItemProblem, type SerialItem } from './batches.js';
 import type { Play, Strategy, Task, VarsFile } from './model.js';
 import type { ModuleRegistry } from './modules.js';
+import type { PlayContent } from './includes.js';
 import { PLAY_KEYS, TASK_KEYS, UNSUPPORTED_PLAY_KEYS, type FieldReader } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { parseTaskList, type TaskContext } from './tasks.js';
+import { parseTaskList, type NotifyRef, type TaskContext } from './tasks.js';
 import { ConfigError } from '../errors.js';
 import type { Vars } from '../inventory/types.js';
 import { renderBoolKeyword } from './keywords.js';
@@ -18,6 +19,9 @@ export interface PlayDeps {
   registry: ModuleRegistry;
   /** Reads the play's vars_files entry (relative to the play's file). */
   readVarsFiles(value: YamlNode | null): Promise<VarsFile[]>;
+  /** The play's file, and the loader of its roles and task files (sharing the play's notify list). */
+  file: string;
+  content(notifies: NotifyRef[]): PlayContent;
 }
 
 const STRATEGIES: readonly Strategy[] = ['linear', 'free'];
@@ -46,6 +50,7 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
     importedVia: [],
   };
   let hostsSeen = false;
+  let rolesNode: YamlNode | null | undefined;
   for (const e of entries) {
     const { key, keyNode, value } = e;
     if (!(PLAY_KEYS as readonly string[]).includes(key)) {
@@ -55,7 +60,7 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
       } else reader.issue(keyNode, `unknown play key '${key}'${didYouMean(key, PLAY_KEYS)}`);
       continue;
     }
-    if (!['pre_tasks', 'tasks', 'post_tasks', 'handlers', 'vars_files'].includes(key)) reader.checkTemplates(value);
+    if (!['pre_tasks', 'tasks', 'post_tasks', 'handlers', 'vars_files', 'roles'].includes(key)) reader.checkTemplates(value);
     switch (key) {
       case 'name':
         play.name = reader.string(value, key) ?? '';
@@ -141,8 +146,12 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
       case 'handlers':
         play.handlers = parseTaskList(value, key, ctx, true) as Task[];
         break;
+      case 'roles':
+        rolesNode = value;
+        break;
     }
   }
+  await loadPlayContent(play, rolesNode, reader, deps, ctx);
   for (const k of ['become', 'becomeUser', 'becomeMethod', 'remoteUser', 'runOnce', 'ignoreUnreachable'] as const) {
     if (play[k] === undefined) delete play[k];
   }
@@ -150,6 +159,21 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
   if (!play.name) play.name = play.hosts;
   checkNotifies(play, ctx, reader);
   return play;
+}
+
+/** Roles (before the play's tasks, as Ansible runs them), imports expanded, includes loaded, role handlers first. */
+async function loadPlayContent(play: Play, rolesNode: YamlNode | null | undefined, reader: FieldReader, deps: PlayDeps, ctx: TaskContext): Promise<void> {
+  const content = deps.content(ctx.notifies);
+  const origin = { file: deps.file, chain: [] };
+  const roleBlocks = rolesNode === undefined ? [] : await content.rolesSection(rolesNode, reader);
+  play.preTasks = await content.expand(play.preTasks, origin);
+  play.tasks = [...roleBlocks, ...(await content.expand(play.tasks, origin))];
+  play.postTasks = await content.expand(play.postTasks, origin);
+  for (const h of play.handlers) {
+    if (h.module.startsWith('import_') || h.module.startsWith('include_')) reader.issues.push({ ...h.pos, message: `${h.module} in handlers is not supported; write each handler as a task` });
+  }
+  play.handlers = [...content.handlers, ...play.handlers];
+  if (content.roles.length) play.roles = content.roles;
 }
 
 function readHosts(value: YamlNode | null, reader: FieldReader): string {

@@ -10,7 +10,7 @@ import { isMap, isScalar, isSeq, mapEntries, seqItems, type SourcePos, type Yaml
 export const PLAY_KEYS = [
   'name', 'hosts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'become', 'become_user',
   'become_method', 'remote_user', 'vars', 'vars_files', 'pre_tasks', 'tasks', 'post_tasks', 'handlers',
-  'gather_facts', 'run_once', 'tags', 'environment', 'ignore_unreachable', 'force_handlers', 'strategy',
+  'gather_facts', 'run_once', 'tags', 'environment', 'ignore_unreachable', 'force_handlers', 'strategy', 'roles',
 ] as const;
 
 export const IMPORT_PLAYBOOK_KEYS = ['import_playbook', 'ansible.builtin.import_playbook', 'name', 'vars', 'when', 'tags'] as const;
@@ -33,7 +33,6 @@ export const LOOP_CONTROL_KEYS = ['loop_var', 'label', 'index_var', 'pause', 'ex
 
 /** Ansible keys drydock knows but does not implement: say so plainly instead of "unknown key". */
 export const UNSUPPORTED_PLAY_KEYS: Readonly<Record<string, string>> = {
-  roles: 'roles are not supported; put the tasks in the play (or import_playbook another file)',
   vars_prompt: 'vars_prompt is not supported; pass values with -e',
   collections: 'collections are not supported; drydock only has its built-in modules',
   module_defaults: 'module_defaults is not supported; set the arguments on each task',
@@ -62,11 +61,6 @@ export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
 
 export const UNSUPPORTED_MODULES: Readonly<Record<string, string>> = {
   include: 'include is deprecated in Ansible 2.14 and removed in 2.16; use include_tasks or import_tasks',
-  include_tasks: 'include_tasks is not supported; put the tasks inline or use a block',
-  import_tasks: 'import_tasks is not supported; put the tasks inline or use a block',
-  include_role: 'roles are not supported',
-  import_role: 'roles are not supported',
-  include_vars: 'include_vars is not supported; use vars_files on the play',
   import_playbook: 'import_playbook must be a top-level item of the playbook, not a task',
 };
 

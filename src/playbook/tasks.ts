@@ -65,7 +65,7 @@ function parseTaskItem(node: YamlNode, ctx: TaskContext, inHandlers: boolean): T
   return parseTask(node, entries, ctx, inHandlers);
 }
 
-function readCommon(entries: MapEntry[], pos: SourcePos, ctx: TaskContext): TaskKeywords {
+export function readCommon(entries: MapEntry[], pos: SourcePos, ctx: TaskContext): TaskKeywords {
   const r = ctx.reader;
   const kw: TaskKeywords = { pos, when: [], tags: [], vars: {} };
   for (const { key, value } of entries) {

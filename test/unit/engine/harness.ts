@@ -138,6 +138,8 @@ export interface HarnessOptions {
   keepSecret?: EnginePorts['keepSecret'];
   /** A play's hosts on the inventory as it is now (the CLI's pattern and --limit), after add_host / group_by. */
   hostsFor?: (play: Play) => string[];
+  /** The controller's files (default: an empty fake). */
+  controller?: EnginePorts['controller'];
 }
 
 export async function loadFromText(text: string, files: Record<string, string> = {}): Promise<Playbook> {
@@ -154,7 +156,11 @@ export async function loadFromText(text: string, files: Record<string, string> =
 }
 
 export async function play(text: string, opts: HarnessOptions, playHosts?: string[][]): Promise<Harness> {
-  const playbook = await loadFromText(text, opts.files);
+  return runLoaded(await loadFromText(text, opts.files), opts, playHosts);
+}
+
+/** Runs a playbook already loaded (e.g. from a fixture directory on disk). */
+export async function runLoaded(playbook: Playbook, opts: HarnessOptions, playHosts?: string[][]): Promise<Harness> {
   const events: RunEvent[] = [];
   const calls: ExecCall[] = [];
   const log: string[] = [];
@@ -230,7 +236,7 @@ export async function play(text: string, opts: HarnessOptions, playHosts?: strin
         log.push(`controller: ${command}`);
         return execResult(await respond('controller', command, options));
       },
-      controller: { readFile: async () => Buffer.from(''), writeFile: async () => undefined, exists: async () => false, mkdirp: async () => undefined },
+      controller: opts.controller ?? { readFile: async () => Buffer.from(''), writeFile: async () => undefined, exists: async () => false, mkdirp: async () => undefined },
       clock,
       emit: (event) => {
         events.push(event);

@@ -95,6 +95,31 @@ describe('engine: drydock resume replays what an earlier run did', () => {
     expect(again.events.some((e) => e.type === 'warning' && e.message.includes('n1, n2, n3, n4 finished it in run run-a'))).to.equal(true);
   });
 
+  it('role tasks and a looped include resume by their ids: done items replayed in order, registers restored, the rest run', async () => {
+    const text = `
+- hosts: nodes
+  gather_facts: false
+  roles: [prep]
+  tasks:
+    - include_tasks: step.yml
+      loop: [a, b]
+    - name: last
+      command: last {{ prep_out.stdout }}
+`;
+    const files = { '/pb/roles/prep/tasks/main.yml': '- name: prep\n  command: prep\n  register: prep_out\n', '/pb/step.yml': '- name: step\n  command: step {{ item }}\n' };
+    const two = inventory({ nodes: ['n1', 'n2'] });
+    const answer: HarnessOptions['respond'] = (host, command) => ({ stdout: command === 'prep' ? `p-${host}` : '' });
+    const first = await play(text, { inventory: two, respond: answer, files });
+    expect(executed(first)).to.deep.equal(['n1 prep', 'n2 prep', 'n1 step a', 'n2 step a', 'n1 step b', 'n2 step b', 'n1 last p-n1', 'n2 last p-n2']);
+    // Killed as the second item's step starts.
+    let seen = 0;
+    const cut = (e: RunEvent): boolean => e.type === 'task.start' && e.name === 'step' && ++seen === 2;
+    const state = buildResumeState([journalOf('run-a', killedAt(first.events, cut))]);
+    const again = await play(text, { inventory: two, respond: answer, files, options: { runId: 'run-b', resume: state } });
+    expect(again.outcome.exitCode).to.equal(0);
+    expect(executed(again)).to.deep.equal(['n1 step b', 'n2 step b', 'n1 last p-n1', 'n2 last p-n2']);
+  });
+
   it('a failed host restarts at its failed task; the hosts that finished stay out, the next batches run', async () => {
     let broken = true;
     const failing: HarnessOptions['respond'] = (host, command) => (broken && host === 'n2' && command.startsWith('second') ? { code: 1 } : respond(host, command, {}));

@@ -8,7 +8,7 @@ describe('modules/catalogue', () => {
   it('builds the loader registry and the engine map from the same list', () => {
     const registry = moduleRegistry();
     const map = taskModules();
-    expect(registry.moduleNames()).to.deep.equal([...map.keys(), 'meta']);
+    expect(registry.moduleNames()).to.deep.equal([...map.keys(), 'import_tasks', 'include_tasks', 'import_role', 'include_role', 'meta']);
     expect([...map.keys()]).to.deep.equal(TASK_MODULES.map((m) => m.name));
     for (const module of TASK_MODULES) expect(registry.get(module.name)).to.equal(module.spec);
   });

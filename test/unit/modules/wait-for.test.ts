@@ -32,6 +32,6 @@ describe('modules/wait_for (fake host)', () => {
   it('describes its wait the way Ansible does', () => {
     expect(describeWait({ host: 'h', port: 1, state: 'stopped', connectTimeout: 5 })).to.equal('h:1 to stop');
     expect(describeWait({ host: 'h', path: '/f', state: 'present', searchRegex: 'x', connectTimeout: 5 })).to.equal('search string x in /f');
-    expect(portProbeScript('127.0.0.1', 22, 5, false)).to.equal(`timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' 2>/dev/null`);
+    expect(portProbeScript('127.0.0.1', 22, 5)).to.equal(`timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' 2>/dev/null`);
   });
 });

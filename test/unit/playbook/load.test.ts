@@ -172,7 +172,7 @@ describe('playbook/load errors', () => {
     const issues = await issuesOf(loadInline({ 'main.yml': '- name: x\n  roles: [common]\n  command: ls\n  tasks: []\n' }));
     expect(issues).to.deep.equal([
       "main.yml:1:3: play has no 'hosts'; say which hosts it runs on (e.g. hosts: workers)",
-      'main.yml:2:3: roles are not supported; put the tasks in the play (or import_playbook another file)',
+      "main.yml:2:11: role 'common' not found (looked in roles/common, common; set ANSIBLE_ROLES_PATH for other places)",
       "main.yml:3:3: 'command' is a task keyword or module, not a play key; put it in a task under 'tasks:'",
     ]);
   });
@@ -230,7 +230,7 @@ describe('playbook/load errors', () => {
     const yaml = ['- hosts: all', '  tasks:', '    - local_action: command ls', '    - include_tasks: other.yml', '    - command: ls', '      delegate_facts: true', ''].join('\n');
     expect(await issuesOf(loadInline({ 'main.yml': yaml }))).to.deep.equal([
       'main.yml:3:7: local_action is not supported; use delegate_to: localhost',
-      "main.yml:4:7: module 'include_tasks' is not supported: include_tasks is not supported; put the tasks inline or use a block",
+      "main.yml:4:7: include_tasks: file not found: other.yml (looked for other.yml)",
       'main.yml:6:7: delegate_facts is not supported',
     ]);
   });

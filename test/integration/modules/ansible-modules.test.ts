@@ -1,0 +1,329 @@
+/**
+ * The modules issue #17 added, run against a real sshd (loopback fleet) and compared with what
+ * ansible-playbook 2.14 did with the same task (test/fixtures/ansible/<module>/).
+ */
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { taskModules } from '../../../src/modules/catalogue.js';
+import type { ModuleResult } from '../../../src/modules/types.js';
+import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
+import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
+import { fleetSpec, startFleet, type Fleet } from '../../helpers/fleet.js';
+import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
+
+const modules = taskModules();
+const FIXTURES = join(import.meta.dirname, '../../fixtures/ansible');
+
+function fixture<T = Record<string, Record<string, unknown>>>(topic: string, file = 'results.json'): Promise<T> {
+  return readFile(join(FIXTURES, topic, file), 'utf8').then((text) => JSON.parse(text) as T);
+}
+
+/** The keys of Ansible's result that drydock's must also have. */
+function expectKeys(result: ModuleResult, ansible: Record<string, unknown>, ignore: string[] = []): void {
+  const wanted = Object.keys(ansible).filter((k) => !k.startsWith('_ansible') && !['action', 'invocation', ...ignore].includes(k));
+  expect(Object.keys(result)).to.include.members(wanted);
+}
+
+describe('issue #17 modules against a real sshd (loopback fleet)', function () {
+  this.timeout(30_000);
+  let fleet: Fleet;
+  let conn: SshConnection;
+  let dir: string;
+
+  before(async () => {
+    fleet = await startFleet({ hosts: 1, firstAddress: '127.0.117.1' });
+    const knownHosts = await KnownHostsStore.load([fleet.knownHostsFile], []);
+    conn = await openSshConnection(fleetSpec(fleet), { knownHosts });
+    dir = await mkdtemp(join(tmpdir(), 'drydock-ansmod-'));
+  });
+  after(async () => {
+    await conn?.close();
+    await fleet?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  function run(name: string, options: RealContextOptions & { searchPath?: string[] }): Promise<ModuleResult> {
+    const ctx = realModuleContext(conn, options);
+    return modules.get(name)!.run(options.searchPath ? { ...ctx, searchPath: options.searchPath } : ctx);
+  }
+
+  describe('template', () => {
+    it('writes what Ansible wrote, is ok the second time, and reports the change with a diff in check mode', async () => {
+      const ansible = await fixture('template');
+      const play = join(dir, 'play');
+      await cp(join(FIXTURES, 'template'), play, { recursive: true });
+      const dest = join(dir, 'app.conf');
+      const vars = { users: [{ name: 'ann', admin: true }, { name: 'bob', admin: false }], svc_port: 8080, none_val: null, flag: true, opts: { a: 1, b: 'two' } };
+      const args = { src: 'app.conf.j2', dest, mode: '0640' };
+      const first = await run('template', { args, vars, searchPath: [play] });
+      expect(first.changed).to.equal(ansible.first!.changed);
+      expectKeys(first, ansible.first!, ['diff']);
+      expect(await readFile(dest, 'utf8')).to.equal(await readFile(join(play, 'expected-app.conf'), 'utf8'));
+      expect(first.checksum).to.equal(ansible.first!.checksum);
+      expect((await stat(dest)).mode & 0o777).to.equal(0o640);
+      const second = await run('template', { args, vars, searchPath: [play] });
+      expect(second.changed).to.equal(ansible.second!.changed);
+      expectKeys(second, ansible.second!, ['diff', 'path']);
+      const checked = await run('template', { args, vars: { ...vars, svc_port: 10 }, searchPath: [play], check: true, diff: true });
+      expect(checked.changed).to.equal(ansible['check changed']!.changed);
+      const diff = (ansible['check changed']!.diff as { before: string; after: string }[])[0]!;
+      expect(checked.diff).to.have.length(1);
+      expect(checked.diff![0]).to.include({ before: diff.before, after: diff.after });
+      expect(await readFile(dest, 'utf8')).to.equal(await readFile(join(play, 'expected-app.conf'), 'utf8'));
+    });
+
+    it('finds a role task\'s template in the role\'s templates/ before the playbook folder, and fails clearly when absent', async () => {
+      const role = join(dir, 'roles/web');
+      await cp(join(FIXTURES, 'template/templates'), join(role, 'templates'), { recursive: true });
+      const dest = join(dir, 'role.conf');
+      const vars = { users: [], svc_port: 1, none_val: 'n', flag: false, opts: {} };
+      const ok = await run('template', { args: { src: 'app.conf.j2', dest }, vars, searchPath: [join(role, 'tasks')] });
+      expect(ok).to.include({ changed: true });
+      expect(await readFile(dest, 'utf8')).to.match(/^# Ansible managed\nlow\nnone\n/);
+      const missing = await run('template', { args: { src: 'nope.j2', dest }, vars, searchPath: [join(role, 'tasks')] });
+      expect(missing).to.include({ failed: true });
+      expect(missing.msg).to.include(`${role}/templates/nope.j2`);
+    });
+  });
+  describe('ping, stat, slurp, find, blockinfile (compared with test/fixtures/ansible/files)', () => {
+    let ansible: Record<string, Record<string, unknown>>;
+    let w: string;
+    before(async () => {
+      ansible = await fixture('files');
+      w = join(dir, 'w');
+      await mkdir(join(w, 'tree/sub'), { recursive: true });
+      await writeFile(join(w, 'a.txt'), 'hello\n');
+      await symlink('a.txt', join(w, 'link'));
+      await writeFile(join(w, 'tree/one.log'), 'x\n');
+      await writeFile(join(w, 'tree/sub/two.log'), 'needle here\n');
+      await writeFile(join(w, 'tree/three.txt'), 'y\n');
+      await utimes(join(w, 'tree/one.log'), new Date('2020-01-01'), new Date('2020-01-01'));
+      await writeFile(join(w, 'block.txt'), 'line1\nline2\n');
+    });
+
+    /** The same keys and the same values, except those that name this run's paths, times and inodes. */
+    function sameAs(result: Record<string, unknown>, recorded: Record<string, unknown>, skip: string[] = []): void {
+      const volatile = ['atime', 'mtime', 'ctime', 'inode', 'dev', 'path', 'lnk_source', 'version', 'attr_flags', 'attributes', 'nlink', 'blocks', 'block_size', ...skip];
+      for (const [key, value] of Object.entries(recorded)) {
+        if (key.startsWith('_ansible') || key === 'action' || volatile.includes(key)) continue;
+        expect(result, key).to.have.property(key);
+        if (typeof value !== 'object' || value === null) expect(result[key], key).to.deep.equal(value);
+      }
+    }
+
+    it('ping answers pong, or the data given', async () => {
+      sameAs(await run('ping', { args: {} }), ansible.ping!);
+      sameAs(await run('ping', { args: { data: 'hi' } }), ansible['ping data']!);
+    });
+
+    it('stat reports a file, a link, a folder and an absent path with Ansible\'s keys and values', async () => {
+      for (const [name, path] of [['stat file', 'a.txt'], ['stat link', 'link'], ['stat dir', 'tree'], ['stat absent', 'nope']] as const) {
+        const result = await run('stat', { args: { path: join(w, path) } });
+        expect(result.changed).to.equal(false);
+        const mine = result.stat as Record<string, unknown>;
+        sameAs(mine, ansible[name]!.stat as Record<string, unknown>, name === 'stat dir' ? ['size'] : []);
+        if (name === 'stat link') expect(mine.lnk_source).to.equal(join(w, 'a.txt'));
+      }
+    });
+
+    it('slurp returns the content base64-encoded', async () => {
+      const result = await run('slurp', { args: { src: join(w, 'a.txt') } });
+      sameAs(result, ansible.slurp!, ['source']);
+      expect(result.source).to.equal(join(w, 'a.txt'));
+    });
+
+    it('find chooses the same files as Ansible by pattern, content, age and type', async () => {
+      const cases: [string, Record<string, unknown>][] = [
+        ['find logs', { paths: join(w, 'tree'), patterns: '*.log', recurse: true }],
+        ['find contains', { paths: join(w, 'tree'), contains: 'needle.*', recurse: true }],
+        ['find old', { paths: join(w, 'tree'), age: '4w' }],
+        ['find dirs', { paths: join(w, 'tree'), file_type: 'directory' }],
+      ];
+      for (const [name, args] of cases) {
+        const result = await run('find', { args });
+        const recorded = ansible[name]!;
+        expect(result, name).to.include({ changed: false, matched: recorded.matched, examined: recorded.examined, msg: recorded.msg });
+        const rel = (files: unknown): string[] => (files as { path: string }[]).map((f) => f.path.replace(/^.*\/tree\//, 'tree/')).sort();
+        expect(rel(result.files), name).to.deep.equal(rel(recorded.files));
+        sameAs((result.files as Record<string, unknown>[])[0]!, (recorded.files as Record<string, unknown>[])[0]!);
+      }
+      const skipped = await run('find', { args: { paths: [join(w, 'missing'), join(w, 'tree')] } });
+      expect(skipped.msg).to.equal('Not all paths examined, check warnings for details');
+      expect(skipped.skipped_paths).to.have.key(join(w, 'missing'));
+    });
+
+    it('blockinfile inserts, keeps, adds a second marked block, creates and removes as Ansible did', async () => {
+      const steps: [string, Record<string, unknown>][] = [
+        ['block add', { path: join(w, 'block.txt'), block: 'a=1\nb=2', insertafter: 'line1' }],
+        ['block again', { path: join(w, 'block.txt'), block: 'a=1\nb=2', insertafter: 'line1' }],
+        ['block change', { path: join(w, 'block.txt'), block: 'a=3', marker: '# {mark} MANAGED' }],
+        ['block create', { path: join(w, 'new.txt'), block: 'z', create: true }],
+        ['block absent', { path: join(w, 'block.txt'), state: 'absent' }],
+      ];
+      for (const [name, args] of steps) {
+        const result = await run('blockinfile', { args, diff: true });
+        const recorded = ansible[name]!;
+        expect(result, name).to.include({ changed: recorded.changed, msg: recorded.msg });
+        const diff = (recorded.diff as { before: string; after: string }[])[0]!;
+        expect(result.diff![0], name).to.include({ before: diff.before, after: diff.after });
+      }
+      expect(await readFile(join(w, 'block.txt'), 'utf8')).to.equal(await readFile(join(FIXTURES, 'files/expected-block.txt'), 'utf8'));
+      const missing = await run('blockinfile', { args: { path: join(w, 'none.txt'), block: 'x' } });
+      expect(missing).to.include({ failed: true, rc: 257 });
+    });
+  });
+  describe('wait_for with search_regex', () => {
+    it('returns as soon as the pattern arrives on a port whose peer keeps the connection open', async () => {
+      const sockets: Socket[] = [];
+      const server = createServer((socket) => {
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.write('SSH-2.0-OpenSSH_9.2 ready\r\n');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      try {
+        const started = Date.now();
+        const result = await run('wait_for', { args: { port, search_regex: 'OpenSSH_(\\S+)', timeout: 20, connect_timeout: 10 } });
+        expect(result).to.deep.include({ changed: false, port, match_groups: ['9.2'], search_regex: 'OpenSSH_(\\S+)' });
+        expect(Date.now() - started).to.be.below(4000);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('finds the pattern in a file with Ansible\'s match_groups (test/fixtures/ansible/files)', async () => {
+      const recorded = (await fixture('files'))['wait path']!;
+      const path = join(dir, 'wait.txt');
+      await writeFile(path, 'hello\n');
+      const result = await run('wait_for', { args: { path, search_regex: 'hel(lo)' } });
+      expect(result).to.deep.include({ changed: false, match_groups: recorded.match_groups, match_groupdict: recorded.match_groupdict, search_regex: recorded.search_regex });
+    });
+  });
+  describe('sysctl (compared with test/fixtures/ansible/sysctl)', () => {
+    it('normalises, sets, adds and removes keys in sysctl_file with Ansible\'s changed sequence and final file', async () => {
+      const recorded = await fixture('sysctl');
+      const file = join(dir, 'sysctl.conf');
+      await cp(join(FIXTURES, 'sysctl/sysctl.conf'), file);
+      const steps: [string, Record<string, unknown>][] = [
+        ['set', { name: 'net.ipv4.ip_forward', value: '1' }],
+        ['again', { name: 'net.ipv4.ip_forward', value: 1 }],
+        ['add', { name: 'net.core.somaxconn', value: '1024' }],
+        ['remove', { name: 'vm.swappiness', state: 'absent' }],
+        ['remove again', { name: 'vm.swappiness', state: 'absent' }],
+      ];
+      for (const [name, args] of steps) {
+        const result = await run('sysctl', { args: { ...args, sysctl_file: file, reload: false } });
+        expect(result.changed, name).to.equal(recorded[name]!.changed);
+      }
+      expect(await readFile(file, 'utf8')).to.equal(await readFile(join(FIXTURES, 'sysctl/expected-sysctl.conf'), 'utf8'));
+    });
+  });
+
+  describe('get_url and uri, requested from the host (compared with test/fixtures/ansible/http)', () => {
+    let server: Server;
+    let base: string;
+    const seen: { url: string; authorization?: string; method: string; body: string }[] = [];
+    const modified = new Date(Date.now() - 3600_000);
+    before(async () => {
+      server = createHttpServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          seen.push({ url: req.url ?? '', method: req.method ?? '', body, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+          const since = req.headers['if-modified-since'];
+          if (req.url === '/file.txt') {
+            if (since && new Date(since) >= new Date(modified.toUTCString())) return res.writeHead(304).end();
+            return res.writeHead(200, { 'Content-Type': 'text/plain', 'Last-Modified': modified.toUTCString() }).end('payload\n');
+          }
+          if (req.url === '/data.json') return res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '27' }).end('{"a": 1, "b": [true, null]}');
+          if (req.url === '/echo') return res.writeHead(201, { 'Content-Type': 'application/json' }).end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] }));
+          res.writeHead(404, { 'Content-Type': 'text/html' }).end('<h1>nope</h1>');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      await new Promise((resolve) => server?.close(resolve));
+    });
+
+    it('get_url downloads once, gets a 304 the second time, skips the request when the checksum holds, and fails on 404', async () => {
+      const recorded = await fixture('http');
+      const dest = join(dir, 'got.txt');
+      const first = await run('get_url', { args: { url: `${base}/file.txt`, dest, mode: '0600' } });
+      expectKeys(first, recorded.get!, ['src']);
+      expect(first).to.include({ changed: true, msg: recorded.get!.msg, status_code: 200, checksum_src: recorded.get!.checksum_src, md5sum: recorded.get!.md5sum, mode: '0600' });
+      expect(await readFile(dest, 'utf8')).to.equal('payload\n');
+      await utimes(dest, new Date(), new Date());
+      const again = await run('get_url', { args: { url: `${base}/file.txt`, dest } });
+      expect(again).to.include({ changed: false, msg: recorded['get again']!.msg, status_code: 304 });
+      const requests = seen.length;
+      const sum = createHash('sha256').update('payload\n').digest('hex');
+      const known = await run('get_url', { args: { url: `${base}/file.txt`, dest, checksum: `sha256:${sum}` } });
+      expect(known).to.include({ changed: false, msg: recorded['get checksum ok']!.msg });
+      expect(seen.length).to.equal(requests);
+      const missing = await run('get_url', { args: { url: `${base}/missing`, dest: join(dir, 'none.txt') } });
+      expect(missing).to.include({ failed: true, msg: recorded['get 404']!.msg, status_code: 404 });
+      const bad = await run('get_url', { args: { url: `${base}/file.txt`, dest: join(dir, 'bad.txt'), checksum: 'sha256:00ff' } });
+      expect(bad).to.include({ failed: true });
+      expect(bad.msg).to.match(/did not match/);
+    });
+
+    it('uri returns the status, headers and parsed JSON, checks status_code, sends bodies, and masks secrets', async () => {
+      const recorded = await fixture('http');
+      const json = await run('uri', { args: { url: `${base}/data.json`, return_content: true, headers: { Authorization: 'Bearer s3cret' } } });
+      expect(json).to.deep.include({ changed: false, status: 200, json: recorded['uri json']!.json, content: recorded['uri json']!.content, content_type: 'application/json', redirected: false, msg: recorded['uri json']!.msg });
+      expectKeys(json, recorded['uri json']!, ['date', 'server', 'last_modified']);
+      expect(seen[seen.length - 1]!.authorization).to.equal('Bearer s3cret');
+      const noContent = await run('uri', { args: { url: `${base}/data.json` } });
+      expect(noContent).to.not.have.property('content');
+      expect(noContent.json).to.deep.equal(recorded['uri no content']!.json);
+      const wrong = await run('uri', { args: { url: `${base}/missing`, status_code: [200, 201] } });
+      expect(wrong).to.include({ failed: true, status: 404 });
+      expect(wrong.msg).to.match(/^Status code was 404 and not \[200, 201\]: HTTP Error 404/);
+      expect(await run('uri', { args: { url: `${base}/missing`, status_code: 404 } })).to.include({ changed: false, status: 404 });
+      const posted = await run('uri', { args: { url: `${base}/echo`, method: 'POST', body: { x: 1 }, body_format: 'json', status_code: 201, return_content: true } });
+      expect(posted.json).to.deep.equal({ method: 'POST', body: '{"x":1}', type: 'application/json' });
+      const secret = await run('uri', { args: { url: `${base}/echo`, method: 'PUT', body: 'token=hunter2', url_username: 'bob', url_password: 'hunter2', status_code: 201, return_content: true } });
+      expect(seen[seen.length - 1]!.authorization).to.equal(`Basic ${Buffer.from('bob:hunter2').toString('base64')}`);
+      expect(JSON.stringify(secret)).to.not.include('hunter2');
+      expect(secret.content).to.include('token=********');
+    });
+  });
+  describe('unarchive (compared with test/fixtures/ansible/unarchive)', () => {
+    it('unpacks tar.gz and zip on the host once, changes nothing the second time, honours creates and refuses a missing dest', async () => {
+      const recorded = await fixture('unarchive');
+      for (const [kind, archive] of [['tgz', 'a.tar.gz'], ['zip', 'a.zip']] as const) {
+        const dest = join(dir, `un-${kind}`);
+        await mkdir(dest);
+        const args = { src: join(FIXTURES, 'unarchive', archive), dest, remote_src: true };
+        const first = await run('unarchive', { args });
+        expect(first, kind).to.include({ changed: recorded[kind]!.changed, handler: recorded[kind]!.handler, state: 'directory' });
+        expectKeys(first, recorded[kind]!, ['diff', 'extract_results']);
+        expect(await readFile(join(dest, 'd/one.txt'), 'utf8')).to.equal('one\n');
+        expect(await readFile(join(dest, 'two.txt'), 'utf8')).to.equal('two\n');
+        const again = await run('unarchive', { args });
+        expect(again, kind).to.include({ changed: recorded[`${kind} again`]!.changed });
+        await writeFile(join(dest, 'two.txt'), 'edited\n');
+        expect((await run('unarchive', { args, check: true })).changed).to.equal(true);
+        expect(await readFile(join(dest, 'two.txt'), 'utf8')).to.equal('edited\n');
+      }
+      const ctrl = join(dir, 'un-ctrl');
+      await mkdir(ctrl);
+      const fromController = await run('unarchive', { args: { src: 'a.zip', dest: ctrl, mode: 'u=rwX,go=rX' }, searchPath: [join(FIXTURES, 'unarchive')] });
+      expect(fromController).to.include({ changed: true, handler: 'ZipArchive' });
+      expect((await stat(join(ctrl, 'd/one.txt'))).mode & 0o777).to.equal(0o644);
+      const skipped = await run('unarchive', { args: { src: 'a.zip', dest: ctrl, creates: join(ctrl, 'two.txt'), remote_src: true } });
+      expect(skipped).to.include({ changed: false, skipped: true, msg: recorded.creates!.msg!.toString().replace('/tmp/ansref/w/z', ctrl) });
+      const noDest = await run('unarchive', { args: { src: join(FIXTURES, 'unarchive/a.zip'), dest: join(dir, 'nope'), remote_src: true } });
+      expect(noDest).to.include({ failed: true, msg: String(recorded['no dest']!.msg).replace('/tmp/ansref/w/nope', join(dir, 'nope')) });
+    });
+  });
+});

@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { editBlock } from '../../../src/modules/blockinfile-edit.js';
+import { taskModules } from '../../../src/modules/catalogue.js';
+import { fnmatchRegExp } from '../../../src/modules/find.js';
+import { curlConfig, redact } from '../../../src/modules/http-request.js';
+import { sourceCandidates } from '../../../src/modules/search-path.js';
+import { fixSysctlLines } from '../../../src/modules/sysctl.js';
+import { fakeContext } from './fake-context.js';
+
+const modules = taskModules();
+
+describe('modules added for issue #17 (fake host)', () => {
+  it('looks for a relative src in a role\'s templates/ first, then beside the task file, then in the playbook folder', () => {
+    expect(sourceCandidates('a.j2', ['/p/roles/web/tasks'], 'templates', '/p')).to.deep.equal([
+      '/p/roles/web/templates/a.j2',
+      '/p/roles/web/a.j2',
+      '/p/roles/web/tasks/templates/a.j2',
+      '/p/roles/web/tasks/a.j2',
+      '/p/templates/a.j2',
+      '/p/a.j2',
+    ]);
+    expect(sourceCandidates('/etc/x.j2', ['/p'], 'templates')).to.deep.equal(['/etc/x.j2']);
+  });
+
+  it('blockinfile inserts before the last match of insertbefore, and at the top with BOF', () => {
+    const edit = { state: 'present' as const, block: 'x', marker: '# {mark}', markerBegin: 'B', markerEnd: 'E' };
+    expect(editBlock('a\nb\na\n', { ...edit, insertbefore: '^a' }).text).to.equal('a\nb\n# B\nx\n# E\na\n');
+    expect(editBlock('a\n', { ...edit, insertbefore: 'BOF' }).text).to.equal('# B\nx\n# E\na\n');
+    expect(editBlock('a', edit).text).to.equal('a\n# B\nx\n# E\n');
+  });
+
+  it('find matches names as Python fnmatch does', () => {
+    expect(fnmatchRegExp('*.log').test('a.log')).to.equal(true);
+    expect(fnmatchRegExp('*.log').test('a.log.1')).to.equal(false);
+    expect(fnmatchRegExp('[!a]?.txt').test('bc.txt')).to.equal(true);
+    expect(fnmatchRegExp('[!a]?.txt').test('ac.txt')).to.equal(false);
+  });
+
+  it('sysctl rewrites each key once as key=value and reads the last value written', () => {
+    expect(fixSysctlLines('# c\na = 1\nb=2\na=3\n', 'a', '4')).to.deep.equal({ text: '# c\na=4\nb=2\n', current: '3' });
+  });
+
+  it('sysctl applies the file with sysctl -p only when it changed and reload is on', async () => {
+    const file = Buffer.from('vm.swappiness=60\n').toString('base64');
+    const answer = (c: string) => (c.includes('base64 <') ? { stdout: file } : {});
+    const changed = fakeContext({ name: 'vm.swappiness', value: 10, sysctl_file: '/etc/sysctl.d/x.conf', reload: true }, answer);
+    expect(await modules.get('sysctl')!.run(changed)).to.include({ changed: true });
+    expect(changed.commands.filter((c) => /^sysctl -p '?\/etc\/sysctl.d\/x.conf'?$/.test(c))).to.have.length(1);
+    const same = fakeContext({ name: 'vm.swappiness', value: 60, sysctl_file: '/etc/sysctl.d/x.conf', reload: true }, answer);
+    expect(await modules.get('sysctl')!.run(same)).to.include({ changed: false });
+    expect(same.commands.some((c) => c.startsWith('sysctl -p'))).to.equal(false);
+  });
+
+  it('get_url and uri refuse clearly on a host with neither curl nor wget', async () => {
+    const ctx = fakeContext({ url: 'http://x/', status_code: [200], timeout: 30 }, () => ({ stdout: '' }));
+    const result = await modules.get('uri')!.run(ctx);
+    expect(result).to.include({ failed: true });
+    expect(result.msg).to.match(/neither curl nor wget is installed on node1/);
+  });
+
+  it('keeps credentials in curl\'s config (read from stdin), never in the command, and masks them in results', async () => {
+    expect(curlConfig({ url: 'http://h/', headers: { Authorization: 'Bearer "t"' }, user: 'u', password: 'p\\w', timeoutS: 5, validateCerts: true, followRedirects: false })).to.equal(
+      'url = "http://h/"\nrequest = "GET"\nmax-time = 5\nheader = "Authorization: Bearer \\"t\\""\nuser = "u:p\\\\w"\n',
+    );
+    const ctx = fakeContext({ url: 'http://h/', headers: { Authorization: 'Bearer tok' }, status_code: [200], timeout: 30 }, (c) =>
+      c.startsWith('command -v') ? { stdout: 'curl\n' } : { stdout: '200 0 http://h/\n---\nHTTP/1.1 200 OK\nContent-Type: text/plain\n\n---\n' + Buffer.from('echo Bearer tok').toString('base64') },
+    );
+    const result = await modules.get('uri')!.run({ ...ctx, args: { ...ctx.args, return_content: true } });
+    expect(ctx.commands.join('\n')).to.not.include('tok');
+    expect(String(ctx.stdins[1])).to.include('Bearer tok');
+    expect(result.content).to.equal('echo ********');
+    expect(redact({ a: ['x-secret-y'] }, ['secret'])).to.deep.equal({ a: ['x-********-y'] });
+  });
+
+  it('package hands the request to apt on a Debian host and refuses other package managers', async () => {
+    const dnf = fakeContext({ name: ['curl'], state: 'present', use: 'auto' }, (c) => (c.startsWith('for m in') ? { stdout: 'dnf\n' } : {}));
+    const refused = await modules.get('package')!.run(dnf);
+    expect(refused).to.include({ failed: true });
+    expect(refused.msg).to.match(/apt .*only; node1 uses dnf/);
+    const installed = (c: string) => (c.includes('dpkg-query') ? { stdout: 'curl\tinstall ok installed\t7.88.1-10\n' } : c.includes('madison') ? { stdout: '      curl | 7.88.1-10 | http://deb.debian.org/debian bookworm/main amd64 Packages\n' } : {});
+    const viaPackage = await modules.get('package')!.run(fakeContext({ name: ['curl'], state: 'installed', use: 'auto' }, installed, { vars: { ansible_pkg_mgr: 'apt' } }));
+    const viaApt = await modules.get('apt')!.run(fakeContext({ name: ['curl'], state: 'present', update_cache: false, cache_valid_time: 0, allow_downgrade: false, allow_change_held_packages: false, purge: false, autoremove: false, lock_timeout: 60 }, installed));
+    expect(viaPackage).to.deep.equal(viaApt);
+    expect(viaPackage.changed).to.equal(false);
+  });
+});

@@ -41,6 +41,9 @@ import { sysctlModule } from './sysctl.js';
 import { getUrlModule } from './get-url.js';
 import { uriModule } from './uri.js';
 import { unarchiveModule } from './unarchive.js';
+import { userModule } from './user.js';
+import { groupModule } from './group.js';
+import { modprobeModule } from './modprobe.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -84,6 +87,9 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   getUrlModule,
   uriModule,
   unarchiveModule,
+  userModule,
+  groupModule,
+  modprobeModule,
 ];
 
 /** The loader's registry: every module's argument spec, plus `meta`, which the engine carries out itself. */

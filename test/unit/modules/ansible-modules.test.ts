@@ -5,6 +5,7 @@ import { fnmatchRegExp } from '../../../src/modules/find.js';
 import { curlConfig, redact } from '../../../src/modules/http-request.js';
 import { sourceCandidates } from '../../../src/modules/search-path.js';
 import { fixSysctlLines } from '../../../src/modules/sysctl.js';
+import { usermodArgs } from '../../../src/modules/user.js';
 import { fakeContext } from './fake-context.js';
 
 const modules = taskModules();
@@ -82,5 +83,24 @@ describe('modules added for issue #17 (fake host)', () => {
     const viaApt = await modules.get('apt')!.run(fakeContext({ name: ['curl'], state: 'present', update_cache: false, cache_valid_time: 0, allow_downgrade: false, allow_change_held_packages: false, purge: false, autoremove: false, lock_timeout: 60 }, installed));
     expect(viaPackage).to.deep.equal(viaApt);
     expect(viaPackage.changed).to.equal(false);
+  });
+  it('modprobe loads a module that is not loaded (-n under --check), and reports no change when it already is', async () => {
+    let loaded = false;
+    const host = (c: string) => (c.startsWith('grep -q') ? { code: loaded ? 0 : 1 } : c.startsWith('modprobe') ? ((loaded = !c.includes(' -n ')), {}) : {});
+    const args = { name: 'br_netfilter', state: 'present', params: 'a=1 b="x y"', persistent: 'disabled' };
+    const checked = fakeContext(args, host, { check: true });
+    expect(await modules.get('modprobe')!.run(checked)).to.include({ changed: true });
+    expect(checked.commands).to.include(`modprobe -n br_netfilter a=1 'b=x y'`);
+    const real = fakeContext(args, host);
+    expect(await modules.get('modprobe')!.run(real)).to.include({ changed: true, name: 'br_netfilter', state: 'present' });
+    expect(await modules.get('modprobe')!.run(fakeContext(args, host))).to.include({ changed: false });
+  });
+
+  it('user computes usermod flags only for what differs (groups replaced, or appended)', () => {
+    const current = { uid: 1000, gid: 1000, groupName: 'ann', groupGid: () => 1000, groups: ['ann', 'adm', 'sudo'], shell: '/bin/sh', home: '/home/ann', comment: '' };
+    expect(usermodArgs(current, { append: false, groups: ['sudo', 'adm'], shell: '/bin/sh' }, false)).to.deep.equal([]);
+    expect(usermodArgs(current, { append: false, groups: ['sudo'] }, false)).to.deep.equal(['-G', 'sudo']);
+    expect(usermodArgs(current, { append: true, groups: ['sudo', 'docker'], shell: '/bin/bash' }, false)).to.deep.equal(['-a', '-G', 'docker', '-s', '/bin/bash']);
+    expect(usermodArgs(current, { append: false, home: '/srv/ann' }, true)).to.deep.equal(['-d', '/srv/ann', '-m']);
   });
 });

@@ -110,7 +110,7 @@ describe('playbook/load errors', () => {
       "errors/many.yml:8:7: unknown task key 'whne' (did you mean 'when'?)",
       "errors/many.yml:10:7: unknown module 'aptt' (did you mean 'apt'?)",
       "errors/many.yml:14:7: a task runs exactly one module, but this one has 'command' and 'shell'; split it into separate tasks",
-      "errors/many.yml:15:7: task has no module; add one such as 'command: …' (modules: command, shell, apt, dpkg_selections, service, systemd, copy, fetch, file, lineinfile, wait_for, reboot, assert, fail, debug, set_fact, pause, kube_cordon, kube_uncordon, kube_drain, kube_wait_ready, kube_heartbeat, kube_versions, skew_check, kube_blocking_pods, etcd_snapshot, kubeadm, kubeadm_certs_expiry, kube_static_pod_restart, meta)",
+      "errors/many.yml:15:7: task has no module; add one such as 'command: …' (modules: command, shell, apt, dpkg_selections, service, systemd, copy, template, fetch, file, lineinfile, wait_for, reboot, assert, fail, debug, set_fact, pause, kube_cordon, kube_uncordon, kube_drain, kube_wait_ready, kube_heartbeat, kube_versions, skew_check, kube_blocking_pods, etcd_snapshot, kubeadm, kubeadm_certs_expiry, kube_static_pod_restart, stat, ping, slurp, blockinfile, find, package, sysctl, get_url, uri, unarchive, user, group, modprobe, meta)",
       `errors/many.yml:20:9: argument 'update_cache' of module 'apt' must be a boolean (yes/no/true/false), not string "maybe"`,
       `errors/many.yml:21:9: argument 'state' of module 'apt' must be one of absent, latest, present, not "installed"`,
       "errors/many.yml:23:7: module 'copy' requires argument 'dest'",

@@ -13,6 +13,7 @@ import { taskModules } from '../../../src/modules/catalogue.js';
 import type { ModuleResult } from '../../../src/modules/types.js';
 import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
 import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
+import { runDrydock } from '../../helpers/cli.js';
 import { fleetSpec, startFleet, type Fleet } from '../../helpers/fleet.js';
 import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
 
@@ -324,6 +325,27 @@ describe('issue #17 modules against a real sshd (loopback fleet)', function () {
       expect(skipped).to.include({ changed: false, skipped: true, msg: recorded.creates!.msg!.toString().replace('/tmp/ansref/w/z', ctrl) });
       const noDest = await run('unarchive', { args: { src: join(FIXTURES, 'unarchive/a.zip'), dest: join(dir, 'nope'), remote_src: true } });
       expect(noDest).to.include({ failed: true, msg: String(recorded['no dest']!.msg).replace('/tmp/ansref/w/nope', join(dir, 'nope')) });
+    });
+  });
+  describe('through drydock play', () => {
+    it('renders a template found beside the playbook with play vars, and leaves it untouched on the second run', async () => {
+      const play = join(dir, 'e2e');
+      await cp(join(FIXTURES, 'template'), play, { recursive: true });
+      const dest = join(dir, 'e2e-app.conf');
+      const playbook = join(play, 'site.yml');
+      await writeFile(
+        playbook,
+        `- hosts: all\n  gather_facts: false\n  vars:\n    users: [{name: ann, admin: true}, {name: bob, admin: false}]\n    svc_port: 8080\n    none_val: null\n    flag: true\n    opts: {a: 1, b: two}\n  tasks:\n    - template: {src: app.conf.j2, dest: ${dest}, mode: "0640"}\n      register: r\n    - stat: {path: ${dest}}\n      register: s\n    - assert: {that: ["s.stat.isreg", "s.stat.mode == '0640'", "s.stat.checksum == r.checksum"]}\n`,
+      );
+      const env = { DRYDOCK_STATE_DIR: join(dir, 'state') };
+      const first = await runDrydock(['play', playbook, '-i', fleet.inventoryFile], { env });
+      expect(first.code, first.stdout + first.stderr).to.equal(0);
+      expect(await readFile(dest, 'utf8')).to.equal(await readFile(join(play, 'expected-app.conf'), 'utf8'));
+      const before = await stat(dest);
+      const second = await runDrydock(['play', playbook, '-i', fleet.inventoryFile], { env });
+      expect(second.code, second.stdout + second.stderr).to.equal(0);
+      const after = await stat(dest);
+      expect([after.ino, after.mtimeMs]).to.deep.equal([before.ino, before.mtimeMs]);
     });
   });
 });

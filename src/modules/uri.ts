@@ -6,7 +6,7 @@
  */
 import { optBool, optInt, optString } from './args.js';
 import { ModuleFailure } from './failure.js';
-import { httpRequest, redact } from './http-request.js';
+import { httpRequest, redact, urlPassword } from './http-request.js';
 import { writeRemoteFile } from './remote-files.js';
 import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
@@ -32,7 +32,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const url = optString(ctx.args, 'url')!;
   const headers = Object.fromEntries(Object.entries((ctx.args.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
   const password = optString(ctx.args, 'url_password');
-  const secrets = [password ?? '', ...Object.entries(headers).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => v)];
+  const secrets = [password ?? '', ...urlPassword(url), ...Object.entries(headers).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => v)];
   for (const [key, wantExists] of [['creates', true], ['removes', false]] as const) {
     const path = optString(ctx.args, key);
     if (path === undefined) continue;

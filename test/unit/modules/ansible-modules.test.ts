@@ -71,6 +71,8 @@ describe('modules added for issue #17 (fake host)', () => {
     expect(String(ctx.stdins[1])).to.include('Bearer tok');
     expect(result.content).to.equal('echo ********');
     expect(redact({ a: ['x-secret-y'] }, ['secret'])).to.deep.equal({ a: ['x-********-y'] });
+    const inUrl = fakeContext({ url: 'http://bob:p%40ss@h/', status_code: [200], timeout: 30 }, (c) => (c.startsWith('command -v') ? { stdout: 'curl\n' } : { stdout: '200 0 http://bob:p%40ss@h/\n---\nHTTP/1.1 200 OK\n\n---\n' }));
+    expect(JSON.stringify(await modules.get('uri')!.run(inUrl))).to.not.match(/p%40ss|p@ss/);
   });
 
   it('package hands the request to apt on a Debian host and refuses other package managers', async () => {
@@ -102,5 +104,13 @@ describe('modules added for issue #17 (fake host)', () => {
     expect(usermodArgs(current, { append: false, groups: ['sudo'] }, false)).to.deep.equal(['-G', 'sudo']);
     expect(usermodArgs(current, { append: true, groups: ['sudo', 'docker'], shell: '/bin/bash' }, false)).to.deep.equal(['-a', '-G', 'docker', '-s', '/bin/bash']);
     expect(usermodArgs(current, { append: false, home: '/srv/ann' }, true)).to.deep.equal(['-d', '/srv/ann', '-m']);
+  });
+  it('copy finds a relative src in a role\'s files/ through the search path', async () => {
+    const ctx = fakeContext({ src: 'a.txt', dest: '/etc/a.txt', force: true }, (c) => (c.includes('echo absent') ? { stdout: 'absent\n' } : {}), { searchPath: ['/p/roles/r/tasks'] });
+    ctx.files.set('/p/roles/r/files/a.txt', Buffer.from('A'));
+    ctx.files.set('/p/roles/r/tasks/a.txt', Buffer.from('not this one'));
+    const result = await modules.get('copy')!.run(ctx);
+    expect(result).to.include({ changed: true, src: '/p/roles/r/files/a.txt', dest: '/etc/a.txt' });
+    expect(String(ctx.stdins[ctx.stdins.length - 1])).to.equal('A');
   });
 });

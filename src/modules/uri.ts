@@ -46,7 +46,6 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     body = encoded.data;
     if (encoded.contentType && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = encoded.contentType;
   }
-  if (ctx.check) return { changed: false, msg: 'check mode: the request is not sent', url };
   const user = optString(ctx.args, 'url_username');
   const start = ctx.clock.now();
   const response = await httpRequest(ctx, {
@@ -109,4 +108,5 @@ export const uriSpec: ModuleSpec = {
   },
 };
 
-export const uriModule: ModuleDefinition = defineModule(uriSpec, { supportsCheck: true, run });
+// As Ansible's uri (check_mode support: none), the task is skipped under --check: a request may change things.
+export const uriModule: ModuleDefinition = defineModule(uriSpec, { supportsCheck: false, run });

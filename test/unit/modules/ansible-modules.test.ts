@@ -52,6 +52,11 @@ describe('modules added for issue #17 (fake host)', () => {
     expect(same.commands.some((c) => c.startsWith('sysctl -p'))).to.equal(false);
   });
 
+  it('uri is skipped under --check, as Ansible\'s (check_mode support: none)', () => {
+    expect(modules.get('uri')!.supportsCheck).to.equal(false);
+    expect(modules.get('get_url')!.supportsCheck).to.equal(true);
+  });
+
   it('get_url and uri refuse clearly on a host with neither curl nor wget', async () => {
     const ctx = fakeContext({ url: 'http://x/', status_code: [200], timeout: 30 }, () => ({ stdout: '' }));
     const result = await modules.get('uri')!.run(ctx);

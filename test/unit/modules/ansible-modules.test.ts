@@ -118,4 +118,12 @@ describe('modules added for issue #17 (fake host)', () => {
     expect(result).to.include({ changed: true, src: '/p/roles/r/files/a.txt', dest: '/etc/a.txt' });
     expect(String(ctx.stdins[ctx.stdins.length - 1])).to.equal('A');
   });
+  it('template fails naming the template file and line of an undefined variable, before touching the host', async () => {
+    const ctx = fakeContext({ src: 't.j2', dest: '/etc/t', force: true }, () => ({}), { searchPath: ['/p'] });
+    ctx.files.set('/p/templates/t.j2', Buffer.from('a\n{{ nope }}\n'));
+    const result = await modules.get('template')!.run(ctx);
+    expect(result).to.include({ failed: true });
+    expect(result.msg).to.match(/^\/p\/templates\/t\.j2: .*'nope' is undefined.*template line 2/);
+    expect(ctx.commands).to.deep.equal([]);
+  });
 });

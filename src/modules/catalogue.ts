@@ -45,6 +45,9 @@ import { sysctlModule } from './sysctl.js';
 import { getUrlModule } from './get-url.js';
 import { uriModule } from './uri.js';
 import { unarchiveModule } from './unarchive.js';
+import { userModule } from './user.js';
+import { groupModule } from './group.js';
+import { modprobeModule } from './modprobe.js';
 import { waitForModule } from './wait-for.js';
 
 export const TASK_MODULES: readonly ModuleDefinition[] = [
@@ -92,6 +95,9 @@ export const TASK_MODULES: readonly ModuleDefinition[] = [
   getUrlModule,
   uriModule,
   unarchiveModule,
+  userModule,
+  groupModule,
+  modprobeModule,
 ];
 
 /** Modules that change what the cluster schedules: a run using them must be the only maintenance (cluster lock). */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { optBool, optString, parseMode, type ModeSpec } from './args.js';
 import { ModuleFailure } from './failure.js';
+import { findControllerSource } from './search-path.js';
 import {
   applyAttributes,
   backupRemoteFile,
@@ -19,7 +20,6 @@ import type { ModuleContext, ModuleDiff, ModuleResult, ModuleDefinition } from '
 import { str, path, ownership } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';
 import { defineModule } from './define.js';
-import { findControllerSource } from './search-path.js';
 
 export type CopyDecision = 'write' | 'unchanged' | 'keep-existing';
 
@@ -59,10 +59,10 @@ async function loadSource(ctx: ModuleContext): Promise<{ data: Buffer; src?: str
     if (!data) throw new ModuleFailure(`Source ${src} not found on ${ctx.target}`);
     return { data, src };
   }
-  const { path: found } = await findControllerSource(ctx, src, 'files');
-  if (!found) throw new ModuleFailure(`could not find src=${src} on the controller`);
+  const found = await findControllerSource(ctx, src, 'files');
+  if (!found.path) throw new ModuleFailure(`could not find src=${src} on the controller (looked in: ${found.tried.join(', ')})`);
   try {
-    return { data: await ctx.controller.readFile(found), src };
+    return { data: await ctx.controller.readFile(found.path), src: found.path };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported; copy files one by one`);

@@ -7,7 +7,7 @@
 import { optBool, optInt, optString } from './args.js';
 import { parseModeOrFail } from './copy.js';
 import { ModuleFailure, tail } from './failure.js';
-import { httpRequest, redact } from './http-request.js';
+import { httpRequest, redact, urlPassword } from './http-request.js';
 import { applyAttributes, backupRemoteFile, remoteStat, type Attributes } from './remote-files.js';
 import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
@@ -33,7 +33,7 @@ async function digests(ctx: ModuleContext, paths: string[], tool: string): Promi
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const url = optString(ctx.args, 'url')!;
   let dest = optString(ctx.args, 'dest')!;
-  const secrets = [optString(ctx.args, 'url_password') ?? '', ...Object.entries((ctx.args.headers ?? {}) as Record<string, unknown>).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => String(v))];
+  const secrets = [optString(ctx.args, 'url_password') ?? '', ...urlPassword(url), ...Object.entries((ctx.args.headers ?? {}) as Record<string, unknown>).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => String(v))];
   const attrs: Attributes = {};
   const mode = parseModeOrFail(ctx.args.mode);
   if (mode) attrs.mode = mode;

@@ -112,6 +112,16 @@ export async function httpRequest(ctx: ModuleContext, req: HttpRequest, needCurl
   return parseHttpOutput(result.stdout);
 }
 
+/** The password written into a URL (`https://user:secret@host/`), raw and decoded, to be masked. */
+export function urlPassword(url: string): string[] {
+  try {
+    const raw = new URL(url).password;
+    return [raw, decodeURIComponent(raw)];
+  } catch {
+    return [];
+  }
+}
+
 /** Replaces every secret value in a result with Ansible's no_log mask. */
 export function redact<T>(value: T, secrets: string[]): T {
   const live = secrets.filter((s) => s.length > 0);

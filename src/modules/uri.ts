@@ -6,7 +6,7 @@
  */
 import { optBool, optInt, optString } from './args.js';
 import { ModuleFailure } from './failure.js';
-import { httpRequest, redact } from './http-request.js';
+import { httpRequest, redact, urlPassword } from './http-request.js';
 import { writeRemoteFile } from './remote-files.js';
 import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
@@ -32,7 +32,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const url = optString(ctx.args, 'url')!;
   const headers = Object.fromEntries(Object.entries((ctx.args.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
   const password = optString(ctx.args, 'url_password');
-  const secrets = [password ?? '', ...Object.entries(headers).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => v)];
+  const secrets = [password ?? '', ...urlPassword(url), ...Object.entries(headers).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => v)];
   for (const [key, wantExists] of [['creates', true], ['removes', false]] as const) {
     const path = optString(ctx.args, key);
     if (path === undefined) continue;
@@ -46,7 +46,6 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     body = encoded.data;
     if (encoded.contentType && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = encoded.contentType;
   }
-  if (ctx.check) return { changed: false, msg: 'check mode: the request is not sent', url };
   const user = optString(ctx.args, 'url_username');
   const start = ctx.clock.now();
   const response = await httpRequest(ctx, {
@@ -109,4 +108,5 @@ export const uriSpec: ModuleSpec = {
   },
 };
 
-export const uriModule: ModuleDefinition = defineModule(uriSpec, { supportsCheck: true, run });
+// As Ansible's uri (check_mode support: none), the task is skipped under --check: a request may change things.
+export const uriModule: ModuleDefinition = defineModule(uriSpec, { supportsCheck: false, run });

@@ -10,6 +10,8 @@ import {
   Undefined,
   failIfUndefined,
   isMapping,
+  isPyFloat,
+  pyFloat,
   makeDict,
   mappingGet,
   pyCompare,
@@ -115,8 +117,10 @@ export function evaluate(node: Node, env: Env): unknown {
     case 'not':
       return !truthy(evaluate(node.operand, env));
     case 'neg': {
-      const v = toNumber(evaluate(node.operand, env), `unary ${node.op}`);
-      return node.op === '-' ? -v : v;
+      const operand = evaluate(node.operand, env);
+      const v = toNumber(operand, `unary ${node.op}`);
+      const out = node.op === '-' ? -v : v;
+      return isPyFloat(operand) ? pyFloat(out) : out;
     }
     case 'and': {
       const left = evaluate(node.left, env);
@@ -229,6 +233,13 @@ function binary(op: string, a: unknown, b: unknown): unknown {
   }
   const x = toNumber(a, `operator ${op}`);
   const y = toNumber(b, `operator ${op}`);
+  // Python: int op int is an int (except /, and ** with a negative exponent); anything with a float is a float.
+  const float = isPyFloat(a) || isPyFloat(b) || op === '/' || (op === '**' && y < 0);
+  const out = arithmetic(op, x, y);
+  return float ? pyFloat(out) : out;
+}
+
+function arithmetic(op: string, x: number, y: number): number {
   switch (op) {
     case '+':
       return x + y;

@@ -21,6 +21,7 @@ import { ConfigError } from '../errors.js';
 import type { Node } from './expr/parser.js';
 import { isTemplated, parseBareExpression, parseTemplate } from './expr/scan.js';
 import { evaluate, makeEnv, type Env } from './expr/eval.js';
+import { unknownName } from './expr/names.js';
 import { ExprError, OMIT, PyFloat, Undefined, isMapping, makeDict, mappingEntries, pyStr, truthy, type Mapping } from './expr/values.js';
 
 export { OMIT, isTemplated };
@@ -255,10 +256,13 @@ export function evaluateCondition(condition: Condition | Condition[], vars: Mapp
   return true;
 }
 
-/** Checks a template's syntax without evaluating it (used by the loader to report errors before any run). */
+/** Checks a template's syntax and the names of its filters, tests and lookups without evaluating it (used by the loader to report errors before any run). */
 export function templateSyntaxError(template: string): string | undefined {
   try {
-    parseTemplate(template);
+    for (const segment of parseTemplate(template)) {
+      const problem = 'expr' in segment ? unknownName(segment.expr) : undefined;
+      if (problem) return problem;
+    }
     return undefined;
   } catch (e) {
     if (e instanceof ExprError) return e.message;
@@ -269,8 +273,7 @@ export function templateSyntaxError(template: string): string | undefined {
 /** Same as templateSyntaxError, for bare expressions (`when:`). */
 export function expressionSyntaxError(expr: string): string | undefined {
   try {
-    parseBareExpression(expr);
-    return undefined;
+    return unknownName(parseBareExpression(expr));
   } catch (e) {
     if (e instanceof ExprError) return e.message;
     throw e;

@@ -27,6 +27,7 @@ import {
 } from './values.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
+import { knownFilter, knownTest } from './names.js';
 import { methodFor, percentFormat, range } from './methods.js';
 
 export interface Env {
@@ -50,13 +51,13 @@ export function makeEnv(vars: Mapping, hooks: Pick<Env, 'read' | 'deep'> = { rea
     deep: hooks.deep,
     filter(name, input, args, kwargs) {
       const fn = FILTERS[name];
-      if (!fn || !Object.hasOwn(FILTERS, name)) throw new ExprError(`unknown filter '${name}'`);
+      if (!fn || !Object.hasOwn(FILTERS, name)) throw new ExprError(knownFilter(name) ?? `unknown filter '${name}'`);
       if (name !== 'default' && name !== 'd' && name !== 'mandatory') failIfUndefined(input);
       return fn(input, args, kwargs, env);
     },
     test(name, input, args, kwargs) {
       const fn = TESTS[name];
-      if (!fn || !Object.hasOwn(TESTS, name)) throw new ExprError(`unknown test '${name}'`);
+      if (!fn || !Object.hasOwn(TESTS, name)) throw new ExprError(knownTest(name) ?? `unknown test '${name}'`);
       if (name !== 'defined' && name !== 'undefined') failIfUndefined(input);
       return fn(input, args, kwargs, env);
     },

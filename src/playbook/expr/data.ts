@@ -90,7 +90,8 @@ export function toFloat(input: unknown, dflt: unknown): unknown {
 export function pyJson(v: unknown, indent: number | null, sortKeys: boolean, level = 0): string {
   failIfUndefined(v);
   if (v === null || v === undefined) return 'null';
-  if (typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean') return JSON.stringify(v);
+  if (typeof v === 'string') return jsonString(v);
   if (typeof v === 'number' || v instanceof PyFloat) {
     const n = numberValue(v)!;
     if (Number.isNaN(n)) return 'NaN';
@@ -107,7 +108,7 @@ export function pyJson(v: unknown, indent: number | null, sortKeys: boolean, lev
     const entries = mappingEntries(v);
     if (sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (!entries.length) return '{}';
-    const body = entries.map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x, indent, sortKeys, level + 1)}`);
+    const body = entries.map(([k, x]) => `${jsonString(k)}: ${pyJson(x, indent, sortKeys, level + 1)}`);
     return `{${pad(level + 1)}${body.join(sep + pad(level + 1))}${pad(level)}}`;
   }
   throw new ExprError(`cannot convert ${typeName(v)} to JSON`);
@@ -128,12 +129,7 @@ export function flatten(items: unknown[], levels: number | null): unknown[] {
   return out;
 }
 
-export function combine(a: unknown, b: unknown, recursive: boolean): Record<string, unknown> {
-  if (!isMapping(a) || !isMapping(b)) throw new ExprError(`combine expects dictionaries, got ${typeName(a)} and ${typeName(b)}`);
-  const out = makeDict(mappingEntries(a));
-  for (const [k, v] of mappingEntries(b)) {
-    const prev = mappingGet(out, k);
-    out[k] = recursive && prev.found && isMapping(prev.value) && isMapping(v) ? combine(prev.value, v, true) : v;
-  }
-  return out;
+/** Python json.dumps of a string with ensure_ascii (Ansible's default): non-ASCII as \uXXXX escapes. */
+function jsonString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

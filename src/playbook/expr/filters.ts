@@ -21,28 +21,14 @@ import {
   numberValue,
   pyFloat,
 } from './values.js';
-import { ansibleBool, attributeOf, combine, flatten, pyJson, toFloat, toInt, uniqueOf } from './data.js';
+import { ansibleBool, attributeOf, flatten, pyJson, toFloat, toInt, uniqueOf } from './data.js';
 import { expandReplacement, posixBasename, posixDirname, pyRegex, pySplit, pyStrip, shellQuote, versionCompare } from './text.js';
 import { dumpPyYaml } from './yaml-dump.js';
+import { arg, list, str } from './args.js';
+import { MORE_FILTERS } from './filters-more.js';
 import { percentFormat } from './methods.js';
 
 export type Filter = (input: unknown, args: unknown[], kwargs: Record<string, unknown>, env: Env) => unknown;
-
-/** Positional-or-keyword argument, as Python binds them. */
-function arg(args: unknown[], kwargs: Record<string, unknown>, index: number, name: string, dflt?: unknown): unknown {
-  if (Object.hasOwn(kwargs, name)) return kwargs[name];
-  return index < args.length ? args[index] : dflt;
-}
-
-function str(v: unknown, what: string): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || isPyFloat(v)) return pyStr(v);
-  throw new ExprError(`${what} expects a string, got ${typeName(v)}`);
-}
-
-function list(v: unknown, what: string): unknown[] {
-  return iterate(v, what);
-}
 
 function sortKey(item: unknown, attribute: unknown, caseSensitive: boolean): unknown {
   const v = attribute === undefined || attribute === null ? item : attributeOf(item, attribute);
@@ -94,9 +80,10 @@ function pyRound(n: number, digits: number): number {
   return n < 0 ? -value : value;
 }
 
-function extreme(items: unknown[], what: string, keep: (comparison: number) => boolean): unknown {
+function extreme(items: unknown[], what: string, keep: (comparison: number) => boolean, attribute: unknown, caseSensitive: boolean): unknown {
   if (!items.length) return new Undefined(what, `${what}: the list is empty`);
-  return items.reduce((a, b) => (keep(pyCompare(a, b)) ? a : b));
+  const key = (x: unknown) => sortKey(x, attribute, caseSensitive);
+  return items.reduce((a, b) => (keep(pyCompare(key(a), key(b))) ? a : b));
 }
 
 function regexOpts(args: unknown[], kwargs: Record<string, unknown>, from: number) {
@@ -208,7 +195,12 @@ export const FILTERS: Record<string, Filter> = {
   basename: (input) => posixBasename(str(input, 'basename')),
   dirname: (input) => posixDirname(str(input, 'dirname')),
   version: (input, args, kwargs) =>
-    versionCompare(pyStr(input), pyStr(arg(args, kwargs, 0, 'version')), pyStr(arg(args, kwargs, 1, 'operator', 'eq'))),
+    versionCompare(
+      pyStr(input),
+      pyStr(arg(args, kwargs, 0, 'version')),
+      pyStr(arg(args, kwargs, 1, 'operator', 'eq')),
+      pyStr(kwargs.version_type ?? (truthy(arg(args, kwargs, 2, 'strict', false)) ? 'strict' : arg(args, kwargs, 3, 'version_type', 'loose'))),
+    ),
   map(input, args, kwargs, env) {
     const items = list(input, 'map');
     if (Object.hasOwn(kwargs, 'attribute')) {
@@ -236,8 +228,8 @@ export const FILTERS: Record<string, Filter> = {
     const f = 10 ** precision;
     return pyFloat((method === 'ceil' ? Math.ceil(n * f) : Math.floor(n * f)) / f);
   },
-  min: (input) => extreme(list(input, 'min'), 'min', (c) => c <= 0),
-  max: (input) => extreme(list(input, 'max'), 'max', (c) => c >= 0),
+  min: (input, args, kwargs) => extreme(list(input, 'min'), 'min', (c) => c <= 0, arg(args, kwargs, 1, 'attribute'), truthy(arg(args, kwargs, 0, 'case_sensitive', false))),
+  max: (input, args, kwargs) => extreme(list(input, 'max'), 'max', (c) => c >= 0, arg(args, kwargs, 1, 'attribute'), truthy(arg(args, kwargs, 0, 'case_sensitive', false))),
   sum(input, args, kwargs) {
     const attribute = arg(args, kwargs, 0, 'attribute');
     const items = list(input, 'sum').map((x) => (attribute === undefined || attribute === null ? x : attributeOf(x, attribute)));
@@ -247,10 +239,6 @@ export const FILTERS: Record<string, Filter> = {
     return all.some(isPyFloat) ? pyFloat(total) : total;
   },
   flatten: (input, args, kwargs) => flatten(list(input, 'flatten'), (arg(args, kwargs, 0, 'levels', null) as number | null) ?? null),
-  combine(input, args, kwargs) {
-    const recursive = truthy(kwargs.recursive ?? false);
-    return [input, ...args].reduce((acc, next) => combine(acc, next, recursive), makeDict([]));
-  },
   dict2items(input, args, kwargs) {
     if (!isMapping(input)) throw new ExprError(`dict2items expects a dictionary, got ${typeName(input)}`);
     const k = pyStr(arg(args, kwargs, 0, 'key_name', 'key'));
@@ -274,12 +262,10 @@ export const FILTERS: Record<string, Filter> = {
     if (!isMapping(input)) throw new ExprError(`items expects a dictionary, got ${typeName(input)}`);
     return mappingEntries(input).map(([k, v]) => [k, v]);
   },
-  difference: (input, args) => uniqueOf(list(input, 'difference').filter((x) => !list(args[0], 'difference').some((y) => pyEquals(x, y)))),
-  intersect: (input, args) => uniqueOf(list(input, 'intersect').filter((x) => list(args[0], 'intersect').some((y) => pyEquals(x, y)))),
-  union: (input, args) => uniqueOf([...list(input, 'union'), ...list(args[0], 'union')]),
   b64encode: (input) => Buffer.from(str(input, 'b64encode'), 'utf8').toString('base64'),
   b64decode: (input) => Buffer.from(str(input, 'b64decode'), 'base64').toString('utf8'),
 };
+Object.assign(FILTERS, MORE_FILTERS);
 FILTERS.d = FILTERS.default!;
 FILTERS.count = FILTERS.length!;
 FILTERS.version_compare = FILTERS.version!;

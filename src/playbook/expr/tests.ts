@@ -3,7 +3,7 @@
  * select/reject/selectattr/rejectattr. Result tests follow Ansible: they expect a registered result dict.
  */
 import type { Env } from './eval.js';
-import { ExprError, Undefined, isPyFloat, isPyInt, isPyNumber, numberValue, isMapping, mappingGet, pyCompare, pyContains, pyEquals, pyStr, truthy, typeName } from './values.js';
+import { ExprError, Undefined, iterate, isPyFloat, isPyInt, isPyNumber, numberValue, isMapping, mappingGet, pyCompare, pyContains, pyEquals, pyStr, truthy, typeName } from './values.js';
 import { pyRegex, versionCompare } from './text.js';
 import { convertBool } from './data.js';
 
@@ -81,11 +81,14 @@ export const TESTS: Record<string, Test> = {
   version: (input, args, kwargs) => {
     const other = args[0] ?? kwargs.version;
     const op = args[1] ?? kwargs.operator ?? 'eq';
-    if (kwargs.strict || (kwargs.version_type !== undefined && kwargs.version_type !== 'loose')) {
-      throw new ExprError("version: only the default loose comparison is supported (drop 'strict'/'version_type')");
-    }
-    return versionCompare(pyStr(input), pyStr(other), pyStr(op));
+    const type = kwargs.version_type ?? (truthy(args[2] ?? kwargs.strict ?? false) ? 'strict' : args[3] ?? 'loose');
+    return versionCompare(pyStr(input), pyStr(other), pyStr(op), pyStr(type));
   },
+  subset: (input, args) => iterate(input, 'subset').every((x) => pyContains(iterate(args[0], 'subset'), x)),
+  superset: (input, args) => iterate(args[0], 'superset').every((x) => pyContains(iterate(input, 'superset'), x)),
+  all: (input) => iterate(input, 'all').every(truthy),
+  any: (input) => iterate(input, 'any').some(truthy),
+  abs: (input) => pyStr(input).startsWith('/'),
 };
 TESTS.success = TESTS.succeeded!;
 TESTS.failure = TESTS.failed!;

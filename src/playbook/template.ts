@@ -77,7 +77,7 @@ class Renderer {
     vars: Mapping,
     private readonly options: RenderOptions,
   ) {
-    this.env = makeEnv(vars, { read: (path, value, parent) => this.read(path, value, parent), deep: (value) => this.deep(value) });
+    this.env = makeEnv(vars, { read: (path, value, parent) => this.read(path, value, parent), deep: (value) => this.deep(value), render: (text) => this.string(text) });
   }
 
   private isUnsafe(value: object): boolean {

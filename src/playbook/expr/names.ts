@@ -6,7 +6,8 @@
 import type { Node } from './parser.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
-import { LOOKUP_NAMES, REFUSED_FILTERS } from './refused.js';
+import { REFUSED_FILTERS } from './refused.js';
+import { LOOKUP_NAMES } from './lookups.js';
 import { editDistance } from '../suggest.js';
 
 function nearest(word: string, candidates: string[]): string {

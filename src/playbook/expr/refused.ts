@@ -1,6 +1,6 @@
 /**
- * Names the expression engine knows but refuses on purpose (with the reason shown at load time), and the
- * lookups it runs. Kept apart from the filter tables so the load-time check can name them without running them.
+ * Filters the expression engine knows but refuses on purpose, with the reason shown at load time. Kept apart
+ * from the filter tables so the load-time check can name them without running them.
  */
 
 /** Filters of Ansible's docs that drydock refuses, each with the reason. */
@@ -14,6 +14,3 @@ export const REFUSED_FILTERS: Record<string, string> = {
   vault: 'Ansible Vault is not supported',
   unvault: 'Ansible Vault is not supported',
 };
-
-/** The lookup plugins lookup()/query()/q() and with_<lookup> loops can use. */
-export const LOOKUP_NAMES: string[] = [];

@@ -6,6 +6,7 @@ import type { Env } from './eval.js';
 import { ExprError, Undefined, iterate, isPyFloat, isPyInt, isPyNumber, numberValue, isMapping, mappingGet, pyCompare, pyContains, pyEquals, pyStr, truthy, typeName } from './values.js';
 import { pyRegex, versionCompare } from './text.js';
 import { convertBool } from './data.js';
+import { pathTest } from './lookups.js';
 
 export type Test = (input: unknown, args: unknown[], kwargs: Record<string, unknown>, env: Env) => boolean;
 
@@ -89,6 +90,10 @@ export const TESTS: Record<string, Test> = {
   all: (input) => iterate(input, 'all').every(truthy),
   any: (input) => iterate(input, 'any').some(truthy),
   abs: (input) => pyStr(input).startsWith('/'),
+  exists: (input) => pathTest('exists', input),
+  file: (input) => pathTest('file', input),
+  directory: (input) => pathTest('directory', input),
+  link: (input) => pathTest('link', input),
 };
 TESTS.success = TESTS.succeeded!;
 TESTS.failure = TESTS.failed!;

@@ -91,8 +91,8 @@ describe('playbook/template rendering', () => {
     expect(() => e("'x' * 100000000")).to.throw(TemplateError, /limit is 1000000/);
   });
 
-  it('explains that lookup plugins are not available', () => {
-    expect(() => e("lookup('env', 'HOME')")).to.throw(TemplateError, /lookup\(\) plugins are not supported/);
+  it('refuses an unknown lookup plugin, naming the supported ones', () => {
+    expect(() => e("lookup('nosuch', 'HOME')")).to.throw(TemplateError, /unknown or unsupported lookup 'nosuch' \(supported: .*env.*\)/);
   });
 
   it('names the failing string inside a rendered structure', () => {

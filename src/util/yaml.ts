@@ -6,7 +6,7 @@
  * a Python float (a `PyFloat` box when integral, see pyfloat.ts), `1e3` (no dot, no exponent sign) is a string.
  */
 import { pyFloat } from './pyfloat.js';
-import { LineCounter, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag, type Tags } from 'yaml';
+import { LineCounter, parse as parseYaml, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag, type Tags } from 'yaml';
 
 export {
   LineCounter,
@@ -50,4 +50,20 @@ export function pyyamlBooleans(tags: Tags): Tags {
 /** Parse options for files an Ansible user wrote, with positions kept in `lineCounter`. */
 export function ansibleYamlOptions(lineCounter: LineCounter): ParseOptions & DocumentOptions & SchemaOptions {
   return { version: '1.1', lineCounter, prettyErrors: false, uniqueKeys: true, customTags: pyyamlBooleans };
+}
+
+/**
+ * JSON.parse as Python's json.loads reads numbers: `2.0` and `1e3` are floats (pyfloat.ts), `2` an int. Used for
+ * JSON an Ansible user wrote (`-e '{…}'`, `from_json`); throws SyntaxError on invalid JSON.
+ */
+export function parsePyJson(text: string): unknown {
+  JSON.parse(text); // JSON's own errors and strictness first
+  return parseYaml(text, {
+    schema: 'json',
+    uniqueKeys: false,
+    customTags: (tags) =>
+      tags.map((tag) =>
+        typeof tag !== 'string' && tag.tag === 'tag:yaml.org,2002:float' ? ({ ...tag, resolve: (str: string) => pyFloat(Number(str)) } as ScalarTag) : tag,
+      ),
+  }) as unknown;
 }

@@ -24,6 +24,7 @@ import {
 import { ansibleBool, attributeOf, flatten, pyJson, toFloat, toInt, uniqueOf } from './data.js';
 import { expandReplacement, posixBasename, posixDirname, pyRegex, pySplit, pyStrip, shellQuote, versionCompare } from './text.js';
 import { dumpPyYaml } from './yaml-dump.js';
+import { parsePyJson } from '../../util/yaml.js';
 import { arg, list, str } from './args.js';
 import { MORE_FILTERS } from './filters-more.js';
 import { percentFormat } from './methods.js';
@@ -184,7 +185,8 @@ export const FILTERS: Record<string, Filter> = {
   to_nice_json: (input, args, kwargs) => pyJson(input, (arg(args, kwargs, 0, 'indent', 4) as number) ?? 4, true),
   from_json(input) {
     try {
-      return JSON.parse(str(input, 'from_json'), (k, v) => (k === '__proto__' ? undefined : v));
+      // Python's json.loads: 2.0 stays a float (parsePyJson); a "__proto__" key is plain data.
+      return parsePyJson(str(input, 'from_json'));
     } catch (e) {
       throw new ExprError(`from_json: not valid JSON: ${(e as Error).message}`);
     }

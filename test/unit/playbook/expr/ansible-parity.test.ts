@@ -5,11 +5,17 @@
  */
 import { expect } from 'chai';
 import { replay } from '../../../helpers/ansible-replay.js';
+import { parseExtraVars } from '../../../../src/cli/options.js';
 
 /** Items where Python returns a tuple, printed "('a', 'b')"; drydock has no tuples and returns a list. */
 const TUPLES: Record<string, number[]> = { filters: [15, 16] };
 
 describe('expression engine parity with ansible-playbook 2.14.18 (recorded)', () => {
+  it('json.yml: from_json and -e JSON keep floats as Python json.loads does', () => {
+    const { got, expected } = replay('json', undefined, parseExtraVars('{"v": 2.0, "w": 1e3}'));
+    expect(got).to.deep.equal(expected);
+  });
+
   for (const name of ['floats', 'boolyaml', 'none', 'filters']) {
     it(`${name}.yml renders as Ansible rendered it`, () => {
       const { got, expected } = replay(name);

@@ -67,7 +67,7 @@ export function formatPyFloat(n: number): string {
 
 /** Python's str() of an int (arbitrary precision in Python: no exponent form). */
 export function formatPyInt(n: number): string {
-  return Math.abs(n) >= 1e21 ? BigInt(n).toString() : String(n);
+  return Math.abs(n) > Number.MAX_SAFE_INTEGER && Number.isFinite(n) ? BigInt(n).toString() : String(n);
 }
 
 /** A copy of data with every PyFloat replaced by its JS number (for consumers that only know numbers). */

@@ -68,7 +68,14 @@ function toIntArg(v: unknown, what: string): number {
 
 /** Python's round(x, ndigits): half to even on the exact binary value (2.5 → 2.0, 2.675 → 2.67). */
 function pyRound(n: number, digits: number): number {
-  if (!Number.isFinite(n) || digits < 0 || digits > 60) return digits < 0 ? Math.round(n / 10 ** -digits) * 10 ** -digits : n;
+  if (digits < 0) {
+    const unit = 10 ** -digits;
+    const q = n / unit;
+    const floor = Math.floor(q);
+    const up = q - floor > 0.5 || (q - floor === 0.5 && floor % 2 !== 0);
+    return (up ? floor + 1 : floor) * unit;
+  }
+  if (!Number.isFinite(n) || digits > 60) return n;
   // toFixed writes the exact decimal expansion of the double, so a true tie shows as 5 followed by zeros.
   const [whole, frac = ''] = Math.abs(n).toFixed(digits + 30).split('.') as [string, string?];
   const kept = BigInt(whole + frac.slice(0, digits));
@@ -225,7 +232,8 @@ export const FILTERS: Record<string, Filter> = {
     const precision = toIntArg(arg(args, kwargs, 0, 'precision', 0), 'round precision');
     const method = String(arg(args, kwargs, 1, 'method', 'common'));
     const n = number(input, 'round');
-    if (method === 'common') return isPyInt(input) ? n : pyFloat(pyRound(n, precision));
+    // Python: round(int, p) is an int (p < 0 rounds to tens, half to even); a float stays a float.
+    if (method === 'common') return isPyInt(input) ? (precision >= 0 ? n : pyRound(n, precision)) : pyFloat(pyRound(n, precision));
     if (method !== 'ceil' && method !== 'floor') throw new ExprError("round: method must be 'common', 'ceil' or 'floor'");
     const f = 10 ** precision;
     return pyFloat((method === 'ceil' ? Math.ceil(n * f) : Math.floor(n * f)) / f);

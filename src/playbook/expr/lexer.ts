@@ -45,7 +45,9 @@ export function tokenize(src: string, start: number, closeBlock: boolean): LexRe
       while (j < src.length && src[j] !== ch) {
         if (src[j] === '\\' && j + 1 < src.length) {
           const esc = src[j + 1]!;
-          text += ESCAPES[esc] ?? `\\${esc}`;
+          // Inside {{ }} Ansible doubles backslashes before Jinja reads the string (Templar's _escape_backslashes),
+          // so '\n' there is a backslash and an n; a bare expression (when:) unescapes as Jinja does.
+          text += closeBlock ? (esc === ch ? esc : `\\${esc}`) : (ESCAPES[esc] ?? `\\${esc}`);
           j += 2;
         } else text += src[j++];
       }

@@ -88,3 +88,15 @@ function hasBox(v: unknown): boolean {
   if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).some(hasBox);
   return false;
 }
+
+/** JSON.stringify that writes a PyFloat as Python does (`2.0`, `1e+16`), for output a user reads. */
+export function jsonShowingFloats(value: unknown, indent?: number): string {
+  const mark = '\u0000pyfloat:';
+  // toJSON runs before the replacer, so the box is read from the holder.
+  function replacer(this: Record<string, unknown>, key: string, v: unknown): unknown {
+    const raw = this[key];
+    return raw instanceof PyFloat && Number.isFinite(raw.value) ? `${mark}${formatPyFloat(raw.value)}` : v;
+  }
+  const text = JSON.stringify(value, replacer, indent);
+  return text.replace(/"\\u0000pyfloat:([^"]*)"/g, '$1');
+}

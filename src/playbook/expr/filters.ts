@@ -27,6 +27,7 @@ import { dumpPyYaml } from './yaml-dump.js';
 import { parsePyJson } from '../../util/yaml.js';
 import { arg, list, str } from './args.js';
 import { MORE_FILTERS } from './filters-more.js';
+import { JINJA_FILTERS } from './filters-jinja.js';
 import { percentFormat } from './methods.js';
 
 export type Filter = (input: unknown, args: unknown[], kwargs: Record<string, unknown>, env: Env) => unknown;
@@ -275,7 +276,7 @@ export const FILTERS: Record<string, Filter> = {
   b64encode: (input) => Buffer.from(str(input, 'b64encode'), 'utf8').toString('base64'),
   b64decode: (input) => Buffer.from(str(input, 'b64decode'), 'base64').toString('utf8'),
 };
-Object.assign(FILTERS, MORE_FILTERS);
+Object.assign(FILTERS, MORE_FILTERS, JINJA_FILTERS);
 FILTERS.d = FILTERS.default!;
 FILTERS.count = FILTERS.length!;
 FILTERS.version_compare = FILTERS.version!;

@@ -199,6 +199,15 @@ export function runLookup(fn: string, args: unknown[], kwargs: Record<string, un
   return ran.length === 1 ? ran[0] : ran;
 }
 
+/** Ansible's `fileglob` filter: files matching a pattern on the controller (no search path). */
+export function controllerGlob(pattern: string): string[] {
+  return controller("the 'fileglob' filter").glob(pattern);
+}
+
+export function controllerEnv(name: string): string | undefined {
+  return controller("the 'expanduser' filter").env(name);
+}
+
 /** The controller-side path tests: exists, file, directory, link (Ansible runs them on the controller). */
 export function pathTest(kind: 'exists' | 'file' | 'directory' | 'link', input: unknown): boolean {
   if (input instanceof Undefined) input.fail();

@@ -19,7 +19,7 @@ describe('expression engine parity with ansible-playbook 2.14.18 (recorded)', ()
     expect(got).to.deep.equal(expected);
   });
 
-  for (const name of ['floats', 'boolyaml', 'none', 'filters', 'misc', 'bs']) {
+  for (const name of ['floats', 'boolyaml', 'none', 'filters', 'misc', 'bs', 'jinja']) {
     it(`${name}.yml renders as Ansible rendered it`, () => {
       const { got, expected } = replay(name);
       expect(got.length).to.equal(expected.length);

@@ -16,6 +16,7 @@ import {
   numberValue,
   pyEquals,
   pyFloat,
+  pyStr,
   typeName,
 } from './values.js';
 
@@ -132,4 +133,23 @@ export function flatten(items: unknown[], levels: number | null): unknown[] {
 /** Python json.dumps of a string with ensure_ascii (Ansible's default): non-ASCII as \uXXXX escapes. */
 function jsonString(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/** Ansible's subelements (filter and lookup): [element, sub] for each item of the list at `path` in each element. */
+export function subelements(input: unknown, path: string, skipMissing: boolean): unknown[][] {
+  const elements = isMapping(input) ? mappingEntries(input).map(([, v]) => v) : Array.isArray(input) ? input : undefined;
+  if (!elements) throw new ExprError(`subelements expects a list or a dict, got ${typeName(input)}`);
+  return elements.flatMap((element) => {
+    let values: unknown = element;
+    for (const key of path.split('.')) {
+      const hit = isMapping(values) ? mappingGet(values, key) : { found: false };
+      if (!hit.found) {
+        if (skipMissing) return [];
+        throw new ExprError(`could not find '${key}' key in iterated item '${pyStr(element)}'`);
+      }
+      values = hit.value;
+    }
+    if (!Array.isArray(values)) throw new ExprError(`the key '${path}' should point to a list, got '${pyStr(values)}'`);
+    return values.map((v) => [element, v]);
+  });
 }

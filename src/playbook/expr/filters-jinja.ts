@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Filter } from './filters.js';
-import { ExprError, isMapping, mappingEntries, mappingGet, numberValue, pyCompare, pyFloat, pyStr, truthy, typeName } from './values.js';
+import { ExprError, isMapping, mappingEntries, numberValue, pyCompare, pyFloat, pyStr, truthy, typeName } from './values.js';
 import { arg, list, str } from './args.js';
-import { attributeOf } from './data.js';
+import { attributeOf, subelements } from './data.js';
 import { controllerGlob, controllerEnv } from './lookups.js';
 
 function num(v: unknown, what: string): number {
@@ -37,24 +37,7 @@ function uuid5(namespace: string, name: string): string {
 }
 
 export const JINJA_FILTERS: Record<string, Filter> = {
-  subelements: (input, args, kwargs) => {
-    const elements = isMapping(input) ? mappingEntries(input).map(([, v]) => v) : list(input, 'subelements');
-    const path = str(arg(args, kwargs, 0, 'subelements'), 'subelements');
-    const skipMissing = truthy(arg(args, kwargs, 1, 'skip_missing', false));
-    return elements.flatMap((element) => {
-      let values: unknown = element;
-      for (const key of path.split('.')) {
-        const hit = isMapping(values) ? mappingGet(values, key) : { found: false };
-        if (!hit.found) {
-          if (skipMissing) return [];
-          throw new ExprError(`could not find '${key}' key in iterated item '${pyStr(element)}'`);
-        }
-        values = hit.value;
-      }
-      if (!Array.isArray(values)) throw new ExprError(`the key '${path}' should point to a list, got '${pyStr(values)}'`);
-      return values.map((v) => [element, v]);
-    });
-  },
+  subelements: (input, args, kwargs) => subelements(input, str(arg(args, kwargs, 0, 'subelements'), 'subelements'), truthy(arg(args, kwargs, 1, 'skip_missing', false))),
   dictsort: (input, args, kwargs) => {
     if (!isMapping(input)) throw new ExprError(`dictsort expects a dictionary, got ${typeName(input)}`);
     const caseSensitive = truthy(arg(args, kwargs, 0, 'case_sensitive', false));

@@ -7,6 +7,7 @@
  */
 import { ExprError, Undefined, isMapping, makeDict, mappingEntries, mappingGet, pyStr, truthy, typeName, type Mapping } from './values.js';
 import { percentFormat } from './methods.js';
+import { subelements } from './data.js';
 
 export interface ControllerPort {
   /** The text of a file, or undefined when there is none. */
@@ -176,6 +177,13 @@ const LOOKUPS: Record<string, Lookup> = {
       return [];
     }),
   first_found: (terms, kwargs, ctx) => firstFound(ctx, terms, kwargs),
+  // with_nested: every combination, each item one flat list; with_subelements: [list, 'key', {skip_missing}].
+  nested: (terms) => terms.reduce<unknown[][]>((acc, t) => acc.flatMap((prefix) => (Array.isArray(t) ? t : [t]).map((x) => [...prefix, x])), [[]]),
+  subelements: (terms, kwargs) => {
+    const [items, key, flags] = terms;
+    const skip = truthy(kwargs.skip_missing ?? (isMapping(flags) ? (mappingGet(flags, 'skip_missing').value ?? false) : false));
+    return subelements(items, pyStr(key), skip);
+  },
 };
 
 export const LOOKUP_NAMES = Object.keys(LOOKUPS).sort();

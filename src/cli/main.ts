@@ -5,8 +5,10 @@
 import { CommanderError } from 'commander';
 import { renderError, EXIT } from './exit.js';
 import { buildProgram } from './program.js';
+import { installControllerPort } from './controller-port.js';
 
 export async function main(argv: string[]): Promise<number> {
+  installControllerPort();
   try {
     let code: number | undefined;
     const program = await buildProgram(argv, {

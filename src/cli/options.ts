@@ -11,7 +11,7 @@ import type { CliConnectionOptions } from '../transport/resolve.js';
 import type { HostKeyPolicy } from '../transport/types.js';
 import { readTextCappedSync } from '../util/read-capped.js';
 import { askSecret } from './ask-secret.js';
-import { LineCounter, ansibleYamlOptions, parseDocument } from '../util/yaml.js';
+import { LineCounter, ansibleYamlOptions, parseDocument, parsePyJson } from '../util/yaml.js';
 import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
 import { parseNotifyUrl } from '../notify/url.js';
 
@@ -75,7 +75,7 @@ export function parseExtraVars(value: string, previous: Vars = {}, readText: Rea
   if (text.startsWith('{')) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parsePyJson(text);
     } catch (err) {
       throw new InvalidArgumentError(`-e: invalid JSON object: ${(err as Error).message}`);
     }
@@ -137,7 +137,7 @@ export function readExtraVarsFile(path: string, readText: ReadText = readTextFil
 
 function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parsePyJson(text) };
   } catch {
     return { ok: false };
   }

@@ -10,6 +10,7 @@ import { CordonTracker } from './cordon-summary.js';
 import { FailureTracker, formatNodeStatesEvent } from './failure-summary.js';
 import { formatStatusLine, formatWarning, StatusLine, type TextOutput } from './tty.js';
 import { formatDiff } from './diff-text.js';
+import { jsonShowingFloats } from '../util/pyfloat.js';
 
 export interface PlayRendererOptions {
   out: TextOutput;
@@ -32,7 +33,7 @@ export function formatTaskResult(event: Extract<RunEvent, { type: 'task.result' 
   const itemText = item !== undefined ? ` => (item=${item})` : '';
   const stderr = typeof show?.['stderr'] === 'string' ? (show['stderr'] as string) : undefined;
   const shown = show ? Object.fromEntries(Object.entries(show).filter(([k]) => k !== 'stderr')) : undefined;
-  const compact = shown && Object.keys(shown).length ? JSON.stringify(shown) : '{}';
+  const compact = shown && Object.keys(shown).length ? jsonShowingFloats(shown) : '{}';
   const tail = stderr ? `${stderr.split('\n').map((l) => `  stderr: ${l}`).join('\n')}\n` : '';
   const failure = (): string => {
     const unreachable = isUnreachable(result);
@@ -44,12 +45,12 @@ export function formatTaskResult(event: Extract<RunEvent, { type: 'task.result' 
     case 'changed': {
       if (isLoopSummary) return '';
       const label = result.status === 'changed' ? 'changed' : 'ok';
-      const extra = shown && Object.keys(shown).length ? ` => ${JSON.stringify(shown, null, 4)}` : '';
+      const extra = shown && Object.keys(shown).length ? ` => ${jsonShowingFloats(shown, 4)}` : '';
       return `${paint(`${label}: ${where}${itemText}${extra}`, result.status === 'changed' ? ANSI.yellow : ANSI.green, color)}\n`;
     }
     case 'skipped': {
       if (isLoopSummary && (result.data?.['results'] as unknown[]).length > 0) return '';
-      const extra = shown?.['msg'] ? ` => ${JSON.stringify(shown)}` : '';
+      const extra = shown?.['msg'] ? ` => ${jsonShowingFloats(shown)}` : '';
       return `${paint(`skipping: ${where}${itemText}${extra}`, ANSI.cyan, color)}\n`;
     }
     case 'failed':

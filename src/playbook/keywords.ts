@@ -5,7 +5,8 @@
  */
 import type { LoopSpec, Templated } from './model.js';
 import { TemplateError, renderString, renderValue, type RenderOptions } from './template.js';
-import { isMapping, mappingEntries, makeDict, pyRepr, typeName, type Mapping } from './expr/values.js';
+import { ExprError, isMapping, mappingEntries, makeDict, pyRepr, typeName, type Mapping } from './expr/values.js';
+import { runLookup } from './expr/lookups.js';
 
 const BOOLEANS: Readonly<Record<string, boolean>> = { yes: true, on: true, true: true, '1': true, y: true, no: false, off: false, false: false, '0': false, n: false };
 
@@ -55,5 +56,13 @@ export function renderLoopItems(loop: LoopSpec, vars: Mapping, options: RenderOp
       if (isMapping(items)) return mappingEntries(items).map(([key, value]) => makeDict([['key', key], ['value', value]]));
       return fail(`'with_dict' must render to a map, got ${typeName(items)} ${pyRepr(items)}`, template, opts);
   }
-  return fail(`unknown loop style ${String(loop.style)}`, template, opts);
+  // with_<lookup>: the rendered value is the lookup's terms (a list, or one term), as Ansible's with_ loops pass them.
+  try {
+    const terms = Array.isArray(items) ? items : [items];
+    const ctx = { vars, render: (text: string) => renderString(text, vars, opts) };
+    return runLookup('query', [loop.style.slice('with_'.length), ...terms], {}, ctx) as unknown[];
+  } catch (e) {
+    if (e instanceof ExprError) return fail(`'${loop.style}': ${e.message}`, template, opts);
+    throw e;
+  }
 }

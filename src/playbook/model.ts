@@ -78,7 +78,8 @@ export interface IncludeSpec {
   apply?: Omit<TaskKeywords, 'pos'>;
 }
 
-export type LoopStyle = 'loop' | 'with_items' | 'with_list' | 'with_dict';
+/** `with_<lookup>` (with_fileglob, with_sequence, …) is `loop: "{{ query('<lookup>', …) }}"` (expr/lookups.ts). */
+export type LoopStyle = 'loop' | 'with_items' | 'with_list' | 'with_dict' | `with_${string}`;
 
 export interface LoopSpec {
   /** `with_items` flattens one level; `with_dict` iterates {key, value} items; `loop`/`with_list` take the list as is. */

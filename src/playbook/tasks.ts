@@ -16,6 +16,7 @@ import {
 import { closest, closestFew, didYouMean } from './suggest.js';
 import { checkAsync } from './async-keys.js';
 import { isTemplated } from './template.js';
+import { LOOKUP_NAMES } from './expr/lookups.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type MapEntry, type SourcePos, type YamlNode } from './yaml-source.js';
 
 export interface NotifyRef {
@@ -165,8 +166,8 @@ function parseTask(node: YamlNode, entries: MapEntry[], ctx: TaskContext, inHand
   for (const e of entries) {
     if (e.key === 'args') argsEntry = e;
     else if (e.key === 'loop' || e.key.startsWith('with_')) {
-      if (TASK_KEYS.includes(e.key)) loops.push(e);
-      else r.issue(e.keyNode, `'${e.key}' is not supported; use loop: (with_items, with_list and with_dict are supported)`);
+      if (TASK_KEYS.includes(e.key) || LOOKUP_NAMES.includes(e.key.slice(5))) loops.push(e);
+      else r.issue(e.keyNode, `'${e.key}' is not supported; use loop: (with_<lookup> works for ${LOOKUP_NAMES.join(', ')})`);
     } else if (TASK_KEYS.includes(e.key) || e.key === 'rescue' || e.key === 'always') continue;
     else if (ctx.registry.has(e.key)) modules.push({ entry: e, spec: ctx.registry.get(e.key)! });
     else if (Object.hasOwn(UNSUPPORTED_TASK_KEYS, e.key)) r.issue(e.keyNode, UNSUPPORTED_TASK_KEYS[e.key]!);
@@ -325,6 +326,9 @@ function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
   if (isScalar(value) && typeof value.value === 'string' && isTemplated(value.value)) return { style, items: value.value, pos };
   // As Ansible 2.14: `with_items: name` is the one string "name" (bare names are no longer templated).
   if (entry.key === 'with_items' && isScalar(value) && value.value !== null) return { style, items: [r.src.toJS(value)], pos };
+  // with_<lookup> takes its terms as written (with_fileglob: '*.conf', with_sequence: 'start=1 end=3', a dict).
+  const lookupLoop = !['loop', 'with_items', 'with_list', 'with_dict'].includes(entry.key);
+  if (lookupLoop && (isScalar(value) || isMap(value))) return { style, items: r.src.toJS(value), pos };
   r.issue(value ?? entry.keyNode, `'${entry.key}' must be a list or a {{ template }} that renders to one`);
   return undefined;
 }

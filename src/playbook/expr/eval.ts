@@ -10,6 +10,8 @@ import {
   Undefined,
   failIfUndefined,
   isMapping,
+  isPyFloat,
+  pyFloat,
   makeDict,
   mappingGet,
   pyCompare,
@@ -25,6 +27,8 @@ import {
 } from './values.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
+import { knownFilter, knownTest } from './names.js';
+import { runLookup } from './lookups.js';
 import { methodFor, percentFormat, range } from './methods.js';
 
 export interface Env {
@@ -37,24 +41,27 @@ export interface Env {
   read(path: string, value: unknown, parent: unknown): unknown;
   /** Renders the templates nested inside a container read from the variables, before it is used whole. */
   deep(value: unknown): unknown;
+  /** Renders a template text with these variables (the `template` lookup). */
+  render(text: string): unknown;
   filter(name: string, input: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown;
   test(name: string, input: unknown, args: unknown[], kwargs: Record<string, unknown>): boolean;
 }
 
-export function makeEnv(vars: Mapping, hooks: Pick<Env, 'read' | 'deep'> = { read: (_p, v) => v, deep: (v) => v }): Env {
+export function makeEnv(vars: Mapping, hooks: Pick<Env, 'read' | 'deep'> & Partial<Pick<Env, 'render'>> = { read: (_p, v) => v, deep: (v) => v }): Env {
   const env: Env = {
     vars,
     read: hooks.read,
     deep: hooks.deep,
+    render: hooks.render ?? ((text) => text),
     filter(name, input, args, kwargs) {
       const fn = FILTERS[name];
-      if (!fn || !Object.hasOwn(FILTERS, name)) throw new ExprError(`unknown filter '${name}'`);
+      if (!fn || !Object.hasOwn(FILTERS, name)) throw new ExprError(knownFilter(name) ?? `unknown filter '${name}'`);
       if (name !== 'default' && name !== 'd' && name !== 'mandatory') failIfUndefined(input);
       return fn(input, args, kwargs, env);
     },
     test(name, input, args, kwargs) {
       const fn = TESTS[name];
-      if (!fn || !Object.hasOwn(TESTS, name)) throw new ExprError(`unknown test '${name}'`);
+      if (!fn || !Object.hasOwn(TESTS, name)) throw new ExprError(knownTest(name) ?? `unknown test '${name}'`);
       if (name !== 'defined' && name !== 'undefined') failIfUndefined(input);
       return fn(input, args, kwargs, env);
     },
@@ -115,8 +122,10 @@ export function evaluate(node: Node, env: Env): unknown {
     case 'not':
       return !truthy(evaluate(node.operand, env));
     case 'neg': {
-      const v = toNumber(evaluate(node.operand, env), `unary ${node.op}`);
-      return node.op === '-' ? -v : v;
+      const operand = evaluate(node.operand, env);
+      const v = toNumber(operand, `unary ${node.op}`);
+      const out = node.op === '-' ? -v : v;
+      return isPyFloat(operand) ? pyFloat(out) : out;
     }
     case 'and': {
       const left = evaluate(node.left, env);
@@ -229,6 +238,13 @@ function binary(op: string, a: unknown, b: unknown): unknown {
   }
   const x = toNumber(a, `operator ${op}`);
   const y = toNumber(b, `operator ${op}`);
+  // Python: int op int is an int (except /, and ** with a negative exponent); anything with a float is a float.
+  const float = isPyFloat(a) || isPyFloat(b) || op === '/' || (op === '**' && y < 0);
+  const out = arithmetic(op, x, y);
+  return float ? pyFloat(out) : out;
+}
+
+function arithmetic(op: string, x: number, y: number): number {
   switch (op) {
     case '+':
       return x + y;
@@ -257,8 +273,9 @@ function call(node: Extract<Node, { t: 'call' }>, env: Env): unknown {
   const args = node.args.map((a) => env.deep(defined(evaluate(a, env))));
   const kwargs = kwargsOf(node.kwargs, env);
   if (node.callee.t === 'name' && node.callee.name === 'range' && !mappingGet(env.vars, 'range').found) return range(args);
-  if (node.callee.t === 'name' && (node.callee.name === 'lookup' || node.callee.name === 'query' || node.callee.name === 'q')) {
-    throw new ExprError(`${node.callee.name}() plugins are not supported; pass the value as a variable (-e or vars:)`);
+  const global = node.callee.t === 'name' ? node.callee.name : '';
+  if ((global === 'lookup' || global === 'query' || global === 'q') && !mappingGet(env.vars, global).found) {
+    return runLookup(global, args, kwargs, { vars: env.vars, render: (text) => env.render(text) });
   }
   if (node.callee.t !== 'attr') throw new ExprError(`'${pathText(node.callee)}' is not a function that templates may call`);
   const target = env.deep(defined(evaluate(node.callee.obj, env)));

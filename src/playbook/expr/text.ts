@@ -3,6 +3,7 @@
  * replacement templates, shlex.quote, posixpath.basename/dirname, and Ansible's loose version ordering.
  */
 import { ExprError } from './values.js';
+import { compareTyped } from './versions.js';
 
 export function pySplit(s: string, sep?: string | null, maxsplit?: number): string[] {
   const limit = maxsplit === undefined || maxsplit < 0 ? Infinity : maxsplit;
@@ -128,12 +129,15 @@ const VERSION_OPS: Record<string, (c: number) => boolean> = {
   '!=': (c) => c !== 0, '<>': (c) => c !== 0, ne: (c) => c !== 0,
 };
 
-/** Ansible's `version` test with the default loose comparison. */
-export function versionCompare(value: string, other: string, operator = 'eq'): boolean {
+/** Ansible's `version` test: loose by default, or version_type strict, semver/semantic, pep440. */
+export function versionCompare(value: string, other: string, operator = 'eq', type = 'loose'): boolean {
   const op = VERSION_OPS[operator];
   if (!op || !Object.hasOwn(VERSION_OPS, operator)) {
     throw new ExprError(`invalid version operator '${operator}' (use one of ${Object.keys(VERSION_OPS).join(', ')})`);
   }
   if (value === '' || other === '') throw new ExprError('version comparison needs two non-empty versions');
-  return op(compareLoose(value, other));
+  if (type === 'loose') return op(compareLoose(value, other));
+  const c = compareTyped(type, value, other);
+  if (c === undefined) throw new ExprError(`unknown version_type '${type}' (use loose, strict, semver, semantic or pep440)`);
+  return op(c);
 }

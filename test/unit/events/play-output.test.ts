@@ -5,6 +5,7 @@ import { countResult, defaultRetryPath, retryFileText } from '../../../src/engin
 import { exitCodeOf } from '../../../src/engine/run-playbook.js';
 import type { RecapStats } from '../../../src/events/events.js';
 import { inventory, play } from '../engine/harness.js';
+import { pyFloat } from '../../../src/util/pyfloat.js';
 
 function render(events: RunEvent[]): string {
   let text = '';
@@ -46,6 +47,11 @@ describe('engine: output, recap and retry file', () => {
     expect(text).to.match(/fatal: \[a\]: FAILED! => .*\n\.\.\.ignoring\n/);
     expect(text).to.contain('PLAY RECAP ***');
     expect(text).to.match(/\nb +: ok=1 +changed=1 +unreachable=0 +failed=1 /);
+  });
+
+  it('prints a float result as Ansible does (2.0, not 2)', () => {
+    const text = formatTaskResult({ type: 'task.result', result: { host: 'n1', task: 't', status: 'ok' }, show: { msg: [pyFloat(2), pyFloat(1e16), 3, 'x'] } });
+    expect(text).to.equal('ok: [n1] => {\n    "msg": [\n        2.0,\n        1e+16,\n        3,\n        "x"\n    ]\n}\n');
   });
 
   it('shows unreachable hosts with the phase, loop items and retries', () => {

@@ -5,6 +5,7 @@ import { ConfigError } from '../../../src/errors.js';
 import { moduleRegistry } from '../../../src/modules/catalogue.js';
 import { loadPlaybook as loadWith, type LoadOptions } from '../../../src/playbook/load.js';
 import type { Block, Playbook, Task } from '../../../src/playbook/model.js';
+import { LOOKUP_NAMES } from '../../../src/playbook/expr/lookups.js';
 
 /** The loader with the catalogue's registry, as the commands use it. */
 const loadPlaybook = (path: string, options: Partial<LoadOptions> = {}): Promise<Playbook> => loadWith(path, { moduleRegistry: moduleRegistry(), ...options });
@@ -212,7 +213,7 @@ describe('playbook/load errors', () => {
       '      loop_control: { loop_vr: y }',
       '    - meta: flush_handler',
       '    - command: ls',
-      '      with_fileglob: "*.conf"',
+      '      with_nosuch: "*.conf"',
       '',
     ].join('\n');
     expect(await issuesOf(loadInline({ 'main.yml': yaml }))).to.deep.equal([
@@ -222,7 +223,7 @@ describe('playbook/load errors', () => {
       "main.yml:11:7: 'listen' is only valid on handlers",
       "main.yml:12:23: unknown loop_control key 'loop_vr' (did you mean 'loop_var'?)",
       "main.yml:13:7: 'meta: flush_handler' is not supported; use one of flush_handlers, noop, clear_host_errors, end_batch, end_host, end_play (did you mean 'flush_handlers'?)",
-      "main.yml:15:7: 'with_fileglob' is not supported; use loop: (with_items, with_list and with_dict are supported)",
+      `main.yml:15:7: 'with_nosuch' is not supported; use loop: (with_<lookup> works for ${LOOKUP_NAMES.join(', ')})`,
     ]);
   });
 

@@ -1,0 +1,64 @@
+/**
+ * The Ansible compatibility suite's cases: each folder of test/fixtures/ansible-compat/ holds a playbook that
+ * people wrote for Ansible (`site.yml`, with the files it uses), where it comes from and its licence
+ * (`SOURCE.md`), optionally an inventory of groups over the fleet's hosts (`inventory.ini`) and `case.json`
+ * (extra command-line arguments; paths to remove before each run), and `ansible.json`: what ansible-playbook
+ * 2.14 did with it against the same kind of loopback fleet, recorded by scripts/record-ansible-compat.ts.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CompatRun } from './outcome.js';
+
+export const CASES_DIR = resolve(import.meta.dirname, '../../fixtures/ansible-compat');
+
+export interface CompatCase {
+  name: string;
+  dir: string;
+  playbook: string;
+  /** The case's own inventory of groups (hosts node01..node03), added after the fleet's. */
+  inventory?: string;
+  args: string[];
+  /** Paths on the hosts (this machine: the fleet is loopback sshd) removed before each run. */
+  clean: string[];
+}
+
+export interface Recorded {
+  ansible: string;
+  command: string[];
+  run: CompatRun;
+}
+
+export function listCases(): CompatCase[] {
+  return readdirSync(CASES_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => {
+      const dir = join(CASES_DIR, d.name);
+      const extra = existsSync(join(dir, 'case.json'))
+        ? (JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { args?: string[]; clean?: string[] })
+        : {};
+      const inventory = join(dir, 'inventory.ini');
+      return {
+        name: d.name,
+        dir,
+        playbook: join(dir, 'site.yml'),
+        ...(existsSync(inventory) ? { inventory } : {}),
+        args: extra.args ?? [],
+        clean: extra.clean ?? [],
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The inventory arguments: the fleet's hosts (connection settings), then the case's groups. */
+export function inventoryArgs(c: CompatCase, fleetInventory: string): string[] {
+  return ['-i', fleetInventory, ...(c.inventory ? ['-i', c.inventory] : [])];
+}
+
+export function cleanCase(c: CompatCase): void {
+  for (const path of c.clean) rmSync(path, { recursive: true, force: true });
+}
+
+export function readRecorded(c: CompatCase): Recorded | undefined {
+  const file = join(c.dir, 'ansible.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Recorded) : undefined;
+}

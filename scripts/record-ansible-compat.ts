@@ -9,7 +9,8 @@
  * /var/cache/drydock/ansible-2.14/bin (`python3 -m venv DIR && DIR/bin/pip install 'ansible>=7,<8'`).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../test/helpers/fleet.js';
 import { cleanCase, inventoryArgs, listCases, type Recorded } from '../test/integration/compat/cases.js';
@@ -22,10 +23,11 @@ if (version.status !== 0) throw new Error(`ansible-playbook not found in ${bin}:
 const ansible = version.stdout.split('\n')[0]!.trim();
 
 const fleet = await startFleet({ hosts: 3, firstAddress: '127.0.78.1' });
+const work = mkdtempSync(join(tmpdir(), 'record-ansible-'));
 try {
   for (const c of listCases().filter((x) => wanted.size === 0 || wanted.has(x.name))) {
     cleanCase(c);
-    const args = [...inventoryArgs(c, fleet.inventoryFile), ...c.args, c.playbook];
+    const args = [...inventoryArgs(c, fleet, work), ...c.args, c.playbook];
     const res = spawnSync(join(bin, 'ansible-playbook'), args, {
       cwd: c.dir,
       encoding: 'utf8',
@@ -46,12 +48,13 @@ try {
     }
     const recorded: Recorded = {
       ansible,
-      command: ['ansible-playbook', '-i', '<fleet inventory>', ...(c.inventory ? ['-i', 'inventory.ini'] : []), ...c.args, 'site.yml'],
+      command: ['ansible-playbook', '-i', '<the fleet as the case names its hosts>', ...(c.inventory ? ['-i', 'inventory.ini'] : []), ...c.args, 'site.yml'],
       run: fromAnsibleJson(doc, res.status ?? -1),
     };
     writeFileSync(join(c.dir, 'ansible.json'), `${JSON.stringify(recorded, null, 1)}\n`);
     console.log(`${c.name}: exit ${res.status}, ${recorded.run.tasks.length} task runs recorded`);
   }
 } finally {
+  rmSync(work, { recursive: true, force: true });
   await fleet.stop();
 }

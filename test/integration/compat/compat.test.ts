@@ -43,7 +43,7 @@ describe('Ansible compatibility: real playbooks, unchanged, against ansible-play
       if (!recorded) throw new Error(`${c.name}: no ansible.json recording`);
       cleanCase(c);
       const report = join(dir, `${c.name}.json`);
-      const res = await runDrydock(['play', ...inventoryArgs(c, fleet.inventoryFile), ...c.args, '--report', report, c.playbook], {
+      const res = await runDrydock(['play', ...inventoryArgs(c, fleet, dir), ...c.args, '--report', report, c.playbook], {
         stateDir: join(dir, 'state'),
       });
       cleanCase(c);

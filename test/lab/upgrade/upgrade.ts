@@ -6,11 +6,12 @@
  * operations, the skew policy, the cluster lock's holder and the API server's outages; then a rerun that drains
  * nothing.
  */
-import { readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import semver from 'semver';
 import { LOCK_NAME, LOCK_NAMESPACE } from '../../../src/lock/cluster-lock.js';
+import { browserMissing, launchBrowser, pngSize } from '../../helpers/browser.js';
 import { sleep, type DrydockRun, type RealLab } from '../helpers/real-lab.js';
 
 const START = 'v1.36.3';
@@ -35,6 +36,7 @@ export function upgradeScenarios(lab: RealLab): void {
     const controlPlanes = () => lab.controlPlanes();
     const all = () => lab.hostNames();
     const backupDir = () => join(lab.stateDir(), 'etcd-backups');
+    const reportFile = () => join(lab.stateDir(), 'upgrade-report.html');
     const play = (version: string, extra: string[] = []) =>
       lab.drydock(['play', 'playbooks/upgrade-cluster.yaml', '-i', lab.inventory(), '--kubeconfig', lab.kubeconfig(),
         '-e', `kube_target_version=${version}`, '-e', 'drain_force=true', '-e', 'drain_timeout=120', ...extra]);
@@ -155,7 +157,7 @@ export function upgradeScenarios(lab: RealLab): void {
     it('upgrades the whole cluster in kubeadm order, within the skew policy, one node out at a time, the lock held through the API outages', async function () {
       this.timeout(1_800_000);
       const started = Date.now();
-      const { run, samples, longestOutageMs } = await watched(() => upgradeCli('upgrade', '1.37.2', ['--yes', '--drain-timeout', '120']));
+      const { run, samples, longestOutageMs } = await watched(() => upgradeCli('upgrade', '1.37.2', ['--yes', '--drain-timeout', '120', '--html', reportFile()]));
       console.log(`      drydock upgrade (3 control planes + 2 workers) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${samples.length} samples; the API was away for at most ${(longestOutageMs / 1000).toFixed(1)} s at a time`);
       expect(run.code, run.output.slice(-4000)).to.equal(0);
       expect(run.output).to.include('upgrade plan: 1.36.3 → 1.37.2 (control plane, then workers)');
@@ -211,6 +213,44 @@ export function upgradeScenarios(lab: RealLab): void {
       }
       for (const cp of controlPlanes()) {
         expect(await lab.on(cp, 'readlink /proc/$(systemctl show -p MainPID --value kube-static-kube-apiserver.service)/exe'), cp).to.equal('/var/lib/drydock-images/kube/v1.37.2/kube-apiserver');
+      }
+    });
+
+    it("the upgrade's HTML report (--html), in Chromium: a lane per host, every worker drained, each kubelet restarted, versions 1.36.3 → 1.37.2", async function () {
+      this.timeout(180_000);
+      const missing = browserMissing();
+      if (missing) throw new Error(missing);
+      expect(existsSync(reportFile()), 'the report written when the upgrade ended').to.equal(true);
+      expect(statSync(reportFile()).mode & 0o777).to.equal(0o600);
+      const browser = await launchBrowser({ viewport: { width: 1440, height: 1000 } });
+      try {
+        const page = await browser.open(reportFile());
+        await page.waitForSelector('body[data-ready]');
+        const attrs = (selector: string, name: string): Promise<string[]> =>
+          page.locator(selector).evaluateAll((els, n) => els.map((e) => e.getAttribute(n) ?? ''), name);
+        expect(await attrs('[data-field=outcome]', 'data-outcome')).to.deep.equal(['ok']);
+        expect((await attrs('[data-lane][data-host]', 'data-host')).sort()).to.deep.equal([...all()].sort());
+        expect(await attrs('[data-drain][data-node]', 'data-node')).to.include.members(lab.workers());
+        const restarted = await attrs('[data-bar][data-mark=kubelet-restart]', 'data-host');
+        for (const host of all()) expect(restarted, `${host}'s kubelet restart on the timeline`).to.include(host);
+        expect(await attrs('[data-bar][data-mark=kubeadm]', 'data-host')).to.include.members(controlPlanes());
+        const before = await attrs('[data-node-version-row]', 'data-before');
+        const after = await attrs('[data-node-version-row]', 'data-after');
+        expect(before.length).to.equal(all().length);
+        for (const v of before) expect(v).to.match(/1\.36\.3$/);
+        for (const v of after) expect(v).to.match(/1\.37\.2$/);
+        expect(await page.locator('[data-failed-host]').count()).to.equal(0);
+        expect(pngSize(await page.screenshot())).to.deep.equal({ width: 1440, height: 1000 });
+        // The timeline as a person sees it: lanes, batch bands, kubeadm, drains and kubelet restarts.
+        const shot = join(lab.stateDir(), 'upgrade-report.png');
+        await page.locator('[data-section=timeline]').screenshot({ path: shot });
+        expect(pngSize(readFileSync(shot))?.width).to.be.greaterThan(800);
+        // The README's picture: DRYDOCK_REPORT_SCREENSHOT=docs/images/upgrade-report.png writes this one there.
+        const out = process.env['DRYDOCK_REPORT_SCREENSHOT'];
+        if (out) copyFileSync(shot, out);
+        expect(browser.refused, 'the report asked the network for nothing').to.deep.equal([]);
+      } finally {
+        await browser.close();
       }
     });
 

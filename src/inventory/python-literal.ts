@@ -6,8 +6,16 @@
 
 export type LiteralParse = { ok: true; value: unknown } | { ok: false };
 
-export function parsePythonLiteral(text: string): LiteralParse {
-  const parser = new LiteralParser(text);
+export interface LiteralOptions {
+  /**
+   * How a Python float (`1.0`, `1e3`, `.5`) is represented; ints are always JS numbers. By default a float is
+   * a JS number too, so `1.0` and `1` cannot be told apart: a caller with a float value type maps it here.
+   */
+  float?: (value: number, text: string) => unknown;
+}
+
+export function parsePythonLiteral(text: string, options: LiteralOptions = {}): LiteralParse {
+  const parser = new LiteralParser(text, options.float ?? ((value) => value));
   try {
     parser.skipSpace();
     const value = parser.value();
@@ -30,7 +38,10 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 
 class LiteralParser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly float: (value: number, text: string) => unknown,
+  ) {}
 
   atEnd(): boolean {
     return this.pos >= this.text.length;
@@ -63,7 +74,7 @@ class LiteralParser {
     return this.number();
   }
 
-  private number(): number {
+  private number(): unknown {
     const rest = this.text.slice(this.pos);
     const m =
       /^[+-]?\s*(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:[0-9](?:_?[0-9])*)?\.?(?:[0-9](?:_?[0-9])*)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?)/.exec(
@@ -76,10 +87,12 @@ class LiteralParser {
     if (/^[A-Za-z0-9_.]/.test(rest.slice(raw.length))) throw NOT_A_LITERAL;
     const sign = raw.trimStart().startsWith('-') ? -1 : 1;
     let value: number;
+    let isFloat = false;
     if (/^0[xob]/i.test(body)) {
       value = Number(body);
     } else if (/[.eE]/.test(body)) {
       value = Number(body);
+      isFloat = true;
     } else {
       // Python 3 rejects decimal ints with leading zeros (`0755`), so they stay strings.
       if (/^0[0-9]/.test(body)) throw NOT_A_LITERAL;
@@ -87,7 +100,7 @@ class LiteralParser {
     }
     if (Number.isNaN(value)) throw NOT_A_LITERAL;
     this.pos += raw.length;
-    return sign * value;
+    return isFloat ? this.float(sign * value, raw) : sign * value;
   }
 
   /** Adjacent string literals concatenate, as in Python. */

@@ -184,6 +184,7 @@ export class InventoryBuilder {
       if (group.name !== 'all' && group.parents.length === 0) this.addChild('all', group.name);
     }
     this.checkCycles();
+    all.directHosts = [...all.hosts];
     all.hosts = [...this.hosts.keys()];
     ungrouped.hosts = [];
     for (const host of this.hosts.values()) {

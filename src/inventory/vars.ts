@@ -77,23 +77,52 @@ export function sortGroups(inv: Inventory, names: string[]): string[] {
   });
 }
 
-/** Hosts of the group and of all its descendants, in inventory order. */
+/**
+ * Hosts of the group and of all its descendants in Ansible's order (Group.get_hosts): the groups are walked
+ * generation by generation (the group, its children in order, then their children, ...) and each group's own
+ * hosts are taken in the order it lists them, first occurrence wins. Where a generation has several groups
+ * with children, Ansible takes them in Python set order (it varies from run to run); drydock takes them in the
+ * order of the generation above, one of Ansible's orders. Recorded: test/fixtures/ansible/host-order.
+ */
 export function groupHosts(inv: Inventory, groupName: string): string[] {
-  if (!inv.groups.has(groupName)) throw new ConfigError(`no group named "${groupName}" in the inventory`);
-  if (groupName === 'all') return [...inv.hosts.keys()];
-  const members = new Set<string>();
+  const root = inv.groups.get(groupName);
+  if (!root) throw new ConfigError(`no group named "${groupName}" in the inventory`);
+  const out: string[] = [];
   const seen = new Set<string>();
-  const queue = [groupName];
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
+  for (const name of descendantsInOrder(inv, groupName)) {
     const group = inv.groups.get(name);
     if (!group) continue;
-    for (const h of group.hosts) members.add(h);
-    queue.push(...group.children);
+    const own = name === 'all' ? (group.directHosts ?? group.hosts) : group.hosts;
+    for (const h of own) {
+      if (!seen.has(h)) {
+        seen.add(h);
+        out.push(h);
+      }
+    }
   }
-  return [...inv.hosts.keys()].filter((h) => members.has(h));
+  // `all` holds every host, also one a hand-built inventory left out of every group.
+  if (groupName === 'all') for (const h of inv.hosts.keys()) if (!seen.has(h)) out.push(h);
+  return out;
+}
+
+/** Ansible's Group._walk_relationship('child_groups', include_self=True, preserve_ordering=True). */
+function descendantsInOrder(inv: Inventory, groupName: string): string[] {
+  const ordered = [groupName, ...(inv.groups.get(groupName)?.children ?? [])];
+  const seen = new Set<string>();
+  let generation = [...new Set(ordered)];
+  while (generation.length > 0) {
+    for (const g of generation) seen.add(g);
+    const next = new Set<string>();
+    for (const g of generation) {
+      for (const child of inv.groups.get(g)?.children ?? []) {
+        if (seen.has(child)) continue;
+        ordered.push(child);
+        next.add(child);
+      }
+    }
+    generation = [...next];
+  }
+  return [...new Set(ordered)];
 }
 
 /** `inventory_hostname`, `inventory_hostname_short` and `group_names` (sorted, without `all`). */

@@ -1,7 +1,8 @@
 /**
  * Variable precedence for one host, as Ansible's VariableManager computes it for inventory data:
  *   inventory-source group vars (groups ordered by depth, then ansible_group_priority, then name)
- *   < group_vars/ files (same order) < inventory-source host vars < host_vars/ files < magic vars < extra vars.
+ *   < group_vars/all (inventory's, then playbook's) < other group_vars/ files (same order; inventory's, then
+ *   playbook's) < inventory-source host vars < host_vars/ files (inventory's, playbook's) < magic < extra vars.
  * Depth is the longest distance from `all`, so `all` < parent < child and same-depth groups merge in ASCII
  * name order (later wins) unless a group priority says otherwise.
  */
@@ -145,7 +146,12 @@ export interface HostVarsOptions {
   magic?: boolean;
 }
 
-/** The host's merged variables; `extraVars` (`-e`) always win. */
+/**
+ * The host's merged variables, in Ansible's order (VARIABLE_PRECEDENCE's default): inventory-source group vars
+ * (all, then the host's groups) < inventory group_vars/all < playbook group_vars/all < inventory group_vars of
+ * the other groups < playbook group_vars of the other groups < inventory-source host vars < inventory
+ * host_vars < playbook host_vars; `extraVars` (`-e`) always win. Recorded: test/fixtures/ansible/vars-precedence.
+ */
 export function hostVars(inv: Inventory, hostName: string, extraVars: Vars = {}, options: HostVarsOptions = {}): Vars {
   const host = requireHost(inv, hostName);
   const groupNames = groupsOf(inv, hostName);
@@ -155,9 +161,14 @@ export function hostVars(inv: Inventory, hostName: string, extraVars: Vars = {},
     const { [GROUP_PRIORITY_VAR]: _priority, ...inventoryVars } = layersOf(group).inventory;
     Object.assign(result, inventoryVars);
   }
-  for (const group of groups) Object.assign(result, layersOf(group).files);
+  const all = groups.filter((g) => g.name === 'all');
+  const others = groups.filter((g) => g.name !== 'all');
+  for (const set of [all, others]) {
+    for (const group of set) Object.assign(result, layersOf(group).files);
+    for (const group of set) Object.assign(result, layersOf(group).playbook);
+  }
   const hostLayers = layersOf(host);
-  Object.assign(result, hostLayers.inventory, hostLayers.files);
+  Object.assign(result, hostLayers.inventory, hostLayers.files, hostLayers.playbook);
   if (options.magic !== false) Object.assign(result, magicFrom(hostName, groupNames));
   return Object.assign(result, extraVars);
 }

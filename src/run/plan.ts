@@ -24,6 +24,8 @@ export interface HostPlanRequest {
   cli: CliConnectionOptions;
   /** Explicit -F file; must exist. Undefined means ~/.ssh/config if present. */
   sshConfigFile?: string;
+  /** Directories of the playbooks to run, whose group_vars/ and host_vars/ are read with the inventory. */
+  playbookDirs?: string[];
 }
 
 export interface RunPlanRequest extends HostPlanRequest {
@@ -31,7 +33,7 @@ export interface RunPlanRequest extends HostPlanRequest {
 }
 
 export interface RunPlanPorts {
-  loadInventory(sources: string[]): Promise<Inventory>;
+  loadInventory(sources: string[], options?: { playbookDirs?: readonly string[] }): Promise<Inventory>;
   /** With a policy for patterns typed on the command line (unmatched terms reported or refused). */
   resolvePattern(inventory: Inventory, pattern: string, policy?: PatternPolicy): string[];
   applyLimit(inventory: Inventory, hosts: string[], limit: string): string[];
@@ -63,13 +65,13 @@ export interface ConnectionContext {
 
 /** Checks an explicit -F file exists, then loads the inventory and the ssh config. */
 export async function loadConnectionContext(
-  request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile' | 'allowUnmatched'>,
+  request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile' | 'allowUnmatched' | 'playbookDirs'>,
   ports: RunPlanPorts,
 ): Promise<ConnectionContext> {
   if (request.sshConfigFile && !ports.fileExists(request.sshConfigFile)) {
     throw new ConfigError({ file: request.sshConfigFile, message: 'ssh config file (-F) not found' });
   }
-  const inventory = await ports.loadInventory(request.inventory);
+  const inventory = await ports.loadInventory(request.inventory, request.playbookDirs ? { playbookDirs: request.playbookDirs } : undefined);
   const sshConfig = await ports.loadSshConfig(request.sshConfigFile);
   const warnings = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
   // Every pattern and --limit resolved against this inventory reports its unmatched terms with the plan's warnings.

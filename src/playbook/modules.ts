@@ -5,6 +5,7 @@
  * `checkModuleArgs` again after templating, with `applyDefaults`, to get the final typed arguments.
  */
 import { ansibleBool } from './expr/data.js';
+import { PyFloat } from '../util/pyfloat.js';
 import { pyStr } from './expr/values.js';
 import { isTemplated } from './template.js';
 import { didYouMean } from './suggest.js';
@@ -114,7 +115,7 @@ function coerce(value: unknown, spec: ArgSpec): { ok: true; value: unknown } | {
     case 'path':
       if (typeof value === 'string') return { ok: true, value };
       // Python's str(): a YAML `yes` given to a string argument becomes "True", as in Ansible.
-      if (typeof value === 'number' || typeof value === 'boolean') return { ok: true, value: pyStr(value) };
+      if (typeof value === 'number' || typeof value === 'boolean' || value instanceof PyFloat) return { ok: true, value: pyStr(value) };
       return { ok: false, expected: 'a string' };
     case 'int':
       if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value };
@@ -129,7 +130,7 @@ function coerce(value: unknown, spec: ArgSpec): { ok: true; value: unknown } | {
     case 'list':
       if (Array.isArray(value)) return { ok: true, value };
       if (typeof value === 'string') return { ok: true, value: spec.splitString === false ? [value] : value.split(',').map((s) => s.trim()) };
-      if (typeof value === 'number' || typeof value === 'boolean') return { ok: true, value: [value] };
+      if (typeof value === 'number' || typeof value === 'boolean' || value instanceof PyFloat) return { ok: true, value: [value] };
       return { ok: false, expected: 'a list' };
     case 'dict':
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { ok: true, value };

@@ -6,6 +6,7 @@ import type { ConfigIssue } from '../errors.js';
 import type { Condition, Templated } from './model.js';
 import { expressionSyntaxError, isTemplated, templateSyntaxError } from './template.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type SourcePos, type YamlNode, type YamlSource } from './yaml-source.js';
+import { PyFloat } from '../util/pyfloat.js';
 
 export const PLAY_KEYS = [
   'name', 'hosts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'become', 'become_user',
@@ -97,7 +98,7 @@ export class FieldReader {
   string(node: YamlNode | null, key: string): string | undefined {
     const v = this.scalar(node);
     if (typeof v === 'string') return v;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) return String(v);
     this.issue(node, `'${key}' must be a string`);
     return undefined;
   }
@@ -126,7 +127,7 @@ export class FieldReader {
     const out: Condition[] = [];
     for (const item of items) {
       const v = this.scalar(item);
-      if (typeof v === 'boolean' || typeof v === 'number' || v === null) out.push(v);
+      if (typeof v === 'boolean' || typeof v === 'number' || v === null || v instanceof PyFloat) out.push(v);
       else if (typeof v === 'string') {
         const problem = expressionSyntaxError(v);
         if (problem) this.issue(item, `'${key}' expression "${v}": ${problem}`);

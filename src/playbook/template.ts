@@ -14,13 +14,15 @@
  * Semantics kept from Ansible: a string that is exactly one `{{ expr }}` yields the native value; mixed
  * text prints values as Python's str() does (True, None, ['a']); variable values are themselves templated
  * when read (lazily, with loop detection); `omit` drops a map entry; `when:` is a bare expression or a
- * list meaning AND. Known gap: numbers are JavaScript numbers, so `{{ 4 / 2 }}` prints 2, not 2.0.
+ * list meaning AND. Ints are JS numbers; a float whose value is integral is a PyFloat box (util/pyfloat.ts), so
+ * `{{ 4 / 2 }}` prints 2.0 as in Python.
  */
 import { ConfigError } from '../errors.js';
 import type { Node } from './expr/parser.js';
 import { isTemplated, parseBareExpression, parseTemplate } from './expr/scan.js';
 import { evaluate, makeEnv, type Env } from './expr/eval.js';
-import { ExprError, OMIT, Undefined, isMapping, makeDict, mappingEntries, pyStr, truthy, type Mapping } from './expr/values.js';
+import { unknownName } from './expr/names.js';
+import { ExprError, OMIT, PyFloat, Undefined, isMapping, makeDict, mappingEntries, pyStr, truthy, type Mapping } from './expr/values.js';
 
 export { OMIT, isTemplated };
 export type { Mapping };
@@ -158,6 +160,8 @@ class Renderer {
     if (only && 'expr' in only) {
       const value = evaluate(only.expr, this.env);
       if (value instanceof Undefined) value.fail();
+      // Ansible's finalize prints None as '' (only a bare `{{ name }}` hands the variable's None through).
+      if (value === null && only.expr.t !== 'name') return '';
       return this.deep(value);
     }
     let out = '';
@@ -168,7 +172,7 @@ class Renderer {
       }
       const value = evaluate(segment.expr, this.env);
       if (value === OMIT) throw new ExprError(`'omit' can only be the whole value, not part of a string (${segment.source})`);
-      out += pyStr(this.deep(value));
+      out += value === null ? '' : pyStr(this.deep(value));
     }
     return out;
   }
@@ -232,7 +236,7 @@ export function evaluateExpression(expr: string, vars: Mapping, options: RenderO
   return guarded(expr, options, () => new Renderer(vars, options).expression(parseBareExpression(expr)));
 }
 
-export type Condition = string | boolean | number | null;
+export type Condition = string | boolean | number | PyFloat | null;
 
 /** `when:`-style condition: a bare expression, a boolean, or a list of them that must all hold. */
 export function evaluateCondition(condition: Condition | Condition[], vars: Mapping, options: RenderOptions = {}): boolean {
@@ -242,8 +246,8 @@ export function evaluateCondition(condition: Condition | Condition[], vars: Mapp
       if (!item) return false;
       continue;
     }
-    if (item === null || typeof item === 'number') {
-      if (!item) return false;
+    if (typeof item !== 'string') {
+      if (!truthy(item)) return false;
       continue;
     }
     const value = evaluateExpression(item, vars, options);
@@ -252,10 +256,13 @@ export function evaluateCondition(condition: Condition | Condition[], vars: Mapp
   return true;
 }
 
-/** Checks a template's syntax without evaluating it (used by the loader to report errors before any run). */
+/** Checks a template's syntax and the names of its filters, tests and lookups without evaluating it (used by the loader to report errors before any run). */
 export function templateSyntaxError(template: string): string | undefined {
   try {
-    parseTemplate(template);
+    for (const segment of parseTemplate(template)) {
+      const problem = 'expr' in segment ? unknownName(segment.expr) : undefined;
+      if (problem) return problem;
+    }
     return undefined;
   } catch (e) {
     if (e instanceof ExprError) return e.message;
@@ -266,8 +273,7 @@ export function templateSyntaxError(template: string): string | undefined {
 /** Same as templateSyntaxError, for bare expressions (`when:`). */
 export function expressionSyntaxError(expr: string): string | undefined {
   try {
-    parseBareExpression(expr);
-    return undefined;
+    return unknownName(parseBareExpression(expr));
   } catch (e) {
     if (e instanceof ExprError) return e.message;
     throw e;

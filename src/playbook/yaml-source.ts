@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { YAML_MAX_ALIAS_COUNT, aliasIssues } from '../util/yaml-guard.js';
-import { LineCounter, ansibleYamlOptions, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type ParsedNode } from '../util/yaml.js';
+import { LineCounter, ansibleYamlOptions, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type ParsedNode } from '../util/yaml.js';
 import type { ConfigIssue } from '../errors.js';
 
 export type YamlNode = ParsedNode | Node;
@@ -103,7 +103,3 @@ export function seqItems(source: YamlSource, node: YamlNode): YamlNode[] {
 }
 
 export { isMap, isSeq, isScalar };
-
-export function dumpYaml(value: unknown, indent: number): string {
-  return stringify(value, { indent, version: '1.1', lineWidth: 0 });
-}

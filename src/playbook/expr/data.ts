@@ -2,14 +2,39 @@
  * Data conversions behind the filters, with Python/Ansible semantics: boolean and number parsing,
  * attribute paths, JSON as Python's json.dumps writes it, and list/dict combinators.
  */
-import { ExprError, Undefined, failIfUndefined, isMapping, makeDict, mappingEntries, mappingGet, pyEquals, typeName } from './values.js';
+import {
+  ExprError,
+  PyFloat,
+  Undefined,
+  failIfUndefined,
+  formatNumber,
+  isMapping,
+  isPyFloat,
+  makeDict,
+  mappingEntries,
+  mappingGet,
+  numberValue,
+  pyEquals,
+  pyFloat,
+  typeName,
+} from './values.js';
 
 /** Ansible's boolean conversion: only yes/on/1/true (any case) and the number 1 are true. */
 export function ansibleBool(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (v === null || v === undefined) return false;
   if (typeof v === 'string') return ['yes', 'on', '1', 'true'].includes(v.toLowerCase());
-  return v === 1;
+  // Ansible's `bool` compares with 1 (so 1.0 is true, 2 is not); a list or dict is false.
+  return numberValue(v) === 1;
+}
+
+/** Ansible's module_utils boolean() (strict): the value it names, or undefined when it is no boolean word. */
+export function convertBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const key = typeof v === 'string' ? v.toLowerCase() : numberValue(v);
+  if (['y', 'yes', 'on', '1', 'true', 't', 1].includes(key as never)) return true;
+  if (['n', 'no', 'off', '0', 'false', 'f', 0].includes(key as never)) return false;
+  return undefined;
 }
 
 /** Follows a dotted attribute path ("a.b" or "items.0") through dicts and lists. */
@@ -31,7 +56,10 @@ export function attributeOf(item: unknown, path: unknown): unknown {
 
 export function toInt(input: unknown, dflt: unknown, base: number): unknown {
   if (typeof input === 'boolean') return Number(input);
-  if (typeof input === 'number') return Number.isFinite(input) ? Math.trunc(input) : dflt;
+  if (typeof input === 'number' || input instanceof PyFloat) {
+    const n = numberValue(input)!;
+    return Number.isFinite(n) ? Math.trunc(n) + 0 : dflt;
+  }
   if (typeof input === 'string') {
     const s = input.trim().replaceAll('_', '');
     if (base === 10 && /^[+-]?\d+$/.test(s)) return Number.parseInt(s, 10);
@@ -41,16 +69,20 @@ export function toInt(input: unknown, dflt: unknown, base: number): unknown {
       if (!Number.isNaN(n) && n.toString(base) === digits.replace(/^\+/, '').replace(/^(-?)0+(?=.)/, '$1').toLowerCase()) return n;
       return dflt;
     }
-    const f = toFloat(s, null);
-    return typeof f === 'number' ? Math.trunc(f) : dflt;
+    const f = numberValue(toFloat(s, null));
+    return f !== undefined && Number.isFinite(f) ? Math.trunc(f) + 0 : dflt;
   }
   return dflt;
 }
 
+/** Python float(): always a float (1 → 1.0); `dflt` when the input is not a number. */
 export function toFloat(input: unknown, dflt: unknown): unknown {
-  if (typeof input === 'number') return input;
-  if (typeof input === 'boolean') return Number(input);
-  if (typeof input === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(input)) return Number(input);
+  const n = typeof input === 'boolean' ? Number(input) : numberValue(input);
+  if (n !== undefined) return pyFloat(n);
+  if (typeof input !== 'string') return dflt;
+  const s = input.trim().replaceAll('_', '');
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return pyFloat(Number(s));
+  if (/^[+-]?(inf|infinity|nan)$/i.test(s)) return /nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity;
   return dflt;
 }
 
@@ -58,7 +90,13 @@ export function toFloat(input: unknown, dflt: unknown): unknown {
 export function pyJson(v: unknown, indent: number | null, sortKeys: boolean, level = 0): string {
   failIfUndefined(v);
   if (v === null || v === undefined) return 'null';
-  if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || v instanceof PyFloat) {
+    const n = numberValue(v)!;
+    if (Number.isNaN(n)) return 'NaN';
+    if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+    return isPyFloat(v) ? formatNumber(v) : JSON.stringify(n);
+  }
   const pad = (n: number) => (indent === null ? '' : `\n${' '.repeat(indent * n)}`);
   const sep = indent === null ? ', ' : ',';
   if (Array.isArray(v)) {

@@ -10,6 +10,8 @@ import {
   Undefined,
   failIfUndefined,
   isMapping,
+  isPyFloat,
+  pyFloat,
   makeDict,
   mappingGet,
   pyCompare,
@@ -25,6 +27,7 @@ import {
 } from './values.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
+import { knownFilter, knownTest } from './names.js';
 import { methodFor, percentFormat, range } from './methods.js';
 
 export interface Env {
@@ -48,13 +51,13 @@ export function makeEnv(vars: Mapping, hooks: Pick<Env, 'read' | 'deep'> = { rea
     deep: hooks.deep,
     filter(name, input, args, kwargs) {
       const fn = FILTERS[name];
-      if (!fn || !Object.hasOwn(FILTERS, name)) throw new ExprError(`unknown filter '${name}'`);
+      if (!fn || !Object.hasOwn(FILTERS, name)) throw new ExprError(knownFilter(name) ?? `unknown filter '${name}'`);
       if (name !== 'default' && name !== 'd' && name !== 'mandatory') failIfUndefined(input);
       return fn(input, args, kwargs, env);
     },
     test(name, input, args, kwargs) {
       const fn = TESTS[name];
-      if (!fn || !Object.hasOwn(TESTS, name)) throw new ExprError(`unknown test '${name}'`);
+      if (!fn || !Object.hasOwn(TESTS, name)) throw new ExprError(knownTest(name) ?? `unknown test '${name}'`);
       if (name !== 'defined' && name !== 'undefined') failIfUndefined(input);
       return fn(input, args, kwargs, env);
     },
@@ -115,8 +118,10 @@ export function evaluate(node: Node, env: Env): unknown {
     case 'not':
       return !truthy(evaluate(node.operand, env));
     case 'neg': {
-      const v = toNumber(evaluate(node.operand, env), `unary ${node.op}`);
-      return node.op === '-' ? -v : v;
+      const operand = evaluate(node.operand, env);
+      const v = toNumber(operand, `unary ${node.op}`);
+      const out = node.op === '-' ? -v : v;
+      return isPyFloat(operand) ? pyFloat(out) : out;
     }
     case 'and': {
       const left = evaluate(node.left, env);
@@ -229,6 +234,13 @@ function binary(op: string, a: unknown, b: unknown): unknown {
   }
   const x = toNumber(a, `operator ${op}`);
   const y = toNumber(b, `operator ${op}`);
+  // Python: int op int is an int (except /, and ** with a negative exponent); anything with a float is a float.
+  const float = isPyFloat(a) || isPyFloat(b) || op === '/' || (op === '**' && y < 0);
+  const out = arithmetic(op, x, y);
+  return float ? pyFloat(out) : out;
+}
+
+function arithmetic(op: string, x: number, y: number): number {
   switch (op) {
     case '+':
       return x + y;

@@ -16,10 +16,14 @@ import {
   pyStr,
   truthy,
   typeName,
+  isPyFloat,
+  isPyInt,
+  numberValue,
+  pyFloat,
 } from './values.js';
 import { ansibleBool, attributeOf, combine, flatten, pyJson, toFloat, toInt, uniqueOf } from './data.js';
 import { expandReplacement, posixBasename, posixDirname, pyRegex, pySplit, pyStrip, shellQuote, versionCompare } from './text.js';
-import { dumpYaml } from '../yaml-source.js';
+import { dumpPyYaml } from './yaml-dump.js';
 import { percentFormat } from './methods.js';
 
 export type Filter = (input: unknown, args: unknown[], kwargs: Record<string, unknown>, env: Env) => unknown;
@@ -32,7 +36,7 @@ function arg(args: unknown[], kwargs: Record<string, unknown>, index: number, na
 
 function str(v: unknown, what: string): string {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return pyStr(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || isPyFloat(v)) return pyStr(v);
   throw new ExprError(`${what} expects a string, got ${typeName(v)}`);
 }
 
@@ -59,9 +63,35 @@ function selectWith(env: Env, input: unknown, args: unknown[], kwargs: Record<st
 
 /** A number or numeric string; anything else is an error, as in Python. */
 function number(v: unknown, what: string): number {
-  const n = toFloat(v, null);
-  if (typeof n !== 'number') throw new ExprError(`${what} expects a number, got ${typeName(v)} ${pyStr(v)}`);
+  const n = numberValue(toFloat(v, null));
+  if (n === undefined) throw new ExprError(`${what} expects a number, got ${typeName(v)} ${pyStr(v)}`);
   return n;
+}
+
+/** The result of a number operation, of the input's kind (int stays int, float stays float). */
+function keepKind(input: unknown, n: number): unknown {
+  return isPyFloat(input) ? pyFloat(n) : n;
+}
+
+function toIntArg(v: unknown, what: string): number {
+  const n = numberValue(v);
+  if (n === undefined || !Number.isInteger(n)) throw new ExprError(`${what} must be an integer, got ${pyStr(v)}`);
+  return n;
+}
+
+/** Python's round(x, ndigits): half to even on the exact binary value (2.5 → 2.0, 2.675 → 2.67). */
+function pyRound(n: number, digits: number): number {
+  if (!Number.isFinite(n) || digits < 0 || digits > 60) return digits < 0 ? Math.round(n / 10 ** -digits) * 10 ** -digits : n;
+  // toFixed writes the exact decimal expansion of the double, so a true tie shows as 5 followed by zeros.
+  const [whole, frac = ''] = Math.abs(n).toFixed(digits + 30).split('.') as [string, string?];
+  const kept = BigInt(whole + frac.slice(0, digits));
+  const rest = frac.slice(digits);
+  const tie = /^50*$/.test(rest);
+  const up = rest > '5' ? !tie : false;
+  const rounded = up || (tie && kept % 2n === 1n) ? kept + 1n : kept;
+  const text = rounded.toString().padStart(digits + 1, '0');
+  const value = Number(digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text);
+  return n < 0 ? -value : value;
 }
 
 function extreme(items: unknown[], what: string, keep: (comparison: number) => boolean): unknown {
@@ -85,8 +115,9 @@ export const FILTERS: Record<string, Filter> = {
     return input;
   },
   int: (input, args, kwargs) => toInt(input, arg(args, kwargs, 0, 'default', 0), Number(arg(args, kwargs, 1, 'base', 10))),
-  float: (input, args, kwargs) => toFloat(input, arg(args, kwargs, 0, 'default', 0)),
-  bool: (input) => ansibleBool(input),
+  float: (input, args, kwargs) => toFloat(input, arg(args, kwargs, 0, 'default', pyFloat(0))),
+  // Ansible's to_bool hands None through (prints as ''); everything else is ansibleBool.
+  bool: (input) => (input === null ? null : ansibleBool(input)),
   string: (input) => pyStr(input),
   lower: (input) => str(input, 'lower').toLowerCase(),
   upper: (input) => str(input, 'upper').toUpperCase(),
@@ -171,8 +202,8 @@ export const FILTERS: Record<string, Filter> = {
       throw new ExprError(`from_json: not valid JSON: ${(e as Error).message}`);
     }
   },
-  to_yaml: (input) => dumpYaml(input, 2),
-  to_nice_yaml: (input, args, kwargs) => dumpYaml(input, Number(arg(args, kwargs, 0, 'indent', 4))),
+  to_yaml: (input, _args, kwargs) => dumpPyYaml(input, { indent: Number(numberValue(kwargs.indent) ?? 2), flowStyle: kwargs.default_flow_style === undefined ? null : truthy(kwargs.default_flow_style) }),
+  to_nice_yaml: (input, args, kwargs) => dumpPyYaml(input, { indent: Number(numberValue(arg(args, kwargs, 0, 'indent', 4))), flowStyle: false }),
   quote: (input) => shellQuote(pyStr(input)),
   basename: (input) => posixBasename(str(input, 'basename')),
   dirname: (input) => posixDirname(str(input, 'dirname')),
@@ -195,20 +226,25 @@ export const FILTERS: Record<string, Filter> = {
   selectattr: (input, args, kwargs, env) => selectWith(env, input, args, kwargs, true, true),
   rejectattr: (input, args, kwargs, env) => selectWith(env, input, args, kwargs, false, true),
   list: (input) => [...list(input, 'list')],
-  abs: (input) => Math.abs(number(input, 'abs')),
+  abs: (input) => keepKind(input, Math.abs(number(input, 'abs'))),
   round(input, args, kwargs) {
-    const precision = Number(arg(args, kwargs, 0, 'precision', 0));
+    const precision = toIntArg(arg(args, kwargs, 0, 'precision', 0), 'round precision');
     const method = String(arg(args, kwargs, 1, 'method', 'common'));
+    const n = number(input, 'round');
+    if (method === 'common') return isPyInt(input) ? n : pyFloat(pyRound(n, precision));
+    if (method !== 'ceil' && method !== 'floor') throw new ExprError("round: method must be 'common', 'ceil' or 'floor'");
     const f = 10 ** precision;
-    const n = number(input, 'round') * f;
-    return (method === 'ceil' ? Math.ceil(n) : method === 'floor' ? Math.floor(n) : Math.sign(n) * Math.round(Math.abs(n))) / f;
+    return pyFloat((method === 'ceil' ? Math.ceil(n * f) : Math.floor(n * f)) / f);
   },
   min: (input) => extreme(list(input, 'min'), 'min', (c) => c <= 0),
   max: (input) => extreme(list(input, 'max'), 'max', (c) => c >= 0),
   sum(input, args, kwargs) {
     const attribute = arg(args, kwargs, 0, 'attribute');
     const items = list(input, 'sum').map((x) => (attribute === undefined || attribute === null ? x : attributeOf(x, attribute)));
-    return items.reduce((a: number, b) => a + number(b, 'sum'), number(arg(args, kwargs, 1, 'start', 0), 'sum'));
+    const start = arg(args, kwargs, 1, 'start', 0);
+    const all = [start, ...items];
+    const total = all.reduce((a: number, b) => a + number(b, 'sum'), 0);
+    return all.some(isPyFloat) ? pyFloat(total) : total;
   },
   flatten: (input, args, kwargs) => flatten(list(input, 'flatten'), (arg(args, kwargs, 0, 'levels', null) as number | null) ?? null),
   combine(input, args, kwargs) {

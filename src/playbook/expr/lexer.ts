@@ -2,13 +2,14 @@
  * Tokens of the Jinja2 expression subset. The lexer can stop at the `}}` that closes a `{{ … }}` block,
  * tracking brackets so that dict literals (`{{ {'a': {'b': 1}} }}`) and strings holding `}}` work.
  */
-import { ExprError } from './values.js';
+import { ExprError, pyFloat, type PyFloat } from './values.js';
 
 export type TokenType = 'num' | 'str' | 'name' | 'op' | 'end';
 
 export interface Token {
   type: TokenType;
-  value: string | number;
+  /** A num token's value is a Python float (pyFloat) when written with a dot or an exponent. */
+  value: string | number | PyFloat;
   pos: number;
 }
 
@@ -56,7 +57,7 @@ export function tokenize(src: string, start: number, closeBlock: boolean): LexRe
     const num = /^(\d[\d_]*)(\.\d[\d_]*)?([eE][+-]?\d+)?/.exec(src.slice(i));
     if (num && /\d/.test(ch)) {
       const text = num[0].replaceAll('_', '');
-      tokens.push({ type: 'num', value: Number(text), pos: i });
+      tokens.push({ type: 'num', value: num[2] !== undefined || num[3] !== undefined ? pyFloat(Number(text)) : Number(text), pos: i });
       i += num[0].length;
       continue;
     }

@@ -3,8 +3,9 @@
  * select/reject/selectattr/rejectattr. Result tests follow Ansible: they expect a registered result dict.
  */
 import type { Env } from './eval.js';
-import { ExprError, Undefined, isMapping, mappingGet, pyCompare, pyContains, pyEquals, pyStr, truthy, typeName } from './values.js';
+import { ExprError, Undefined, isPyFloat, isPyInt, isPyNumber, numberValue, isMapping, mappingGet, pyCompare, pyContains, pyEquals, pyStr, truthy, typeName } from './values.js';
 import { pyRegex, versionCompare } from './text.js';
+import { convertBool } from './data.js';
 
 export type Test = (input: unknown, args: unknown[], kwargs: Record<string, unknown>, env: Env) => boolean;
 
@@ -38,24 +39,26 @@ export const TESTS: Record<string, Test> = {
   defined: (input) => !(input instanceof Undefined),
   undefined: (input) => input instanceof Undefined,
   none: (input) => input === null || input === undefined,
-  truthy: (input) => truthy(input),
-  falsy: (input) => !truthy(input),
+  // convert_bool=True reads boolean words first ('off' is falsy), as Ansible's truthy/falsy tests do.
+  truthy: (input, args, kwargs) => (truthy(args[0] ?? kwargs.convert_bool ?? false) ? (convertBool(input) ?? truthy(input)) : truthy(input)),
+  falsy: (input, args, kwargs) => !(truthy(args[0] ?? kwargs.convert_bool ?? false) ? (convertBool(input) ?? truthy(input)) : truthy(input)),
   true: (input) => input === true,
   false: (input) => input === false,
   boolean: (input) => typeof input === 'boolean',
   string: (input) => typeof input === 'string',
-  number: (input) => typeof input === 'number',
-  integer: (input) => typeof input === 'number' && Number.isInteger(input),
-  float: (input) => typeof input === 'number' && !Number.isInteger(input),
+  // Jinja: a bool is a Number but not an integer.
+  number: (input) => isPyNumber(input) || typeof input === 'boolean',
+  integer: (input) => isPyInt(input),
+  float: (input) => isPyFloat(input),
   mapping: (input) => isMapping(input),
   sequence: (input) => Array.isArray(input) || typeof input === 'string' || isMapping(input),
   iterable: (input) => Array.isArray(input) || typeof input === 'string' || isMapping(input),
   list: (input) => Array.isArray(input),
   lower: (input) => typeof input === 'string' && input === input.toLowerCase(),
   upper: (input) => typeof input === 'string' && input === input.toUpperCase(),
-  even: (input) => typeof input === 'number' && input % 2 === 0,
-  odd: (input) => typeof input === 'number' && Math.abs(input % 2) === 1,
-  divisibleby: (input, args) => typeof input === 'number' && typeof args[0] === 'number' && input % args[0] === 0,
+  even: (input) => (numberValue(input) ?? NaN) % 2 === 0,
+  odd: (input) => Math.abs((numberValue(input) ?? NaN) % 2) === 1,
+  divisibleby: (input, args) => (numberValue(input) ?? NaN) % (numberValue(args[0]) ?? NaN) === 0,
   equalto: (input, args) => pyEquals(input, args[0]),
   sameas: (input, args) => input === args[0],
   ne: (input, args) => !pyEquals(input, args[0]),

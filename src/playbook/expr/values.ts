@@ -5,6 +5,10 @@
  * ("True", "None", "['a', 'b']"), equality and ordering.
  */
 
+import { PyFloat, formatPyFloat, formatPyInt, isPyFloat, numberValue } from '../../util/pyfloat.js';
+
+export { PyFloat, isPyFloat, isPyInt, isPyNumber, numberValue, pyFloat } from '../../util/pyfloat.js';
+
 /** A failure while evaluating an expression; template.ts turns it into a positioned TemplateError. */
 export class ExprError extends Error {
   /** The template string being rendered when this happened (set by the renderer, innermost first). */
@@ -70,7 +74,7 @@ export function failIfUndefined(v: unknown): void {
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'number' || v instanceof PyFloat) return isPyFloat(v) ? 'float' : 'int';
   if (typeof v === 'string') return 'str';
   if (Array.isArray(v)) return 'list';
   if (isMapping(v)) return 'dict';
@@ -82,6 +86,7 @@ export function typeName(v: unknown): string {
 export function truthy(v: unknown): boolean {
   failIfUndefined(v);
   if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (v instanceof PyFloat) return v.value !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
   if (isMapping(v)) return Object.keys(v).length > 0;
@@ -102,10 +107,9 @@ function reprString(s: string): string {
   return quote + out + quote;
 }
 
-function formatNumber(n: number): string {
-  if (Number.isNaN(n)) return 'nan';
-  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-  return String(n);
+/** Python str() of an int or a float (2 → "2", 2.0 → "2.0", 1e16 → "1e+16"). */
+export function formatNumber(v: number | PyFloat): string {
+  return isPyFloat(v) ? formatPyFloat(numberValue(v)!) : formatPyInt(v as number);
 }
 
 /** Python `repr()`, used inside containers when they are printed. */
@@ -122,7 +126,7 @@ export function pyStr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
-  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'number' || v instanceof PyFloat) return formatNumber(v);
   if (typeof v === 'string') return v;
   if (v === OMIT) return '__omit_place_holder__';
   if (Array.isArray(v) || isMapping(v)) return pyRepr(v);
@@ -135,8 +139,9 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   failIfUndefined(b);
   if (a === undefined) a = null;
   if (b === undefined) b = null;
-  if (typeof a === 'boolean' && typeof b === 'number') return Number(a) === b;
-  if (typeof b === 'boolean' && typeof a === 'number') return Number(b) === a;
+  const x = numeric(a);
+  const y = numeric(b);
+  if (x !== undefined && y !== undefined) return x === y;
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
   if (isMapping(a) && isMapping(b)) {
@@ -154,7 +159,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
 export function pyCompare(a: unknown, b: unknown): number {
   failIfUndefined(a);
   failIfUndefined(b);
-  const num = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
+  const num = (v: unknown) => numeric(v) ?? v;
   const x = num(a);
   const y = num(b);
   if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : 0;
@@ -191,15 +196,20 @@ export function iterate(v: unknown, what: string): unknown[] {
   throw new ExprError(`${what} expects a list, got ${typeName(v)}`);
 }
 
+/** The JS number behind a Python bool, int or float; undefined for anything else. */
+export function numeric(v: unknown): number | undefined {
+  return typeof v === 'boolean' ? Number(v) : numberValue(v);
+}
+
 export function toNumber(v: unknown, what: string): number {
   failIfUndefined(v);
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return Number(v);
+  const n = numeric(v);
+  if (n !== undefined) return n;
   throw new ExprError(`${what} needs a number, got ${typeName(v)} ${pyStr(v)}`);
 }
 
 export function toInt(v: unknown, what: string): number {
   const n = toNumber(v, what);
-  if (!Number.isInteger(n)) throw new ExprError(`${what} must be an integer`);
+  if (isPyFloat(v)) throw new ExprError(`${what} must be an integer, not float ${pyStr(v)}`);
   return n;
 }

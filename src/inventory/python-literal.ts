@@ -4,18 +4,20 @@
  * Anything else is not a literal, and Ansible keeps such text as a plain string.
  */
 
+import { pyFloat } from '../util/pyfloat.js';
+
 export type LiteralParse = { ok: true; value: unknown } | { ok: false };
 
 export interface LiteralOptions {
   /**
-   * How a Python float (`1.0`, `1e3`, `.5`) is represented; ints are always JS numbers. By default a float is
-   * a JS number too, so `1.0` and `1` cannot be told apart: a caller with a float value type maps it here.
+   * How a Python float (`1.0`, `1e3`, `.5`) is represented; ints are always JS numbers. By default
+   * `pyFloat` (util/pyfloat.ts): an integral float is a PyFloat box, so `2.0` still renders "2.0".
    */
   float?: (value: number, text: string) => unknown;
 }
 
 export function parsePythonLiteral(text: string, options: LiteralOptions = {}): LiteralParse {
-  const parser = new LiteralParser(text, options.float ?? ((value) => value));
+  const parser = new LiteralParser(text, options.float ?? pyFloat);
   try {
     parser.skipSpace();
     const value = parser.value();

@@ -32,6 +32,8 @@ export interface PlaybookPlan {
   /** Distinct jump-host chains (each holds one connection for the run). */
   bastions: number;
   warnings: string[];
+  /** Hosts whose variables say ansible_connection=local: their tasks run on the controller, no spec. */
+  localHosts: ReadonlySet<string>;
   resolveSpec(host: string): ConnectionSpec;
 }
 
@@ -97,7 +99,10 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
   const resolveSpec = specResolver(context, request, ports, new Set<string>());
   const specIssues: ConfigIssue[] = [];
   const delegates = literalDelegates(playbook, inventory, specIssues);
-  const { resolved, issues: hostIssues } = resolveEverySpec(new Set([...playHosts.flat(), ...delegates]), resolveSpec);
+  // Hosts whose variables say ansible_connection=local run their tasks on the controller: no ssh spec.
+  const localHosts = new Set([...playHosts.flat(), ...delegates].filter((h) => ports.hostVars(inventory, h, request.extraVars)['ansible_connection'] === 'local'));
+  const remote = [...new Set([...playHosts.flat(), ...delegates])].filter((h) => !localHosts.has(h));
+  const { resolved, issues: hostIssues } = resolveEverySpec(remote, resolveSpec);
   specIssues.push(...hostIssues);
   if (specIssues.length) throw new ConfigError(specIssues);
   const specs = new Map(resolved.map(({ name, spec }) => [name, spec]));
@@ -109,6 +114,7 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
     specs,
     bastions,
     warnings: [...new Set(warnings)],
+    localHosts,
     resolveSpec: (host) => {
       const known = specs.get(host);
       if (known) return known;

@@ -14,7 +14,7 @@ import type { ConnectionBudget } from './connections.js';
 import { makeModuleContext } from './context.js';
 import type { EffectiveTask } from './effective.js';
 import { NO_LOG_MESSAGE, TaskTimeoutError, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
-import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
+import { connectionOf, isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
 
 export interface TaskRunDeps {
@@ -152,11 +152,12 @@ function taskSettings(et: EffectiveTask, vars: Record<string, unknown>, opts: Re
     if (rendered && typeof rendered === 'object') for (const [k, v] of Object.entries(rendered)) env[k] = pyStr(v);
   }
   const delegateTo = et.delegateTo !== undefined ? pyStr(renderString(et.delegateTo, vars, opts)).trim() : undefined;
+  const connection = delegateTo === undefined ? connectionOf(vars) : undefined;
   const settings: Settings = {
     check: checkMode ?? options.check,
     diff: renderBoolKeyword(et.diff, 'diff', vars, opts) ?? options.diff,
     env,
-    local: delegateTo !== undefined && isController(delegateTo, ports.inventory),
+    local: delegateTo !== undefined ? isController(delegateTo, ports.inventory) : connection === 'local',
     timeout: renderIntKeyword(et.timeout, 'timeout', vars, opts) ?? options.taskTimeout ?? 0,
     noLog: renderBoolKeyword(et.noLog, 'no_log', vars, opts) ?? false,
   };

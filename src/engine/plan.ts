@@ -15,6 +15,7 @@ import { countBastions, loadConnectionContext, resolveEverySpec, specResolver, t
 import type { ConnectionSpec } from '../transport/types.js';
 import { taskDisplayName } from './effective.js';
 import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
+import { remoteUserIssues, remoteUsers } from './remote-user.js';
 import { shouldRunByTags } from './tags.js';
 import { isController } from './types.js';
 
@@ -45,11 +46,9 @@ function issueAt(pos: { file: string; line?: number; col?: number }, message: st
 export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, TaskModule>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const play of playbook.plays) {
-    if (play.remoteUser !== undefined) issues.push(issueAt(play.pos, "'remote_user' in a play is not supported; set ansible_user in the inventory or pass -u"));
     if (play.becomeMethod !== undefined && play.becomeMethod !== 'sudo') issues.push(issueAt(play.pos, `become_method '${play.becomeMethod}' is not supported; only sudo is`));
     for (const file of play.varsFiles) if (!file.path) issues.push(issueAt(file.pos, `templated vars_files ('${file.written}') are not supported; name the file`));
     const check = (item: TaskItem): void => {
-      if (item.remoteUser !== undefined) issues.push(issueAt(item.pos, "'remote_user' on a task or block is not supported; set ansible_user in the inventory or pass -u"));
       if (item.becomeMethod !== undefined && item.becomeMethod !== 'sudo') issues.push(issueAt(item.pos, `become_method '${item.becomeMethod}' is not supported; only sudo is`));
       if (item.kind === 'task' && !ENGINE_MODULES.has(item.module) && !modules.has(item.module)) {
         issues.push(issueAt(item.pos, `module '${item.moduleWritten}' is known but has no implementation in this drydock build`));
@@ -57,7 +56,7 @@ export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, Ta
     };
     for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkItems(section, check);
   }
-  return issues;
+  return [...issues, ...remoteUserIssues(playbook)];
 }
 
 /**
@@ -96,8 +95,19 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
   if (request.limit !== undefined && playHosts.every((hosts) => hosts.length === 0)) {
     throw new ConfigError(`--limit ${JSON.stringify(request.limit)} leaves no host to run on in any play of this playbook`);
   }
-  const resolveSpec = specResolver(context, request, ports, new Set<string>());
+  const reported = new Set<string>();
   const specIssues: ConfigIssue[] = [];
+  const users = remoteUsers(playbook.plays, playHosts, (h) => {
+    const vars = ports.hostVars(inventory, h, request.extraVars);
+    return vars['ansible_user'] !== undefined || vars['ansible_ssh_user'] !== undefined;
+  }, specIssues);
+  const byUser = new Map<string | undefined, (name: string) => ConnectionSpec>();
+  const resolveSpec = (host: string): ConnectionSpec => {
+    const user = users.get(host);
+    let resolver = byUser.get(user);
+    if (!resolver) byUser.set(user, (resolver = specResolver(context, user === undefined ? request : { ...request, cli: { ...request.cli, user } }, ports, reported)));
+    return resolver(host);
+  };
   const delegates = literalDelegates(playbook, inventory, specIssues);
   // Hosts whose variables say ansible_connection=local run their tasks on the controller: no ssh spec.
   const localHosts = new Set([...playHosts.flat(), ...delegates].filter((h) => ports.hostVars(inventory, h, request.extraVars)['ansible_connection'] === 'local'));

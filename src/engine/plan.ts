@@ -42,11 +42,22 @@ function issueAt(pos: { file: string; line?: number; col?: number }, message: st
   return { file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.col !== undefined ? { col: pos.col } : {}), message };
 }
 
+const SUPPORTED_CONNECTIONS: ReadonlySet<string> = new Set(['local', 'ssh', 'smart', 'paramiko', 'paramiko_ssh']);
+
+function allItems(play: Play): TaskItem[] {
+  const out: TaskItem[] = [];
+  for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkItems(section, (item) => out.push(item));
+  return out;
+}
+
 /** Problems the engine would otherwise meet half-way through a run. */
 export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, TaskModule>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const play of playbook.plays) {
     if (play.becomeMethod !== undefined && play.becomeMethod !== 'sudo') issues.push(issueAt(play.pos, `become_method '${play.becomeMethod}' is not supported; only sudo is`));
+    for (const at of [play, ...allItems(play)]) {
+      if (at.connection !== undefined && !SUPPORTED_CONNECTIONS.has(at.connection)) issues.push(issueAt(at.pos, `connection '${at.connection}' is not supported; drydock connects over ssh, or runs the task on the controller with local`));
+    }
     for (const file of play.varsFiles) if (!file.path) issues.push(issueAt(file.pos, `templated vars_files ('${file.written}') are not supported; name the file`));
     const check = (item: TaskItem): void => {
       if (item.becomeMethod !== undefined && item.becomeMethod !== 'sudo') issues.push(issueAt(item.pos, `become_method '${item.becomeMethod}' is not supported; only sudo is`));

@@ -152,7 +152,8 @@ function taskSettings(et: EffectiveTask, vars: Record<string, unknown>, opts: Re
     if (rendered && typeof rendered === 'object') for (const [k, v] of Object.entries(rendered)) env[k] = pyStr(v);
   }
   const delegateTo = et.delegateTo !== undefined ? pyStr(renderString(et.delegateTo, vars, opts)).trim() : undefined;
-  const connection = delegateTo === undefined ? connectionOf(vars) : undefined;
+  // The ansible_connection variable wins over the connection keyword, as in Ansible.
+  const connection = delegateTo === undefined ? (connectionOf(vars) ?? et.connection) : undefined;
   const settings: Settings = {
     check: checkMode ?? options.check,
     diff: renderBoolKeyword(et.diff, 'diff', vars, opts) ?? options.diff,

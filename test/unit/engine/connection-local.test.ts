@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { playCommand } from '../../../src/cli/commands/play.js';
+import { ConfigError } from '../../../src/errors.js';
 import type { PlayOptions } from '../../../src/cli/play-run.js';
 import { offlinePlanPorts } from '../../helpers/plan-ports.js';
 
@@ -62,5 +63,24 @@ describe('engine/ansible_connection: local', function () {
     expect(code).to.equal(2);
     expect(out.stdout).to.contain('ansible_connection=docker is not supported');
     expect(existsSync(join(dir, 'never'))).to.equal(false);
+  });
+
+  it('the connection keyword on a play or a task: local runs on the controller; another plugin is refused at load', async () => {
+    const book = join(dir, 'keyword.yml');
+    writeFileSync(
+      book,
+      `- hosts: all\n  connection: local\n  gather_facts: false\n  tasks:\n    - command: touch ${dir}/kw-play-{{ inventory_hostname }}\n` +
+        `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: touch ${dir}/kw-task-{{ inventory_hostname }}\n      connection: local\n`,
+    );
+    expect(await playCommand(book, options({}), quiet, offlinePlanPorts())).to.equal(0);
+    expect(existsSync(join(dir, 'kw-play-nowhere-a.invalid')) && existsSync(join(dir, 'kw-task-nowhere-b.invalid'))).to.equal(true);
+    const bad = join(dir, 'kw-bad.yml');
+    writeFileSync(bad, `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: touch ${dir}/never2\n      connection: docker\n`);
+    const err = await playCommand(bad, options({}), quiet, offlinePlanPorts()).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => `${i.line}:${i.col}: ${i.message}`)).to.deep.equal([
+      "4:7: connection 'docker' is not supported; drydock connects over ssh, or runs the task on the controller with local",
+    ]);
+    expect(existsSync(join(dir, 'never2'))).to.equal(false);
   });
 });

@@ -61,6 +61,23 @@ export interface ConnectionContext {
   sshConfig: LoadedSshConfig;
   /** The ssh config's warnings, positioned; resolving specs adds more. */
   warnings: string[];
+  /** Ignored ssh options: one warning line each, naming every host (kept up to date in `warnings`). */
+  ignoredOptions?: Map<string, { line: number; hosts: string[] }>;
+}
+
+/** At most this many hosts are named in one ignored-option warning; the rest are counted. */
+const NAMED_HOSTS = 5;
+
+/** Records that `host`'s vars hold an ssh option drydock ignores: one warning line per option per run. */
+function noteIgnoredOption(context: ConnectionContext, host: string, text: string): void {
+  const seen = (context.ignoredOptions ??= new Map());
+  let entry = seen.get(text);
+  if (!entry) seen.set(text, (entry = { line: context.warnings.push('') - 1, hosts: [] }));
+  if (entry.hosts.includes(host)) return;
+  entry.hosts.push(host);
+  const named = entry.hosts.slice(0, NAMED_HOSTS).join(', ');
+  const more = entry.hosts.length > NAMED_HOSTS ? ` and ${entry.hosts.length - NAMED_HOSTS} more` : '';
+  context.warnings[entry.line] = `${text} (${entry.hosts.length === 1 ? 'host' : `${entry.hosts.length} hosts`}: ${named}${more})`;
 }
 
 /** Checks an explicit -F file exists, then loads the inventory and the ssh config. */
@@ -107,6 +124,7 @@ export function specResolver(
       source: inventory.hosts.get(name)?.source,
       ...(reportedWarnings ? { reportedWarnings } : {}),
       onWarning: (message) => warnings.push(`${name}: ${message}`),
+      onIgnoredOption: (host, text) => noteIgnoredOption(context, host, text),
     });
 }
 

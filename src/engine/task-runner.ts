@@ -240,7 +240,7 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
       diff: settings.diff,
       yes: options.yes,
       ...(settings.become !== undefined ? { become: settings.become } : {}),
-      ...(et.becomeUser !== undefined ? { becomeUser: et.becomeUser } : {}),
+      ...(et.becomeUser !== undefined ? { becomeUser: pyStr(renderString(et.becomeUser, vars, opts)).trim() } : {}),
       env: settings.env,
       ...(deadline !== undefined ? { deadline } : {}),
       signal,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { hostVars, loadInventory, parsePythonLiteral } from '../../../src/inventory/index.js';
+import { formatInventoryList, hostVars, loadInventory, parsePythonLiteral } from '../../../src/inventory/index.js';
 import { isPyFloat, isPyInt } from '../../../src/util/pyfloat.js';
 
 const DIR = 'test/fixtures/ansible/ini-values';
@@ -20,6 +20,11 @@ describe('inventory/INI values (recorded ansible-inventory --list)', () => {
       // JSON as Ansible wrote it: a float box writes its number (the float check is below).
       expect(JSON.parse(JSON.stringify(hostVars(inv, host, {}, { magic: false }))), host).to.deep.equal(expected);
     }
+  });
+
+  it('drydock inventory --list prints exactly what ansible-inventory --list printed (floats as 1.0)', async () => {
+    const inv = await loadInventory([`${DIR}/inventory.ini`]);
+    expect(`${formatInventoryList(inv)}\n`).to.equal(recordedText);
   });
 
   it('keeps integral floats floats (2.0 stays a float, 2 an int)', async () => {

@@ -88,6 +88,7 @@ export async function runPlay(written: Play, targets: readonly string[], run: Ru
       batch,
       active: () => hosts.filter((h) => !leftPlay.has(h) && (!runner?.states.has(h) || isActive(runner.states.get(h)))),
       check: options.check,
+      name: play.name,
     });
     runner = new BatchRunner(run, play, batch, index, report, playIndex, sizes[index]);
     let gather = false;

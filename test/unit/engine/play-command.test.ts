@@ -3,7 +3,7 @@
  * that only use controller-side modules (debug, fail), so no host is ever contacted.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
@@ -112,5 +112,19 @@ describe('drydock play (command function)', () => {
     expect(await playCommand(ok, options({ retryFiles: true }), c.streams, ports)).to.equal(0);
     expect(existsSync(join(dir, 'ok.retry'))).to.equal(false);
     expect(c.out.stdout).not.to.contain('to retry');
+  });
+
+  it('reads group_vars/ and host_vars/ beside the playbook (Ansible: playbook group_vars above the inventory\'s)', async () => {
+    const pbDir = mkdtempSync(join(tmpdir(), 'drydock-pbvars-'));
+    mkdirSync(join(pbDir, 'group_vars'));
+    mkdirSync(join(pbDir, 'host_vars'));
+    writeFileSync(join(pbDir, 'group_vars', 'all.yml'), 'greeting: from playbook group_vars\nescape_pods: 2\n');
+    writeFileSync(join(pbDir, 'host_vars', 'beta.yml'), 'greeting: from playbook host_vars\n');
+    const pb = join(pbDir, 'site.yml');
+    writeFileSync(pb, '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ greeting | default(\'unset\') }} {{ escape_pods == 2 }}" }\n');
+    const c = capture();
+    expect(await playCommand(pb, options(), c.streams, ports)).to.equal(0);
+    expect(c.out.stdout).to.contain('ok: [alpha] => {\n    "msg": "from playbook group_vars True"\n}');
+    expect(c.out.stdout).to.contain('ok: [beta] => {\n    "msg": "from playbook host_vars True"\n}');
   });
 });

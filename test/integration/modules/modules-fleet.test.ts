@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { taskModules } from '../../../src/modules/catalogue.js';
-import type { ModuleResult } from '../../../src/modules/types.js';
 import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
 import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
-import { fleetSpec, skipUnlessSudo, startFleet, type Fleet } from '../../helpers/fleet.js';
-import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
+import { fleetSpec, skipUnlessSudo, type Fleet } from '../../helpers/fleet.js';
+import { realModuleContext } from '../../helpers/module-context.js';
+import { closeModuleFleet, moduleRunner, openModuleFleet } from './fleet-setup.js';
 
 const modules = taskModules();
 
@@ -19,20 +18,10 @@ describe('task modules against a real sshd (loopback fleet)', function () {
   let dir: string;
 
   before(async () => {
-    fleet = await startFleet({ hosts: 1, firstAddress: '127.0.23.1' });
-    const knownHosts = await KnownHostsStore.load([fleet.knownHostsFile], []);
-    conn = await openSshConnection(fleetSpec(fleet), { knownHosts });
-    dir = await mkdtemp(join(tmpdir(), 'drydock-modules-'));
+    ({ fleet, conn, dir } = await openModuleFleet({ firstAddress: '127.0.23.1', dirPrefix: 'drydock-modules-' }));
   });
-  after(async () => {
-    await conn?.close();
-    await fleet?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  function run(name: string, options: RealContextOptions): Promise<ModuleResult> {
-    return modules.get(name)!.run(realModuleContext(conn, options));
-  }
+  after(() => closeModuleFleet({ fleet, conn, dir }));
+  const run = moduleRunner(() => conn);
 
   describe('command and shell', () => {
     it('runs argv without shell features, and shell with them', async () => {

@@ -117,6 +117,31 @@ describe('task modules against a real sshd (loopback fleet)', function () {
       expect((await run('lineinfile', { args: { path, line: 'a', create: true } })).changed).to.equal(true);
       expect(await readFile(path, 'utf8')).to.equal('a\n');
     });
+
+    it('as blockinfile: a backup when asked, the mode of an unchanged file, a bad regexp failed, a new folder made', async () => {
+      const cases = [
+        ['lineinfile', { line: 'b=2' }, { regexp: '(' }],
+        ['blockinfile', { block: 'b=2' }, { marker: '# {mark} OTHER', insertafter: '(' }],
+      ] as const;
+      for (const [module, args, badArgs] of cases) {
+        const path = join(dir, `${module}.conf`);
+        await writeFile(path, 'a=1\n', { mode: 0o644 });
+        const edited = await run(module, { args: { path, ...args, backup: true } });
+        expect(edited.changed, module).to.equal(true);
+        expect(await readFile(edited.backup_file as string, 'utf8')).to.equal('a=1\n');
+        expect(edited.backup, module).to.equal(module === 'lineinfile' ? edited.backup_file : undefined);
+        const moded = await run(module, { args: { path, ...args, mode: '0600' } });
+        expect(moded.changed, module).to.equal(true);
+        expect(moded.msg, module).to.match(/ownership, perms or SE linux context changed$/);
+        expect((await stat(path)).mode & 0o777).to.equal(0o600);
+        const bad = await run(module, { args: { path, ...args, ...badArgs } });
+        expect(bad.failed, module).to.equal(true);
+        expect(bad.msg, module).to.match(/^invalid regular expression: /);
+        const fresh = join(dir, `${module}-new/x.conf`);
+        expect((await run(module, { args: { path: fresh, ...args, create: true } })).changed, module).to.equal(true);
+        expect(await readFile(fresh, 'utf8'), module).to.include('b=2\n');
+      }
+    });
   });
 
   describe('fetch', () => {

@@ -1,27 +1,13 @@
 /**
- * What lineinfile and blockinfile share around their pure edits (lineinfile-edit.ts, blockinfile-edit.ts): the
- * mode/owner/group arguments, a bad regular expression as the task's failure, writing the edited text back
- * (creating the parent folder of a new file, a backup when asked) and applying the attributes when the text
- * is unchanged.
+ * What lineinfile and blockinfile share around their pure edits (lineinfile-edit.ts, blockinfile-edit.ts): a bad
+ * regular expression as the task's failure, writing the edited text back (creating the parent folder of a new
+ * file, a backup when asked) and applying the attributes when the text is unchanged.
  */
 import { optBool, optString } from './args.js';
-import { parseModeOrFail } from './copy.js';
 import { ModuleFailure } from './failure.js';
 import { applyAttributes, backupRemoteFile, writeRemoteFile, type Attributes, type RemoteStat } from './remote-files.js';
 import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult } from './types.js';
-
-/** The mode, owner and group the task asks for. */
-export function attributesFromArgs(args: Record<string, unknown>): Attributes {
-  const attrs: Attributes = {};
-  const mode = parseModeOrFail(args.mode);
-  if (mode) attrs.mode = mode;
-  const owner = optString(args, 'owner');
-  const group = optString(args, 'group');
-  if (owner) attrs.owner = owner;
-  if (group) attrs.group = group;
-  return attrs;
-}
 
 /** Runs a pure edit; a regular expression it cannot compile fails the task instead of throwing. */
 export function editOrFail<T>(edit: () => T): T {

@@ -5,7 +5,8 @@
 import { optBool, optString } from './args.js';
 import { ModuleFailure } from './failure.js';
 import { editLines, type LineEdit } from './lineinfile-edit.js';
-import { applyAttributesTo, attributesFromArgs, editOrFail, writeEditedFile } from './infile.js';
+import { attributesFromArgs } from './copy.js';
+import { applyAttributesTo, editOrFail, writeEditedFile } from './infile.js';
 import { readRemoteFile, remoteStat } from './remote-files.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, ownership } from './spec-args.js';

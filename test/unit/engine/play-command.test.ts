@@ -9,36 +9,10 @@ import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
 import { playCommand } from '../../../src/cli/commands/play.js';
-import type { PlayOptions } from '../../../src/cli/play-run.js';
 import { offlinePlanPorts } from '../../helpers/plan-ports.js';
+import { captureStreams as capture, playOptions as options } from '../../helpers/play-options.js';
 
 const ports: RunPlanPorts = offlinePlanPorts();
-
-function options(extra: Partial<PlayOptions> = {}): PlayOptions {
-  return {
-    inventory: ['alpha,beta,'],
-    forks: 5,
-    extraVars: {},
-    become: false,
-    json: false,
-    check: false,
-    diff: false,
-    tags: [],
-    skipTags: [],
-    listHosts: false,
-    listTasks: false,
-    syntaxCheck: false,
-    yes: true,
-    retryFiles: false,
-    countUnreachableInMaxFail: true,
-    ...extra,
-  };
-}
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return { out, streams: { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } } };
-}
 
 describe('drydock play (command function)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-playcmd-'));

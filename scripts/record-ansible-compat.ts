@@ -25,7 +25,7 @@ const ansible = version.stdout.split('\n')[0]!.trim();
 const fleet = await startFleet({ hosts: 3, firstAddress: '127.0.78.1' });
 const work = mkdtempSync(join(tmpdir(), 'record-ansible-'));
 try {
-  for (const c of listCases().filter((x) => wanted.size === 0 || wanted.has(x.name))) {
+  for (const c of listCases().filter((x) => !x.refused && (wanted.size === 0 || wanted.has(x.name)))) {
     cleanCase(c);
     const args = [...inventoryArgs(c, fleet, work), ...c.args, c.playbook];
     const res = spawnSync(join(bin, 'ansible-playbook'), args, {
@@ -48,7 +48,7 @@ try {
     }
     const recorded: Recorded = {
       ansible,
-      command: ['ansible-playbook', '-i', '<the fleet as the case names its hosts>', ...(c.inventory ? ['-i', 'inventory.ini'] : []), ...c.args, 'site.yml'],
+      command: ['ansible-playbook', '-i', '<the fleet as the case names its hosts>', ...(c.inventory ? ['-i', c.inventory.slice(c.dir.length + 1)] : []), ...c.args, 'site.yml'],
       run: fromAnsibleJson(doc, res.status ?? -1),
     };
     writeFileSync(join(c.dir, 'ansible.json'), `${JSON.stringify(recorded, null, 1)}\n`);

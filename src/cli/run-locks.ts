@@ -17,9 +17,12 @@ export function hostLockKey(spec: ConnectionSpec): string {
   return [...spec.proxyJump, spec].map((hop) => `${hop.hostname}:${hop.port}`).join('>');
 }
 
-/** Locks every host the plan's plays run on, all or none (LockHeldError names the holder). */
+/**
+ * Locks every host the plan's plays run on, all or none (LockHeldError names the holder); a host reached
+ * with ansible_connection=local is the controller itself and takes no host lock.
+ */
 export function lockPlanHosts(plan: PlaybookPlan, runId: string, command: string, stateDir: string = defaultStateDir()): HostLocks {
-  const hosts = [...new Set(plan.playHosts.flat())];
+  const hosts = [...new Set(plan.playHosts.flat())].filter((h) => !plan.localHosts?.has(h));
   const targets: HostLockTarget[] = hosts.map((host) => ({ host, key: hostLockKey(plan.specs.get(host) ?? plan.resolveSpec(host)) }));
   return acquireHostLocks(join(stateDir, 'locks'), targets, currentHolder(runId, command));
 }

@@ -21,7 +21,7 @@ const STATUS_INTERVAL_TTY_MS = 1000;
 const STATUS_INTERVAL_PLAIN_MS = 10_000;
 
 export const livePlanPorts: RunPlanPorts = {
-  loadInventory: (sources) => loadInventory(sources),
+  loadInventory: (sources, options) => loadInventory(sources, options),
   resolvePattern,
   applyLimit,
   hostVars: (inv, host, extra) => hostVars(inv, host, extra),

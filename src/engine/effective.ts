@@ -43,7 +43,7 @@ export interface EffectiveTask extends InheritedKeywords {
 type Inheritable = keyof InheritedKeywords;
 
 // A record, so that a keyword added to InheritedKeywords but not inherited here fails to compile.
-const INHERITED: Record<Inheritable, true> = { become: true, becomeUser: true, delegateTo: true, runOnce: true, ignoreErrors: true, ignoreUnreachable: true, checkMode: true, diff: true, noLog: true, throttle: true, timeout: true };
+const INHERITED: Record<Inheritable, true> = { become: true, becomeUser: true, delegateTo: true, runOnce: true, ignoreErrors: true, ignoreUnreachable: true, checkMode: true, diff: true, noLog: true, throttle: true, timeout: true, connection: true };
 const INHERITABLE = Object.keys(INHERITED) as Inheritable[];
 
 export function taskDisplayName(task: Task, role?: RoleScope): string {

@@ -15,6 +15,7 @@ import { countBastions, loadConnectionContext, resolveEverySpec, specResolver, t
 import type { ConnectionSpec } from '../transport/types.js';
 import { taskDisplayName } from './effective.js';
 import { orderedPlayHosts, planBatches, playVars } from '../playbook/play-plan.js';
+import { remoteUserIssues, remoteUsers } from './remote-user.js';
 import { shouldRunByTags } from './tags.js';
 import { isController } from './types.js';
 
@@ -32,6 +33,8 @@ export interface PlaybookPlan {
   /** Distinct jump-host chains (each holds one connection for the run). */
   bastions: number;
   warnings: string[];
+  /** Hosts whose variables say ansible_connection=local: their tasks run on the controller, no spec. */
+  localHosts: ReadonlySet<string>;
   resolveSpec(host: string): ConnectionSpec;
   /** A play's hosts (pattern and --limit) from the inventory as it is now: after add_host / group_by. */
   hostsFor(play: Play): string[];
@@ -41,15 +44,24 @@ function issueAt(pos: { file: string; line?: number; col?: number }, message: st
   return { file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.col !== undefined ? { col: pos.col } : {}), message };
 }
 
+const SUPPORTED_CONNECTIONS: ReadonlySet<string> = new Set(['local', 'ssh', 'smart', 'paramiko', 'paramiko_ssh']);
+
+function allItems(play: Play): TaskItem[] {
+  const out: TaskItem[] = [];
+  for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkItems(section, (item) => out.push(item));
+  return out;
+}
+
 /** Problems the engine would otherwise meet half-way through a run. */
 export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, TaskModule>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const play of playbook.plays) {
-    if (play.remoteUser !== undefined) issues.push(issueAt(play.pos, "'remote_user' in a play is not supported; set ansible_user in the inventory or pass -u"));
     if (play.becomeMethod !== undefined && play.becomeMethod !== 'sudo') issues.push(issueAt(play.pos, `become_method '${play.becomeMethod}' is not supported; only sudo is`));
+    for (const at of [play, ...allItems(play)]) {
+      if (at.connection !== undefined && !SUPPORTED_CONNECTIONS.has(at.connection)) issues.push(issueAt(at.pos, `connection '${at.connection}' is not supported; drydock connects over ssh, or runs the task on the controller with local`));
+    }
     for (const file of play.varsFiles) if (!file.path) issues.push(issueAt(file.pos, `templated vars_files ('${file.written}') are not supported; name the file`));
     const check = (item: TaskItem): void => {
-      if (item.remoteUser !== undefined) issues.push(issueAt(item.pos, "'remote_user' on a task or block is not supported; set ansible_user in the inventory or pass -u"));
       if (item.becomeMethod !== undefined && item.becomeMethod !== 'sudo') issues.push(issueAt(item.pos, `become_method '${item.becomeMethod}' is not supported; only sudo is`));
       if (item.kind === 'task' && !ENGINE_MODULES.has(item.module) && !modules.has(item.module)) {
         issues.push(issueAt(item.pos, `module '${item.moduleWritten}' is known but has no implementation in this drydock build`));
@@ -57,7 +69,7 @@ export function engineIssues(playbook: Playbook, modules: ReadonlyMap<string, Ta
     };
     for (const section of [play.preTasks, play.tasks, play.postTasks, play.handlers]) walkItems(section, check);
   }
-  return issues;
+  return [...issues, ...remoteUserIssues(playbook)];
 }
 
 /**
@@ -96,10 +108,24 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
   if (request.limit !== undefined && playHosts.every((hosts) => hosts.length === 0)) {
     throw new ConfigError(`--limit ${JSON.stringify(request.limit)} leaves no host to run on in any play of this playbook`);
   }
-  const resolveSpec = specResolver(context, request, ports, new Set<string>());
+  const reported = new Set<string>();
   const specIssues: ConfigIssue[] = [];
+  const users = remoteUsers(playbook.plays, playHosts, (h) => {
+    const vars = ports.hostVars(inventory, h, request.extraVars);
+    return vars['ansible_user'] !== undefined || vars['ansible_ssh_user'] !== undefined;
+  }, specIssues);
+  const byUser = new Map<string | undefined, (name: string) => ConnectionSpec>();
+  const resolveSpec = (host: string): ConnectionSpec => {
+    const user = users.get(host);
+    let resolver = byUser.get(user);
+    if (!resolver) byUser.set(user, (resolver = specResolver(context, user === undefined ? request : { ...request, cli: { ...request.cli, user } }, ports, reported)));
+    return resolver(host);
+  };
   const delegates = literalDelegates(playbook, inventory, specIssues);
-  const { resolved, issues: hostIssues } = resolveEverySpec(new Set([...playHosts.flat(), ...delegates]), resolveSpec);
+  // Hosts whose variables say ansible_connection=local run their tasks on the controller: no ssh spec.
+  const localHosts = new Set([...playHosts.flat(), ...delegates].filter((h) => ports.hostVars(inventory, h, request.extraVars)['ansible_connection'] === 'local'));
+  const remote = [...new Set([...playHosts.flat(), ...delegates])].filter((h) => !localHosts.has(h));
+  const { resolved, issues: hostIssues } = resolveEverySpec(remote, resolveSpec);
   specIssues.push(...hostIssues);
   if (specIssues.length) throw new ConfigError(specIssues);
   const specs = new Map(resolved.map(({ name, spec }) => [name, spec]));
@@ -112,6 +138,7 @@ export async function planPlaybook(playbook: Playbook, modules: ReadonlyMap<stri
     bastions,
     warnings: [...new Set(warnings)],
     hostsFor,
+    localHosts,
     resolveSpec: (host) => {
       const known = specs.get(host);
       if (known) return known;

@@ -65,7 +65,9 @@ export async function runPlay(written: Play, targets: readonly string[], run: Ru
   if (rendered.note) ports.emit({ type: 'warning', message: rendered.note });
   // As Ansible: a host that failed or went unreachable in an earlier play is out of the rest of the run.
   const gone = new Set([...run.unreachable, ...run.failed]);
-  const left = playBatches(play, orderedPlayHosts(play, targets, new Set(), options.shuffleSeed), gone, run, playIndex);
+  // ansible_play_hosts_all: every host the play targets, those gone in an earlier play included (as Ansible).
+  const targeted = orderedPlayHosts(play, targets, new Set(), options.shuffleSeed);
+  const left = playBatches(play, targeted, gone, run, playIndex);
   const { hosts, batches, sizes } = left;
   const report: PlayReport = { name: play.name, hosts, batches, tasks: [] };
   run.plays.push(report);
@@ -84,10 +86,11 @@ export async function runPlay(written: Play, targets: readonly string[], run: Ru
       vars,
       defaults: playRoleDefaults(play),
       roleNames: playRoleNames(play),
-      hostsAll: hosts,
+      hostsAll: targeted,
       batch,
       active: () => hosts.filter((h) => !leftPlay.has(h) && (!runner?.states.has(h) || isActive(runner.states.get(h)))),
       check: options.check,
+      name: play.name,
     });
     runner = new BatchRunner(run, play, batch, index, report, playIndex, sizes[index]);
     let gather = false;

@@ -61,7 +61,13 @@ export async function runPlaybook(request: PlaybookRunRequest, givenPorts: Engin
   const connections = new ConnectionBudget(givenPorts, options.maxOpenConnections ?? Number.POSITIVE_INFINITY);
   const ports: EnginePorts = { ...givenPorts, modules, connect: (spec) => connections.connect(spec) };
   const started = ports.clock.now();
-  const store = new VarStore(ports.inventory, options.extraVars);
+  const store = new VarStore(ports.inventory, options.extraVars, {
+    playbookFile: playbook.file,
+    diff: options.diff,
+    tags: options.tags,
+    skipTags: options.skipTags,
+    forks: options.forks,
+  });
   const registry = request.registry ?? moduleRegistry();
   const abort = control.abort ?? new AbortController().signal;
   const run: RunState = {

@@ -18,7 +18,7 @@ import { loopItemVars, loopSettings } from './loop-vars.js';
 import { asyncJob } from './async-run.js';
 import { applyConditions, asData, quietBool, withTimeout } from './task-conditions.js';
 import { NO_LOG_MESSAGE, censored, errorResult, loopShape, registeredShape, shownFields, statusOf, toHostResult, type RawStatus } from './results.js';
-import { isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
+import { connectionOf, isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
 
 export interface TaskRunDeps {
@@ -155,11 +155,13 @@ function taskSettings(et: EffectiveTask, vars: Record<string, unknown>, opts: Re
     if (rendered && typeof rendered === 'object') for (const [k, v] of Object.entries(rendered)) env[k] = pyStr(v);
   }
   const delegateTo = et.delegateTo !== undefined ? pyStr(renderString(et.delegateTo, vars, opts)).trim() : undefined;
+  // The ansible_connection variable wins over the connection keyword, as in Ansible.
+  const connection = delegateTo === undefined ? (connectionOf(vars) ?? et.connection) : undefined;
   const settings: Settings = {
     check: checkMode ?? options.check,
     diff: renderBoolKeyword(et.diff, 'diff', vars, opts) ?? options.diff,
     env,
-    local: delegateTo !== undefined && isController(delegateTo, ports.inventory),
+    local: delegateTo !== undefined ? isController(delegateTo, ports.inventory) : connection === 'local',
     timeout: renderIntKeyword(et.timeout, 'timeout', vars, opts) ?? options.taskTimeout ?? 0,
     noLog: renderBoolKeyword(et.noLog, 'no_log', vars, opts) ?? false,
   };
@@ -241,7 +243,7 @@ async function attempt(et: EffectiveTask, host: string, vars: Record<string, unk
       diff: settings.diff,
       yes: options.yes,
       ...(settings.become !== undefined ? { become: settings.become } : {}),
-      ...(et.becomeUser !== undefined ? { becomeUser: et.becomeUser } : {}),
+      ...(et.becomeUser !== undefined ? { becomeUser: pyStr(renderString(et.becomeUser, vars, opts)).trim() } : {}),
       env: settings.env,
       ...(deadline !== undefined ? { deadline } : {}),
       signal,

@@ -97,3 +97,17 @@ export function isController(name: string, inventory: Inventory): boolean {
   const vars = inventory.hosts.get(name)?.vars;
   return !vars || vars['ansible_connection'] === undefined || vars['ansible_connection'] === 'local';
 }
+
+const CONNECTIONS: ReadonlySet<string> = new Set(['local', 'ssh', 'smart', 'paramiko', 'paramiko_ssh']);
+
+/**
+ * The connection a task's variables ask for (inventory, play, block or task `vars`, -e), as Ansible reads
+ * `ansible_connection`: `local` runs the task on the controller, like `delegate_to: localhost`; another
+ * plugin than ssh is an error for the task (the inventory's own are refused before the run).
+ */
+export function connectionOf(vars: Record<string, unknown>): string | undefined {
+  const value = vars['ansible_connection'];
+  if (typeof value !== 'string') return undefined;
+  if (!CONNECTIONS.has(value)) throw new Error(`ansible_connection=${value} is not supported; drydock runs tasks over ssh or, with local, on the controller`);
+  return value;
+}

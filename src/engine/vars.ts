@@ -3,11 +3,15 @@
  *   role defaults < inventory (group_vars < host_vars) < gathered facts < play vars < vars_files < role vars < block vars < task vars
  *   < include_vars < set_fact / registered results < role params < loop variables < -e extra vars,
  * then the magic variables, which nothing overrides: inventory_hostname, groups, hostvars (lazy),
- * play_hosts, ansible_play_hosts, ansible_play_hosts_all, ansible_play_batch, ansible_check_mode.
+ * play_hosts, ansible_play_hosts, ansible_play_hosts_all, ansible_play_batch, ansible_play_name,
+ * ansible_check_mode, inventory_file and inventory_dir (the host's inventory source), and the run's own
+ * (`RunMagic`: ansible_version, playbook_dir, ansible_diff_mode, ansible_run_tags, ...).
+ * Shapes as ansible-playbook 2.14.18 prints them: test/fixtures/ansible/facts/magic.json.
  *
  * Registered results and gathered facts are data, never templates: their names and objects are handed
  * to the renderer as unsafe so a `{{` in a command's output is not evaluated.
  */
+import { dirname, resolve } from 'node:path';
 import { groupHosts, hostVars } from '../inventory/vars.js';
 import type { Inventory, Vars } from '../inventory/types.js';
 import type { RenderOptions } from '../playbook/template.js';
@@ -26,6 +30,35 @@ export interface PlayScope {
   /** Hosts of the play still active (ansible_play_hosts / play_hosts). */
   active: () => string[];
   check: boolean;
+  /** ansible_play_name. */
+  name?: string;
+}
+
+/** The version drydock's playbook semantics follow, as Ansible's `ansible_version` magic variable. */
+export const ANSIBLE_VERSION = { full: '2.14.18', major: 2, minor: 14, revision: 18, string: '2.14.18' } as const;
+
+/** Magic variables of the whole run. */
+export interface RunMagic {
+  playbookFile?: string;
+  inventorySources?: readonly string[];
+  diff?: boolean;
+  tags?: readonly string[];
+  skipTags?: readonly string[];
+  forks?: number;
+}
+
+/** The run's magic variables as Ansible names them (ansible_run_tags is ['all'] when no --tags). */
+export function runMagicVars(magic: RunMagic): Vars {
+  return {
+    ansible_version: { ...ANSIBLE_VERSION },
+    ...(magic.playbookFile !== undefined ? { playbook_dir: dirname(resolve(magic.playbookFile)) } : {}),
+    ansible_diff_mode: magic.diff ?? false,
+    ansible_run_tags: magic.tags && magic.tags.length > 0 ? [...magic.tags] : ['all'],
+    ansible_skip_tags: [...(magic.skipTags ?? [])],
+    ...(magic.forks !== undefined ? { ansible_forks: magic.forks } : {}),
+    ansible_inventory_sources: (magic.inventorySources ?? []).map((s) => resolve(s)),
+    ansible_config_file: null,
+  };
 }
 
 /** Variables of one task on one host, innermost last. */
@@ -51,10 +84,15 @@ export class VarStore {
   private readonly unsafeObjects = new WeakSet<object>();
   private play?: PlayScope;
 
+  private readonly runMagic: Vars;
+
   constructor(
     private readonly inventory: Inventory,
     private readonly extraVars: Vars,
-  ) {}
+    magic: RunMagic = {},
+  ) {
+    this.runMagic = runMagicVars({ ...magic, inventorySources: magic.inventorySources ?? inventory.sources });
+  }
 
   setPlay(scope: PlayScope): void {
     this.play = scope;
@@ -124,6 +162,10 @@ export class VarStore {
     let vars = this.inventoryVars.get(host);
     if (!vars) {
       vars = this.inventory.hosts.has(host) ? hostVars(this.inventory, host, {}) : { inventory_hostname: host, inventory_hostname_short: host.split('.')[0], group_names: [] };
+      // inventory_file / inventory_dir: the source file the host was read from (none for a `-i a,b,` list).
+      const source = this.inventory.hosts.get(host)?.source?.file;
+      const file = source !== undefined && this.inventory.sources.includes(source) ? source : undefined;
+      vars = { ...vars, inventory_file: file !== undefined ? resolve(file) : null, inventory_dir: file !== undefined ? dirname(resolve(file)) : null };
       this.inventoryVars.set(host, vars);
     }
     return vars;
@@ -152,7 +194,8 @@ export class VarStore {
     Object.assign(vars, layers.taskVars, this.includedVars.get(host), this.hostFacts.get(host), layers.roleParams, layers.loopVars, this.extraVars);
     if (!vars['ansible_facts']) vars['ansible_facts'] = {};
     const active = play ? play.active() : [];
-    Object.assign(vars, {
+    Object.assign(vars, this.runMagic, {
+      ...(play?.name !== undefined ? { ansible_play_name: play.name } : {}),
       inventory_hostname: host,
       groups: this.groups(),
       hostvars: new HostVarsView(this),

@@ -10,18 +10,26 @@ import type { JsonLinesLog } from './logger.js';
 export const SECRET_KEY = /password|passphrase|token|secret|_pass\b/i;
 export const REDACTED = '[REDACTED]';
 
-/** A deep copy with every value under a secret-looking key replaced. Cycles are cut, not followed. */
-export function redactSecrets<T>(value: T, seen = new WeakSet<object>()): T {
+/**
+ * A deep copy with every value under a secret-looking key replaced. Cycles are cut, not followed; a value that
+ * merely appears twice (the same `groups` list in every host's result) is copied each time. `ancestors` holds
+ * the objects on the path from the root, not every object seen.
+ */
+export function redactSecrets<T>(value: T, ancestors = new WeakSet<object>()): T {
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value)) return '[Circular]' as T;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, seen)) as T;
+  if (ancestors.has(value)) return '[Circular]' as T;
   if (Buffer.isBuffer(value)) return `[${value.length} bytes]` as T;
-  const copy: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    copy[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? REDACTED : redactSecrets(v, seen);
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => redactSecrets(v, ancestors)) as T;
+    const copy: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      copy[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? REDACTED : redactSecrets(v, ancestors);
+    }
+    return copy as T;
+  } finally {
+    ancestors.delete(value);
   }
-  return copy as T;
 }
 
 /** The `--json` object for one host: stable keys, nulls instead of missing values. */

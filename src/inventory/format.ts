@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { GROUP_PRIORITY_VAR } from './model.js';
 import type { Inventory, Vars } from './types.js';
 import { hostVars } from './vars.js';
+import { formatPyFloat, PyFloat } from '../util/pyfloat.js';
 
 export const SECRET_KEY = /password|passphrase|token|secret/i;
 const MASK = '********';
@@ -13,6 +14,7 @@ const MASK = '********';
 /** A deep copy with the value of every secret-looking key (at any depth) replaced by "********". */
 export function maskSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v)) as T;
+  if (value instanceof PyFloat) return value;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? MASK : maskSecrets(v);
@@ -34,7 +36,21 @@ export function hostVarsForDisplay(inv: Inventory, host: string, extraVars: Vars
 }
 
 export function formatHostVars(inv: Inventory, host: string, extraVars: Vars = {}): string {
-  return JSON.stringify(hostVarsForDisplay(inv, host, extraVars), null, 4);
+  return pythonJson(hostVarsForDisplay(inv, host, extraVars));
+}
+
+/** JSON with 4-space indents where a float stays a float (`2.0`, `1000.0`), as ansible-inventory prints it. */
+function pythonJson(value: unknown): string {
+  const marker = '\u0000float:';
+  const text = JSON.stringify(
+    value,
+    function (this: Record<string, unknown>, key: string, v: unknown) {
+      const original = this[key];
+      return original instanceof PyFloat ? `${marker}${formatPyFloat(original.value)}` : v;
+    },
+    4,
+  );
+  return text.replace(/"\\u0000float:([^"]*)"/g, '$1');
 }
 
 /** `ansible-inventory --list`: `_meta.hostvars` plus each non-empty group's hosts and children. */
@@ -61,7 +77,7 @@ export function inventoryListData(inv: Inventory, extraVars: Vars = {}): Record<
 }
 
 export function formatInventoryList(inv: Inventory, extraVars: Vars = {}): string {
-  return JSON.stringify(inventoryListData(inv, extraVars), null, 4);
+  return pythonJson(inventoryListData(inv, extraVars));
 }
 
 export interface GraphOptions {
@@ -112,6 +128,7 @@ function pyRepr(value: unknown): string {
   if (value === false) return 'False';
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (value instanceof PyFloat) return formatPyFloat(value.value);
   if (typeof value === 'object') {
     return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
   }

@@ -7,16 +7,29 @@ import { join } from 'node:path';
 import { asciiSort, readFailure } from './fs.js';
 import type { InventoryFs } from './fs.js';
 import { GROUP_PRIORITY_VAR } from './model.js';
-import type { InventoryBuilder } from './model.js';
+import type { FilesLayer, InventoryBuilder } from './model.js';
 import type { Vars } from './types.js';
 import { describeNode, isMap, isScalar, parseYaml, refOf, toValue } from './yaml-parse.js';
 
 const VAR_EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
-/** Reads `<baseDir>/group_vars` and `<baseDir>/host_vars` into the builder. */
-export async function loadVarsDirs(builder: InventoryBuilder, fs: InventoryFs, baseDir: string): Promise<void> {
-  await loadKind(builder, fs, join(baseDir, 'group_vars'), 'group', builder.groupNames());
-  await loadKind(builder, fs, join(baseDir, 'host_vars'), 'host', builder.hostNames());
+/** Reads `<baseDir>/group_vars` and `<baseDir>/host_vars` into the builder's files (or playbook) layer. */
+export async function loadVarsDirs(builder: InventoryBuilder, fs: InventoryFs, baseDir: string, layer: FilesLayer = 'files'): Promise<void> {
+  await loadKind(builder, fs, join(baseDir, 'group_vars'), 'group', builder.groupNames(), layer);
+  await loadKind(builder, fs, join(baseDir, 'host_vars'), 'host', builder.hostNames(), layer);
+}
+
+/** Whether `<baseDir>` has a group_vars/ or host_vars/ directory. */
+export async function hasVarsDirs(fs: InventoryFs, baseDir: string): Promise<boolean> {
+  for (const name of ['group_vars', 'host_vars']) {
+    try {
+      if ((await fs.kind(join(baseDir, name))) === 'dir') return true;
+    } catch (err) {
+      if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+      return true; // unreadable: loadVarsDirs reports it
+    }
+  }
+  return false;
 }
 
 async function loadKind(
@@ -25,6 +38,7 @@ async function loadKind(
   dir: string,
   kind: 'group' | 'host',
   names: string[],
+  layer: FilesLayer,
 ): Promise<void> {
   let listed: string[];
   try {
@@ -54,7 +68,7 @@ async function loadKind(
         builder.warn({ file }, `${GROUP_PRIORITY_VAR} is only honoured in the inventory source; ignored here`);
         delete vars[GROUP_PRIORITY_VAR];
       }
-      builder.addFileVars(kind, name, vars);
+      builder.addFileVars(kind, name, vars, layer);
     }
   }
   for (const entry of asciiSort([...entries])) {

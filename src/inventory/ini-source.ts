@@ -1,7 +1,8 @@
 /**
  * Ansible INI inventories (`ansible.builtin.ini`): `[group]` host lines with inline `key=value` variables
- * (shell-quoted, values evaluated as Python literals), `[group:children]`, `[group:vars]` (values always
- * strings), `host:port`, hosts before any section are ungrouped, `#` and `;` start comment lines.
+ * (shell-quoted, values evaluated as Python literals), `[group:children]`, `[group:vars]` (the text after
+ * `=`, stripped, evaluated as a Python literal: `2` is an int, `1.0` a float, `yes` and `foo # x` stay
+ * strings, as Ansible's INI plugin does), `host:port`, hosts before any section are ungrouped, `#` and `;` start comment lines.
  */
 import { looksLikeIPv6 } from './address.js';
 import { addHostEntry, parseHostEntry } from './host-entry.js';
@@ -131,16 +132,12 @@ function parseVarLine(builder: InventoryBuilder, line: string, group: string, at
 }
 
 /**
- * A `:vars` value is a string: a fully quoted value loses its quotes, and an unquoted value loses a trailing
- * ` # comment` (the Ansible docs annotate `http_port=8080 # ...` this way).
+ * A `:vars` value as Ansible's INI plugin reads it: the stripped text after `=` through `ast.literal_eval`
+ * (`2` → 2, `1.0` → 1.0, `[1, 'a']` → a list, `'x'` → x, `8080 # note` → 8080), else the text itself
+ * (`yes`, `hello world`, `foo # note`, `0755`). Recorded: test/fixtures/ansible/ini-values.
  */
-export function varsSectionValue(rawValue: string): string {
+export function varsSectionValue(rawValue: string): unknown {
   const value = rawValue.trim();
-  if (value.startsWith("'") || value.startsWith('"')) {
-    const literal = parsePythonLiteral(value);
-    if (literal.ok && typeof literal.value === 'string') return literal.value;
-    return value;
-  }
-  const comment = /\s#/.exec(value);
-  return comment ? value.slice(0, comment.index).trimEnd() : value;
+  const literal = parsePythonLiteral(value);
+  return literal.ok ? literal.value : value;
 }

@@ -7,7 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { asciiSort, nodeInventoryFs, readFailure } from './fs.js';
 import type { EntryKind, InventoryFs } from './fs.js';
-import { loadVarsDirs } from './group-vars.js';
+import { hasVarsDirs, loadVarsDirs } from './group-vars.js';
 import { addHostEntry, parseHostEntry } from './host-entry.js';
 import { parseIniInventory } from './ini-source.js';
 import { InventoryBuilder } from './model.js';
@@ -16,6 +16,11 @@ import { parseYamlInventory } from './yaml-source.js';
 
 export interface LoadInventoryOptions {
   fs?: InventoryFs;
+  /**
+   * Directories of the playbooks about to run: their `group_vars/` and `host_vars/` are read too, above the
+   * inventory's own (Ansible's "playbook group_vars"). Only one of them may have such directories.
+   */
+  playbookDirs?: readonly string[];
 }
 
 const YAML_EXTENSIONS = new Set(['.yml', '.yaml', '.json']);
@@ -48,9 +53,29 @@ export async function loadInventory(sources: string[], options: LoadInventoryOpt
     }
   }
   for (const dir of new Set(varBaseDirs)) await loadVarsDirs(builder, fs, dir);
+  await loadPlaybookVarsDirs(builder, fs, options.playbookDirs ?? []);
   const inventory = builder.build();
   if (builder.issues.length > 0) throw new ConfigError(builder.issues);
   return inventory;
+}
+
+/**
+ * group_vars/ and host_vars/ beside the playbook. Ansible reads them from the top playbook's directory, so
+ * playbooks from two directories that both have them would give a host different variables (and connection
+ * settings) play by play, which one drydock run does not do: that is refused, to be run separately.
+ */
+async function loadPlaybookVarsDirs(builder: InventoryBuilder, fs: InventoryFs, dirs: readonly string[]): Promise<void> {
+  const withVars: string[] = [];
+  for (const dir of new Set(dirs)) if (await hasVarsDirs(fs, dir)) withVars.push(dir);
+  if (withVars.length > 1) {
+    builder.error(
+      { file: withVars[1]! },
+      `playbooks from ${withVars.join(' and ')} each have group_vars/ or host_vars/; Ansible gives each playbook its own, ` +
+        'one drydock run has one set: run these playbooks separately',
+    );
+    return;
+  }
+  if (withVars[0] !== undefined) await loadVarsDirs(builder, fs, withVars[0], 'playbook');
 }
 
 /** What is at `path`, or 'unreadable' (reported) when even that cannot be told (ELOOP, ENAMETOOLONG, EACCES). */

@@ -7,13 +7,19 @@ import type { ConfigIssue } from '../errors.js';
 import type { Inventory, InventoryGroup, InventoryHost, SourceRef, Vars } from './types.js';
 
 /**
- * Ansible keeps variables from the inventory source and from `group_vars/`/`host_vars/` files at different
- * precedence levels; `vars` holds both merged, `varLayers` keeps them apart for `hostVars`.
+ * Ansible keeps variables from the inventory source, from `group_vars/`/`host_vars/` beside the inventory and
+ * from those beside the playbook at different precedence levels; `vars` holds them merged, `varLayers` keeps
+ * them apart for `hostVars`.
  */
 export interface VarLayers {
   inventory: Vars;
   files: Vars;
+  /** group_vars/ and host_vars/ beside the playbook (`drydock play`). */
+  playbook?: Vars;
 }
+
+/** Which files layer a `group_vars/`/`host_vars/` directory feeds. */
+export type FilesLayer = 'files' | 'playbook';
 export type LoadedHost = InventoryHost & { varLayers: VarLayers };
 export type LoadedGroup = InventoryGroup & { varLayers: VarLayers };
 
@@ -162,10 +168,10 @@ export class InventoryBuilder {
   }
 
   /** Variables read from a `group_vars/` or `host_vars/` file; later files win. */
-  addFileVars(kind: 'group' | 'host', name: string, vars: Vars): void {
+  addFileVars(kind: 'group' | 'host', name: string, vars: Vars, layer: FilesLayer = 'files'): void {
     const target = kind === 'group' ? this.groups.get(name) : this.hosts.get(name);
     if (!target) throw new Error(`addFileVars for unknown ${kind} ${name}`);
-    Object.assign(target.varLayers.files, vars);
+    Object.assign((target.varLayers[layer] ??= {}), vars);
   }
 
   groupNames(): string[] {
@@ -184,16 +190,17 @@ export class InventoryBuilder {
       if (group.name !== 'all' && group.parents.length === 0) this.addChild('all', group.name);
     }
     this.checkCycles();
+    all.directHosts = [...all.hosts];
     all.hosts = [...this.hosts.keys()];
     ungrouped.hosts = [];
     for (const host of this.hosts.values()) {
       const others = host.groups.filter((g) => g !== 'all' && g !== 'ungrouped');
       host.groups = others.length === 0 ? ['all', 'ungrouped'] : ['all', ...others];
       if (others.length === 0) ungrouped.hosts.push(host.name);
-      host.vars = { ...host.varLayers.inventory, ...host.varLayers.files };
+      host.vars = { ...host.varLayers.inventory, ...host.varLayers.files, ...host.varLayers.playbook };
     }
     for (const group of this.groups.values()) {
-      group.vars = { ...group.varLayers.inventory, ...group.varLayers.files };
+      group.vars = { ...group.varLayers.inventory, ...group.varLayers.files, ...group.varLayers.playbook };
     }
     return { sources: [...this.sources], hosts: this.hosts, groups: this.groups, warnings: this.warnings };
   }

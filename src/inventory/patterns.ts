@@ -3,7 +3,8 @@
  * unions (`a:b`, `a,b`), intersections (`a:&b`), exclusions (`a:!b`) and group subscripts (`g[0]`, `g[-1]`,
  * `g[1:]`, `g[:3]`, `g[0:2]` with an inclusive end). Terms are evaluated unions first, then intersections,
  * then exclusions, whatever their position; with no union term the pattern starts from `all`.
- * Result order follows Ansible: union terms in the order written, each term's hosts in inventory order.
+ * Result order follows Ansible: union terms in the order written; a term's hosts are those of each matching
+ * group (inventory group order, each in Ansible's group order: `groupHosts`), then matching host names.
  */
 import { ConfigError } from '../errors.js';
 import { readLimitFile } from './limit-file.js';
@@ -171,9 +172,13 @@ function applySubscript(expr: string, hosts: string[], subscript: Subscript): st
   return hosts.slice(start, end + 1);
 }
 
-/** Hosts of every group matching `base` plus, for globs/regexes/dotted names, matching host names. */
+/**
+ * Hosts of every group matching `base` (each in Ansible's group order) plus, for globs/regexes/dotted names or
+ * when no group matched, matching host names in inventory order: Ansible's _enumerate_matches, first
+ * occurrence kept.
+ */
 function enumerate(inv: Inventory, pattern: string, base: string): string[] {
-  if (base === 'all' || base === '*') return [...inv.hosts.keys()];
+  if (base === 'all' || base === '*') return groupHosts(inv, 'all');
   const matcher = compileName(pattern, base);
   const groups = [...inv.groups.keys()].filter((g) => matcher(g));
   const members = new Set<string>();
@@ -182,5 +187,5 @@ function enumerate(inv: Inventory, pattern: string, base: string): string[] {
   if (groups.length === 0 || isWild) {
     for (const h of inv.hosts.keys()) if (matcher(h)) members.add(h);
   }
-  return [...inv.hosts.keys()].filter((h) => members.has(h));
+  return [...members];
 }

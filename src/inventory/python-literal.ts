@@ -4,10 +4,20 @@
  * Anything else is not a literal, and Ansible keeps such text as a plain string.
  */
 
+import { pyFloat } from '../util/pyfloat.js';
+
 export type LiteralParse = { ok: true; value: unknown } | { ok: false };
 
-export function parsePythonLiteral(text: string): LiteralParse {
-  const parser = new LiteralParser(text);
+export interface LiteralOptions {
+  /**
+   * How a Python float (`1.0`, `1e3`, `.5`) is represented; ints are always JS numbers. By default
+   * `pyFloat` (util/pyfloat.ts): an integral float is a PyFloat box, so `2.0` still renders "2.0".
+   */
+  float?: (value: number, text: string) => unknown;
+}
+
+export function parsePythonLiteral(text: string, options: LiteralOptions = {}): LiteralParse {
+  const parser = new LiteralParser(text, options.float ?? pyFloat);
   try {
     parser.skipSpace();
     const value = parser.value();
@@ -30,7 +40,10 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 
 class LiteralParser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly float: (value: number, text: string) => unknown,
+  ) {}
 
   atEnd(): boolean {
     return this.pos >= this.text.length;
@@ -63,7 +76,7 @@ class LiteralParser {
     return this.number();
   }
 
-  private number(): number {
+  private number(): unknown {
     const rest = this.text.slice(this.pos);
     const m =
       /^[+-]?\s*(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:[0-9](?:_?[0-9])*)?\.?(?:[0-9](?:_?[0-9])*)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?)/.exec(
@@ -76,10 +89,12 @@ class LiteralParser {
     if (/^[A-Za-z0-9_.]/.test(rest.slice(raw.length))) throw NOT_A_LITERAL;
     const sign = raw.trimStart().startsWith('-') ? -1 : 1;
     let value: number;
+    let isFloat = false;
     if (/^0[xob]/i.test(body)) {
       value = Number(body);
     } else if (/[.eE]/.test(body)) {
       value = Number(body);
+      isFloat = true;
     } else {
       // Python 3 rejects decimal ints with leading zeros (`0755`), so they stay strings.
       if (/^0[0-9]/.test(body)) throw NOT_A_LITERAL;
@@ -87,7 +102,7 @@ class LiteralParser {
     }
     if (Number.isNaN(value)) throw NOT_A_LITERAL;
     this.pos += raw.length;
-    return sign * value;
+    return isFloat ? this.float(sign * value, raw) : sign * value;
   }
 
   /** Adjacent string literals concatenate, as in Python. */

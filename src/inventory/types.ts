@@ -24,8 +24,13 @@ export interface InventoryHost {
 
 export interface InventoryGroup {
   name: string;
-  /** Hosts listed directly in this group. */
+  /** Hosts listed directly in this group (for `all`: every host). */
   hosts: string[];
+  /**
+   * For `all` only: the hosts listed directly under it (a YAML inventory's `all: hosts:`), which lead its
+   * host order as in Ansible. Unset in a hand-built inventory, where `hosts` is used.
+   */
+  directHosts?: string[];
   children: string[];
   parents: string[];
   /** Variables set on the group (inventory file, then group_vars/). */

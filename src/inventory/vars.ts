@@ -1,7 +1,8 @@
 /**
  * Variable precedence for one host, as Ansible's VariableManager computes it for inventory data:
  *   inventory-source group vars (groups ordered by depth, then ansible_group_priority, then name)
- *   < group_vars/ files (same order) < inventory-source host vars < host_vars/ files < magic vars < extra vars.
+ *   < group_vars/all (inventory's, then playbook's) < other group_vars/ files (same order; inventory's, then
+ *   playbook's) < inventory-source host vars < host_vars/ files (inventory's, playbook's) < magic < extra vars.
  * Depth is the longest distance from `all`, so `all` < parent < child and same-depth groups merge in ASCII
  * name order (later wins) unless a group priority says otherwise.
  */
@@ -77,23 +78,52 @@ export function sortGroups(inv: Inventory, names: string[]): string[] {
   });
 }
 
-/** Hosts of the group and of all its descendants, in inventory order. */
+/**
+ * Hosts of the group and of all its descendants in Ansible's order (Group.get_hosts): the groups are walked
+ * generation by generation (the group, its children in order, then their children, ...) and each group's own
+ * hosts are taken in the order it lists them, first occurrence wins. Where a generation has several groups
+ * with children, Ansible takes them in Python set order (it varies from run to run); drydock takes them in the
+ * order of the generation above, one of Ansible's orders. Recorded: test/fixtures/ansible/host-order.
+ */
 export function groupHosts(inv: Inventory, groupName: string): string[] {
-  if (!inv.groups.has(groupName)) throw new ConfigError(`no group named "${groupName}" in the inventory`);
-  if (groupName === 'all') return [...inv.hosts.keys()];
-  const members = new Set<string>();
+  const root = inv.groups.get(groupName);
+  if (!root) throw new ConfigError(`no group named "${groupName}" in the inventory`);
+  const out: string[] = [];
   const seen = new Set<string>();
-  const queue = [groupName];
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
+  for (const name of descendantsInOrder(inv, groupName)) {
     const group = inv.groups.get(name);
     if (!group) continue;
-    for (const h of group.hosts) members.add(h);
-    queue.push(...group.children);
+    const own = name === 'all' ? (group.directHosts ?? group.hosts) : group.hosts;
+    for (const h of own) {
+      if (!seen.has(h)) {
+        seen.add(h);
+        out.push(h);
+      }
+    }
   }
-  return [...inv.hosts.keys()].filter((h) => members.has(h));
+  // `all` holds every host, also one a hand-built inventory left out of every group.
+  if (groupName === 'all') for (const h of inv.hosts.keys()) if (!seen.has(h)) out.push(h);
+  return out;
+}
+
+/** Ansible's Group._walk_relationship('child_groups', include_self=True, preserve_ordering=True). */
+function descendantsInOrder(inv: Inventory, groupName: string): string[] {
+  const ordered = [groupName, ...(inv.groups.get(groupName)?.children ?? [])];
+  const seen = new Set<string>();
+  let generation = [...new Set(ordered)];
+  while (generation.length > 0) {
+    for (const g of generation) seen.add(g);
+    const next = new Set<string>();
+    for (const g of generation) {
+      for (const child of inv.groups.get(g)?.children ?? []) {
+        if (seen.has(child)) continue;
+        ordered.push(child);
+        next.add(child);
+      }
+    }
+    generation = [...next];
+  }
+  return [...new Set(ordered)];
 }
 
 /** `inventory_hostname`, `inventory_hostname_short` and `group_names` (sorted, without `all`). */
@@ -116,7 +146,12 @@ export interface HostVarsOptions {
   magic?: boolean;
 }
 
-/** The host's merged variables; `extraVars` (`-e`) always win. */
+/**
+ * The host's merged variables, in Ansible's order (VARIABLE_PRECEDENCE's default): inventory-source group vars
+ * (all, then the host's groups) < inventory group_vars/all < playbook group_vars/all < inventory group_vars of
+ * the other groups < playbook group_vars of the other groups < inventory-source host vars < inventory
+ * host_vars < playbook host_vars; `extraVars` (`-e`) always win. Recorded: test/fixtures/ansible/vars-precedence.
+ */
 export function hostVars(inv: Inventory, hostName: string, extraVars: Vars = {}, options: HostVarsOptions = {}): Vars {
   const host = requireHost(inv, hostName);
   const groupNames = groupsOf(inv, hostName);
@@ -126,9 +161,14 @@ export function hostVars(inv: Inventory, hostName: string, extraVars: Vars = {},
     const { [GROUP_PRIORITY_VAR]: _priority, ...inventoryVars } = layersOf(group).inventory;
     Object.assign(result, inventoryVars);
   }
-  for (const group of groups) Object.assign(result, layersOf(group).files);
+  const all = groups.filter((g) => g.name === 'all');
+  const others = groups.filter((g) => g.name !== 'all');
+  for (const set of [all, others]) {
+    for (const group of set) Object.assign(result, layersOf(group).files);
+    for (const group of set) Object.assign(result, layersOf(group).playbook);
+  }
   const hostLayers = layersOf(host);
-  Object.assign(result, hostLayers.inventory, hostLayers.files);
+  Object.assign(result, hostLayers.inventory, hostLayers.files, hostLayers.playbook);
   if (options.magic !== false) Object.assign(result, magicFrom(hostName, groupNames));
   return Object.assign(result, extraVars);
 }

@@ -3,11 +3,11 @@
  * and writes it back atomically only when the text changed (then mode/owner/group as lineinfile does).
  */
 import { optBool, optString } from './args.js';
-import { parseModeOrFail } from './copy.js';
 import { editBlock, type BlockEdit } from './blockinfile-edit.js';
 import { ModuleFailure } from './failure.js';
-import { applyAttributes, backupRemoteFile, readRemoteFile, remoteStat, writeRemoteFile, type Attributes } from './remote-files.js';
-import { shellQuote } from '../util/shell.js';
+import { attributesFromArgs } from './copy.js';
+import { applyAttributesTo, editOrFail, writeEditedFile } from './infile.js';
+import { readRemoteFile, remoteStat } from './remote-files.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, ownership } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';
@@ -15,13 +15,7 @@ import { defineModule } from './define.js';
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const path = optString(ctx.args, 'path')!;
-  const attrs: Attributes = {};
-  const mode = parseModeOrFail(ctx.args.mode);
-  if (mode) attrs.mode = mode;
-  const owner = optString(ctx.args, 'owner');
-  const group = optString(ctx.args, 'group');
-  if (owner) attrs.owner = owner;
-  if (group) attrs.group = group;
+  const attrs = attributesFromArgs(ctx.args);
   const edit: BlockEdit = {
     state: optString(ctx.args, 'state') === 'absent' ? 'absent' : 'present',
     block: optString(ctx.args, 'block') ?? '',
@@ -39,29 +33,16 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const current = stat.exists ? await readRemoteFile(ctx, path) : undefined;
   if (current === undefined && !optBool(ctx.args, 'create')) throw new ModuleFailure(`Path ${path} does not exist !`, { rc: 257 });
   const original = current?.toString('utf8');
-  let outcome;
-  try {
-    outcome = editBlock(original, edit);
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new ModuleFailure(`invalid regular expression: ${err.message}`);
-    throw err;
-  }
+  const outcome = editOrFail(() => editBlock(original, edit));
   const result: ModuleResult = { changed: outcome.changed, msg: outcome.msg };
   if (ctx.diff) result.diff = [{ path, before: original ?? '', after: outcome.text }];
   if (outcome.changed) {
     if (ctx.check) return result;
-    if (current === undefined) {
-      const dir = path.slice(0, path.lastIndexOf('/'));
-      if (dir) await ctx.exec(`mkdir -p -- ${shellQuote(dir)}`);
-    }
-    if (optBool(ctx.args, 'backup') && current !== undefined) result.backup_file = await backupRemoteFile(ctx, path);
-    await writeRemoteFile(ctx, path, outcome.text, attrs, optString(ctx.args, 'validate'));
+    const backup = await writeEditedFile(ctx, path, outcome.text, attrs, current !== undefined);
+    if (backup !== undefined) result.backup_file = backup;
     return result;
   }
-  if (stat.exists && (await applyAttributes(ctx, path, stat, attrs))) {
-    result.changed = true;
-    result.msg = result.msg ? `${result.msg} and ownership, perms or SE linux context changed` : 'ownership, perms or SE linux context changed';
-  }
+  if (stat.exists) await applyAttributesTo(result, ctx, path, stat, attrs);
   return result;
 }
 

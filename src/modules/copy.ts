@@ -81,12 +81,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
  */
 export async function deliverContent(ctx: ModuleContext, data: Buffer, src?: string): Promise<ModuleResult> {
   let dest = optString(ctx.args, 'dest') ?? '';
-  const mode: ModeSpec | undefined = parseModeOrFail(ctx.args.mode);
-  const attrs: Attributes = { ...(mode ? { mode } : {}) };
-  const owner = optString(ctx.args, 'owner');
-  const group = optString(ctx.args, 'group');
-  if (owner) attrs.owner = owner;
-  if (group) attrs.group = group;
+  const attrs = attributesFromArgs(ctx.args);
 
   let stat = await remoteStat(ctx, dest);
   if (dest.endsWith('/') || stat.type === 'directory') {
@@ -124,6 +119,18 @@ export function parseModeOrFail(value: unknown): ModeSpec | undefined {
   } catch (err) {
     throw new ModuleFailure((err as Error).message);
   }
+}
+
+/** The mode, owner and group a file task asks for (its `mode`, `owner`, `group` arguments). */
+export function attributesFromArgs(args: Record<string, unknown>): Attributes {
+  const attrs: Attributes = {};
+  const mode = parseModeOrFail(args.mode);
+  if (mode) attrs.mode = mode;
+  const owner = optString(args, 'owner');
+  const group = optString(args, 'group');
+  if (owner) attrs.owner = owner;
+  if (group) attrs.group = group;
+  return attrs;
 }
 
 export const copySpec: ModuleSpec = {

@@ -4,7 +4,7 @@
  * the timestamps), as in Ansible.
  */
 import { optBool, optString } from './args.js';
-import { parseModeOrFail } from './copy.js';
+import { attributesFromArgs } from './copy.js';
 import { ModuleFailure, tail } from './failure.js';
 import { applyAttributes, remoteStat, type Attributes, type RemoteStat } from './remote-files.js';
 import { shellQuote } from '../util/shell.js';
@@ -18,17 +18,6 @@ type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';
 async function sh(ctx: ModuleContext, script: string, what: string): Promise<void> {
   const r = await ctx.exec(script);
   if (r.code !== 0) throw new ModuleFailure(`${what}: ${tail(r.stderr) || `exit status ${r.code}`}`);
-}
-
-function attrsFrom(args: Record<string, unknown>): Attributes {
-  const attrs: Attributes = {};
-  const mode = parseModeOrFail(args.mode);
-  if (mode) attrs.mode = mode;
-  const owner = optString(args, 'owner');
-  const group = optString(args, 'group');
-  if (owner) attrs.owner = owner;
-  if (group) attrs.group = group;
-  return attrs;
 }
 
 /** Sets attributes on a path that exists now (or, in check mode, would exist with default attributes). */
@@ -47,7 +36,7 @@ async function finish(ctx: ModuleContext, path: string, state: FileState, attrs:
 
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const path = optString(ctx.args, 'path') ?? '';
-  const attrs = attrsFrom(ctx.args);
+  const attrs = attributesFromArgs(ctx.args);
   const force = optBool(ctx.args, 'force') === true;
   const follow = optBool(ctx.args, 'follow') !== false;
   const requested = optString(ctx.args, 'state') as FileState | undefined;

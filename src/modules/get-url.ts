@@ -5,10 +5,10 @@
  * already has the given checksum is not downloaded at all.
  */
 import { optBool, optInt, optString } from './args.js';
-import { parseModeOrFail } from './copy.js';
+import { attributesFromArgs } from './copy.js';
 import { ModuleFailure, tail } from './failure.js';
 import { httpRequest, redact, urlPassword } from './http-request.js';
-import { applyAttributes, backupRemoteFile, remoteStat, type Attributes } from './remote-files.js';
+import { applyAttributes, backupRemoteFile, remoteStat } from './remote-files.js';
 import { shellQuote } from '../util/shell.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, ownership } from './spec-args.js';
@@ -34,13 +34,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const url = optString(ctx.args, 'url')!;
   let dest = optString(ctx.args, 'dest')!;
   const secrets = [optString(ctx.args, 'url_password') ?? '', ...urlPassword(url), ...Object.entries((ctx.args.headers ?? {}) as Record<string, unknown>).filter(([k]) => k.toLowerCase() === 'authorization').map(([, v]) => String(v))];
-  const attrs: Attributes = {};
-  const mode = parseModeOrFail(ctx.args.mode);
-  if (mode) attrs.mode = mode;
-  for (const key of ['owner', 'group'] as const) {
-    const v = optString(ctx.args, key);
-    if (v) attrs[key] = v;
-  }
+  const attrs = attributesFromArgs(ctx.args);
   const start = ctx.clock.now();
   const elapsed = (): number => Math.round((ctx.clock.now() - start) / 1000);
   let stat = await remoteStat(ctx, dest, true, false);

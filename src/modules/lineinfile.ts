@@ -3,11 +3,11 @@
  * and writes it back atomically only when the text changed.
  */
 import { optBool, optString } from './args.js';
-import { parseModeOrFail } from './copy.js';
 import { ModuleFailure } from './failure.js';
 import { editLines, type LineEdit } from './lineinfile-edit.js';
-import { applyAttributes, backupRemoteFile, readRemoteFile, remoteStat, writeRemoteFile, type Attributes } from './remote-files.js';
-import { shellQuote } from '../util/shell.js';
+import { attributesFromArgs } from './copy.js';
+import { applyAttributesTo, editOrFail, writeEditedFile } from './infile.js';
+import { readRemoteFile, remoteStat } from './remote-files.js';
 import type { ModuleContext, ModuleResult, ModuleDefinition } from './types.js';
 import { str, ownership } from './spec-args.js';
 import { type ModuleSpec } from '../playbook/modules.js';
@@ -37,13 +37,7 @@ function editFromArgs(args: Record<string, unknown>): LineEdit {
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const path = optString(ctx.args, 'path') ?? '';
   const edit = editFromArgs(ctx.args);
-  const attrs: Attributes = {};
-  const mode = parseModeOrFail(ctx.args.mode);
-  if (mode) attrs.mode = mode;
-  const owner = optString(ctx.args, 'owner');
-  const group = optString(ctx.args, 'group');
-  if (owner) attrs.owner = owner;
-  if (group) attrs.group = group;
+  const attrs = attributesFromArgs(ctx.args);
 
   const current = await readRemoteFile(ctx, path);
   if (current === undefined) {
@@ -51,13 +45,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     if (!optBool(ctx.args, 'create')) throw new ModuleFailure(`Destination ${path} does not exist !`, { rc: 257 });
   }
   const before = current?.toString('utf8') ?? '';
-  let outcome;
-  try {
-    outcome = editLines(before, edit);
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new ModuleFailure(`invalid regular expression: ${err.message}`);
-    throw err;
-  }
+  const outcome = editOrFail(() => editLines(before, edit));
   const result: ModuleResult = { changed: outcome.changed, msg: outcome.msg, path, ...(outcome.found !== undefined ? { found: outcome.found } : {}) };
   if (ctx.diff && (outcome.changed || current === undefined)) result.diff = [{ path, before, after: outcome.text }];
   const mustWrite = outcome.changed || current === undefined;
@@ -65,19 +53,11 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     result.changed = true;
     if (current === undefined && !outcome.msg) result.msg = 'file created';
     if (ctx.check) return result;
-    if (current === undefined) {
-      const dir = path.slice(0, path.lastIndexOf('/'));
-      if (dir) await ctx.exec(`mkdir -p -- ${shellQuote(dir)}`);
-    }
-    if (optBool(ctx.args, 'backup') && current !== undefined) result.backup = result.backup_file = await backupRemoteFile(ctx, path);
-    await writeRemoteFile(ctx, path, outcome.text, attrs, optString(ctx.args, 'validate'));
+    const backup = await writeEditedFile(ctx, path, outcome.text, attrs, current !== undefined);
+    if (backup !== undefined) result.backup = result.backup_file = backup;
     return result;
   }
-  const stat = await remoteStat(ctx, path, true, false);
-  if (await applyAttributes(ctx, path, stat, attrs)) {
-    result.changed = true;
-    result.msg = result.msg ? `${result.msg} and ownership, perms or SE linux context changed` : 'ownership, perms or SE linux context changed';
-  }
+  await applyAttributesTo(result, ctx, path, await remoteStat(ctx, path, true, false), attrs);
   return result;
 }
 

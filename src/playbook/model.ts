@@ -32,6 +32,8 @@ export interface InheritedKeywords {
   throttle?: Templated<number>;
   /** Seconds; the task fails when it runs longer. 0 means no limit. */
   timeout?: Templated<number>;
+  /** `connection:` (`local` runs on the controller); an `ansible_connection` variable wins over it. */
+  connection?: string;
 }
 
 /** Keywords shared by tasks and blocks (a block's keywords apply to every task inside it). */
@@ -176,6 +178,7 @@ export interface Play {
   becomeUser?: string;
   becomeMethod?: string;
   remoteUser?: string;
+  connection?: string;
   runOnce?: Templated<boolean>;
   ignoreUnreachable?: Templated<boolean>;
   forceHandlers: boolean;

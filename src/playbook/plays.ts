@@ -120,6 +120,9 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
       case 'remote_user':
         play.remoteUser = reader.string(value, key);
         break;
+      case 'connection':
+        play.connection = reader.string(value, key);
+        break;
       case 'tags':
         play.tags = reader.stringList(value, key, true);
         break;
@@ -152,7 +155,7 @@ export async function parsePlay(node: YamlNode, entries: MapEntry[], reader: Fie
     }
   }
   await loadPlayContent(play, rolesNode, reader, deps, ctx);
-  for (const k of ['become', 'becomeUser', 'becomeMethod', 'remoteUser', 'runOnce', 'ignoreUnreachable'] as const) {
+  for (const k of ['become', 'becomeUser', 'becomeMethod', 'remoteUser', 'connection', 'runOnce', 'ignoreUnreachable'] as const) {
     if (play[k] === undefined) delete play[k];
   }
   if (!hostsSeen) reader.issue(node, "play has no 'hosts'; say which hosts it runs on (e.g. hosts: workers)");

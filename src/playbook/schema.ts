@@ -11,7 +11,7 @@ import { PyFloat } from '../util/pyfloat.js';
 export const PLAY_KEYS = [
   'name', 'hosts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'become', 'become_user',
   'become_method', 'remote_user', 'vars', 'vars_files', 'pre_tasks', 'tasks', 'post_tasks', 'handlers',
-  'gather_facts', 'run_once', 'tags', 'environment', 'ignore_unreachable', 'force_handlers', 'strategy', 'roles',
+  'gather_facts', 'run_once', 'tags', 'environment', 'ignore_unreachable', 'force_handlers', 'strategy', 'roles', 'connection',
 ] as const;
 
 export const IMPORT_PLAYBOOK_KEYS = ['import_playbook', 'ansible.builtin.import_playbook', 'name', 'vars', 'when', 'tags'] as const;
@@ -20,7 +20,7 @@ export const IMPORT_PLAYBOOK_KEYS = ['import_playbook', 'ansible.builtin.import_
 export const COMMON_TASK_KEYS = [
   'name', 'when', 'tags', 'vars', 'environment', 'become', 'become_user', 'become_method', 'remote_user',
   'delegate_to', 'run_once', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff', 'no_log', 'throttle',
-  'timeout',
+  'timeout', 'connection',
 ] as const;
 
 export const TASK_ONLY_KEYS = [
@@ -37,7 +37,6 @@ export const UNSUPPORTED_PLAY_KEYS: Readonly<Record<string, string>> = {
   vars_prompt: 'vars_prompt is not supported; pass values with -e',
   collections: 'collections are not supported; drydock only has its built-in modules',
   module_defaults: 'module_defaults is not supported; set the arguments on each task',
-  connection: 'connection is not supported; drydock always connects over SSH',
   port: 'port is not supported on plays; set ansible_port in the inventory',
   gather_subset: 'gather_subset is not supported',
   gather_timeout: 'gather_timeout is not supported',
@@ -56,7 +55,6 @@ export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
   any_errors_fatal: 'any_errors_fatal is supported on plays only',
   debugger: 'the debugger is not supported',
   module_defaults: 'module_defaults is not supported',
-  connection: 'connection is not supported; drydock always connects over SSH',
   collections: 'collections are not supported',
 };
 

@@ -100,6 +100,9 @@ export function readCommon(entries: MapEntry[], pos: SourcePos, ctx: TaskContext
       case 'delegate_to':
         kw.delegateTo = r.string(value, key);
         break;
+      case 'connection':
+        kw.connection = r.string(value, key);
+        break;
       case 'become':
         kw.become = r.bool(value, key);
         break;

@@ -24,6 +24,8 @@ export interface HostPlanRequest {
   cli: CliConnectionOptions;
   /** Explicit -F file; must exist. Undefined means ~/.ssh/config if present. */
   sshConfigFile?: string;
+  /** Directories of the playbooks to run, whose group_vars/ and host_vars/ are read with the inventory. */
+  playbookDirs?: string[];
 }
 
 export interface RunPlanRequest extends HostPlanRequest {
@@ -31,7 +33,7 @@ export interface RunPlanRequest extends HostPlanRequest {
 }
 
 export interface RunPlanPorts {
-  loadInventory(sources: string[]): Promise<Inventory>;
+  loadInventory(sources: string[], options?: { playbookDirs?: readonly string[] }): Promise<Inventory>;
   /** With a policy for patterns typed on the command line (unmatched terms reported or refused). */
   resolvePattern(inventory: Inventory, pattern: string, policy?: PatternPolicy): string[];
   applyLimit(inventory: Inventory, hosts: string[], limit: string): string[];
@@ -59,17 +61,34 @@ export interface ConnectionContext {
   sshConfig: LoadedSshConfig;
   /** The ssh config's warnings, positioned; resolving specs adds more. */
   warnings: string[];
+  /** Ignored ssh options: one warning line each, naming every host (kept up to date in `warnings`). */
+  ignoredOptions?: Map<string, { line: number; hosts: string[] }>;
+}
+
+/** At most this many hosts are named in one ignored-option warning; the rest are counted. */
+const NAMED_HOSTS = 5;
+
+/** Records that `host`'s vars hold an ssh option drydock ignores: one warning line per option per run. */
+function noteIgnoredOption(context: ConnectionContext, host: string, text: string): void {
+  const seen = (context.ignoredOptions ??= new Map());
+  let entry = seen.get(text);
+  if (!entry) seen.set(text, (entry = { line: context.warnings.push('') - 1, hosts: [] }));
+  if (entry.hosts.includes(host)) return;
+  entry.hosts.push(host);
+  const named = entry.hosts.slice(0, NAMED_HOSTS).join(', ');
+  const more = entry.hosts.length > NAMED_HOSTS ? ` and ${entry.hosts.length - NAMED_HOSTS} more` : '';
+  context.warnings[entry.line] = `${text} (${entry.hosts.length === 1 ? 'host' : `${entry.hosts.length} hosts`}: ${named}${more})`;
 }
 
 /** Checks an explicit -F file exists, then loads the inventory and the ssh config. */
 export async function loadConnectionContext(
-  request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile' | 'allowUnmatched'>,
+  request: Pick<HostPlanRequest, 'inventory' | 'sshConfigFile' | 'allowUnmatched' | 'playbookDirs'>,
   ports: RunPlanPorts,
 ): Promise<ConnectionContext> {
   if (request.sshConfigFile && !ports.fileExists(request.sshConfigFile)) {
     throw new ConfigError({ file: request.sshConfigFile, message: 'ssh config file (-F) not found' });
   }
-  const inventory = await ports.loadInventory(request.inventory);
+  const inventory = await ports.loadInventory(request.inventory, request.playbookDirs ? { playbookDirs: request.playbookDirs } : undefined);
   const sshConfig = await ports.loadSshConfig(request.sshConfigFile);
   const warnings = sshConfig.warnings.map((w) => (w.file ? `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}` : w.message));
   // Every pattern and --limit resolved against this inventory reports its unmatched terms with the plan's warnings.
@@ -105,6 +124,7 @@ export function specResolver(
       source: inventory.hosts.get(name)?.source,
       ...(reportedWarnings ? { reportedWarnings } : {}),
       onWarning: (message) => warnings.push(`${name}: ${message}`),
+      onIgnoredOption: (host, text) => noteIgnoredOption(context, host, text),
     });
 }
 

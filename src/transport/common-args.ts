@@ -67,6 +67,24 @@ export function proxyCommandToJump(command: string): string | undefined {
   return via === undefined ? hop : `${via},${hop}`;
 }
 
+/**
+ * Options Ansible users put in every inventory for what drydock does anyway, accepted quietly: it never
+ * prompts (BatchMode yes, no password or keyboard-interactive logins), it keeps one connection per host for
+ * the run (ControlMaster, ControlPersist, ControlPath), and it prints no ssh diagnostics (LogLevel).
+ */
+function alreadySo(name: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (['controlmaster', 'controlpersist', 'controlpath', 'loglevel'].includes(name)) return true;
+  if (name === 'batchmode') return v === 'yes';
+  if (['passwordauthentication', 'kbdinteractiveauthentication', 'challengeresponseauthentication', 'forwardagent', 'forwardx11'].includes(name)) return v === 'no';
+  if (name === 'pubkeyauthentication') return v === 'yes';
+  if (name === 'preferredauthentications') return v === 'publickey';
+  return false;
+}
+
+/** Flags of the same kind, no-ops for drydock: -q (quiet), -T (no terminal), -x (no X11 forwarding). */
+const QUIET_FLAGS = new Set('qTx');
+
 /** Parses the options of one ssh argument string. Problems that would change the connection → ConfigError. */
 export function parseSshCommonArgs(text: string, home = homedir()): SshCommonArgs {
   const settings: SshHostConfig = { identityFiles: [] };
@@ -146,6 +164,7 @@ export function parseSshCommonArgs(text: string, home = homedir()): SshCommonArg
         settings.identityFiles.push(expandTilde(value, home));
         return;
       default:
+        if (alreadySo(name.toLowerCase(), value)) return;
         warnings.push(`ssh option ${name} is ignored by drydock`);
     }
   };
@@ -159,7 +178,7 @@ export function parseSshCommonArgs(text: string, home = homedir()): SshCommonArg
     for (let i = 1; i < word.length; i++) {
       const flag = word[i] as string;
       if (!OPTIONS_WITH_ARGUMENT.has(flag)) {
-        warnings.push(`ssh flag -${flag} is ignored by drydock`);
+        if (!QUIET_FLAGS.has(flag)) warnings.push(`ssh flag -${flag} is ignored by drydock`);
         continue;
       }
       const argument = i + 1 < word.length ? word.slice(i + 1) : words.shift();

@@ -122,7 +122,10 @@ export async function runCommand(
   context: RunContext,
 ): Promise<ExecResult> {
   const started = Date.now();
-  const become = effectiveBecome(context.become, options.become);
+  const asked = effectiveBecome(context.become, options.become);
+  // As Ansible: becoming the user already logged in runs no sudo (a host with no sudo, or one that asks a
+  // password, still runs it).
+  const become = asked.enabled && asked.user === host.loginUser ? { ...asked, enabled: false } : asked;
   const plan = planCommand(command, {
     ...(options.env ? { env: options.env } : {}),
     become,

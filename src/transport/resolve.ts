@@ -53,6 +53,11 @@ export interface ResolveInput {
   onWarning?: (message: string) => void;
   /** Texts already reported: share one set across the hosts of a run so each warning is shown once per run. */
   reportedWarnings?: Set<string>;
+  /**
+   * When given, ignored ssh options go here instead of onWarning, as the host whose vars hold them and the
+   * text without it (`ansible_ssh_common_args: ssh flag -C is ignored by drydock`), for one line per run.
+   */
+  onIgnoredOption?: (host: string, text: string) => void;
 }
 
 export const DEFAULT_IDENTITY_FILES = ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'];
@@ -218,7 +223,10 @@ function parseArgs(context: Context, host: string, vars: VarReader, issue: (mess
     if (text === undefined) continue;
     try {
       const { settings, warnings } = parseSshCommonArgs(text, context.env.home);
-      for (const warning of warnings) context.warn(`${host}: ${name}: ${warning}`);
+      for (const warning of warnings) {
+        if (context.input.onIgnoredOption) context.input.onIgnoredOption(host, `${name}: ${warning}`);
+        else context.warn(`${host}: ${name}: ${warning}`);
+      }
       for (const [key, value] of Object.entries(settings) as Array<[keyof SshHostConfig, never]>) {
         if (key === 'identityFiles') merged.identityFiles.push(...settings.identityFiles);
         else if (merged[key] === undefined) merged[key] = value;

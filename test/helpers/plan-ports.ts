@@ -10,7 +10,7 @@ import { emptySshConfig } from '../../src/transport/ssh-config.js';
 
 export function offlinePlanPorts(overrides: Partial<RunPlanPorts> = {}): RunPlanPorts {
   return {
-    loadInventory: (sources) => loadInventory(sources),
+    loadInventory: (sources, options) => loadInventory(sources, options),
     resolvePattern,
     applyLimit,
     hostVars: (inventory, host, extra) => hostVars(inventory, host, extra),

@@ -7,6 +7,7 @@
  * play stopped between batches), 4 unreachable hosts, 130 interrupted (first Ctrl-C: no new task or batch
  * starts, running ones finish, the recap is printed; a second Ctrl-C ends running commands).
  */
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { taskModules } from '../../modules/catalogue.js';
 import type { TaskModule } from '../../modules/types.js';
@@ -82,7 +83,9 @@ export async function playCommand(
     streams.stdout.write(formatTaskList(playbook, tagSelection));
     return 0;
   }
-  const plan = await planPlaybook(playbook, modules, hostPlanRequest(options), planPorts);
+  // group_vars/ and host_vars/ beside the playbooks are read with the inventory, as Ansible does.
+  const playbookDirs = [...new Set(paths.map((p) => dirname(resolve(p))))];
+  const plan = await planPlaybook(playbook, modules, { ...hostPlanRequest(options), playbookDirs }, planPorts);
   if (options.listHosts) {
     streams.stdout.write(formatHostList(playbook, plan.playHosts, options.extraVars ?? {}, options.shuffleSeed));
     return 0;

@@ -16,13 +16,18 @@ export interface CompatCase {
   name: string;
   dir: string;
   playbook: string;
-  /** The case's own inventory of groups (hosts node01..node03), added after the fleet's. */
+  /** The case's own inventory of groups (inventory.ini or inventory.yml), added after the fleet's. */
   inventory?: string;
   args: string[];
   /** Paths on the hosts (this machine: the fleet is loopback sshd) removed before each run. */
   clean: string[];
   /** The names the case's inventory gives the fleet's three hosts (default node01..node03). */
   hostNames: string[];
+  /**
+   * A deliberate difference: drydock refuses the case before any host (exit code, and a pattern its error
+   * names), where Ansible goes on; `why` says what Ansible does instead. No recording then.
+   */
+  refused?: { exitCode: number; message: string; why: string };
 }
 
 export interface Recorded {
@@ -37,17 +42,18 @@ export function listCases(): CompatCase[] {
     .map((d) => {
       const dir = join(CASES_DIR, d.name);
       const extra = existsSync(join(dir, 'case.json'))
-        ? (JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { args?: string[]; clean?: string[]; hosts?: string[] })
+        ? (JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { args?: string[]; clean?: string[]; hosts?: string[]; refused?: CompatCase['refused'] })
         : {};
-      const inventory = join(dir, 'inventory.ini');
+      const inventory = ['inventory.ini', 'inventory.yml'].map((f) => join(dir, f)).find((f) => existsSync(f));
       return {
         name: d.name,
         dir,
         playbook: join(dir, 'site.yml'),
-        ...(existsSync(inventory) ? { inventory } : {}),
+        ...(inventory ? { inventory } : {}),
         args: extra.args ?? [],
         clean: extra.clean ?? [],
         hostNames: extra.hosts ?? ['node01', 'node02', 'node03'],
+        ...(extra.refused ? { refused: extra.refused } : {}),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -32,12 +32,23 @@ describe('Ansible compatibility: real playbooks, unchanged, against ansible-play
   it('has cases, each with its source and a recording', () => {
     expect(cases.length).to.be.greaterThan(0);
     for (const c of cases) {
-      expect(readRecorded(c), `${c.name}: ansible.json (scripts/record-ansible-compat.ts)`).to.not.equal(undefined);
+      if (!c.refused) expect(readRecorded(c), `${c.name}: ansible.json (scripts/record-ansible-compat.ts)`).to.not.equal(undefined);
       expect(readFileSync(join(c.dir, 'SOURCE.md'), 'utf8'), c.name).to.match(/Licen[cs]e/i);
     }
   });
 
-  for (const c of cases) {
+  for (const c of cases.filter((x) => x.refused)) {
+    it(`${c.name}: refused before any host, a deliberate difference (${c.refused!.why})`, async () => {
+      const report = join(dir, `${c.name}.json`);
+      const res = await runDrydock(['play', ...inventoryArgs(c, fleet, dir), ...c.args, '--report', report, c.playbook], { stateDir: join(dir, 'state') });
+      expect(res.code, res.stdout + res.stderr).to.equal(c.refused!.exitCode);
+      expect(res.stderr).to.match(new RegExp(c.refused!.message));
+      expect(res.stderr).to.not.match(/^\s+at /m);
+      expect(res.stdout, 'no task ran').to.not.match(/^TASK /m);
+    });
+  }
+
+  for (const c of cases.filter((x) => !x.refused)) {
     it(`${c.name}: does what Ansible did`, async () => {
       const recorded = readRecorded(c);
       if (!recorded) throw new Error(`${c.name}: no ansible.json recording`);

@@ -186,8 +186,9 @@ function drydockItem(raw: Json, debug: boolean): CompatHost {
   return out;
 }
 
-/** A debug msg reaches the report as text; a list or map was written as JSON. */
+/** A debug msg reaches the report as text; a boolean, list or map was written as JSON. */
 function parseShown(msg: string): unknown {
+  if (msg === 'true' || msg === 'false') return msg === 'true';
   if (!/^[[{]/.test(msg)) return msg;
   try {
     return JSON.parse(msg) as unknown;

@@ -2,31 +2,14 @@
  * The modules issue #17 added, run against a real sshd (loopback fleet) and compared with what
  * ansible-playbook 2.14 did with the same task (test/fixtures/ansible/<module>/).
  */
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { taskModules } from '../../../src/modules/catalogue.js';
-import type { ModuleResult } from '../../../src/modules/types.js';
-import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
-import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
+import type { SshConnection } from '../../../src/transport/ssh.js';
 import { runDrydock } from '../../helpers/cli.js';
-import { fleetSpec, startFleet, type Fleet } from '../../helpers/fleet.js';
-import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
-
-const modules = taskModules();
-const FIXTURES = join(import.meta.dirname, '../../fixtures/ansible');
-
-function fixture<T = Record<string, Record<string, unknown>>>(topic: string, file = 'results.json'): Promise<T> {
-  return readFile(join(FIXTURES, topic, file), 'utf8').then((text) => JSON.parse(text) as T);
-}
-
-/** The keys of Ansible's result that drydock's must also have. */
-function expectKeys(result: ModuleResult, ansible: Record<string, unknown>, ignore: string[] = []): void {
-  const wanted = Object.keys(ansible).filter((k) => !k.startsWith('_ansible') && !['action', 'invocation', ...ignore].includes(k));
-  expect(Object.keys(result)).to.include.members(wanted);
-}
+import type { Fleet } from '../../helpers/fleet.js';
+import { FIXTURES, closeModuleFleet, expectKeys, fixture, moduleRunner, openModuleFleet } from './fleet-setup.js';
 
 describe('issue #17 modules against a real sshd (loopback fleet)', function () {
   this.timeout(30_000);
@@ -35,21 +18,10 @@ describe('issue #17 modules against a real sshd (loopback fleet)', function () {
   let dir: string;
 
   before(async () => {
-    fleet = await startFleet({ hosts: 1, firstAddress: '127.0.117.1' });
-    const knownHosts = await KnownHostsStore.load([fleet.knownHostsFile], []);
-    conn = await openSshConnection(fleetSpec(fleet), { knownHosts });
-    dir = await mkdtemp(join(tmpdir(), 'drydock-ansmod-'));
+    ({ fleet, conn, dir } = await openModuleFleet({ firstAddress: '127.0.117.1', dirPrefix: 'drydock-ansmod-' }));
   });
-  after(async () => {
-    await conn?.close();
-    await fleet?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  function run(name: string, options: RealContextOptions & { searchPath?: string[] }): Promise<ModuleResult> {
-    const ctx = realModuleContext(conn, options);
-    return modules.get(name)!.run(options.searchPath ? { ...ctx, searchPath: options.searchPath } : ctx);
-  }
+  after(() => closeModuleFleet({ fleet, conn, dir }));
+  const run = moduleRunner(() => conn);
 
   describe('template', () => {
     it('writes what Ansible wrote, is ok the second time, and reports the change with a diff in check mode', async () => {

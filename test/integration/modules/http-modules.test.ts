@@ -2,32 +2,15 @@
  * get_url, uri and unarchive (issue #17) against a real sshd (loopback fleet): HTTP requests made from the host,
  * archives unpacked there; compared with what ansible-playbook 2.14 did (test/fixtures/ansible/http, unarchive).
  */
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { taskModules } from '../../../src/modules/catalogue.js';
-import type { ModuleResult } from '../../../src/modules/types.js';
-import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
-import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
-import { fleetSpec, startFleet, type Fleet } from '../../helpers/fleet.js';
-import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
-
-const modules = taskModules();
-const FIXTURES = join(import.meta.dirname, '../../fixtures/ansible');
-
-function fixture<T = Record<string, Record<string, unknown>>>(topic: string, file = 'results.json'): Promise<T> {
-  return readFile(join(FIXTURES, topic, file), 'utf8').then((text) => JSON.parse(text) as T);
-}
-
-/** The keys of Ansible's result that drydock's must also have. */
-function expectKeys(result: ModuleResult, ansible: Record<string, unknown>, ignore: string[] = []): void {
-  const wanted = Object.keys(ansible).filter((k) => !k.startsWith('_ansible') && !['action', 'invocation', ...ignore].includes(k));
-  expect(Object.keys(result)).to.include.members(wanted);
-}
+import type { SshConnection } from '../../../src/transport/ssh.js';
+import type { Fleet } from '../../helpers/fleet.js';
+import { FIXTURES, closeModuleFleet, expectKeys, fixture, moduleRunner, openModuleFleet } from './fleet-setup.js';
 
 describe('issue #17 HTTP and archive modules against a real sshd (loopback fleet)', function () {
   this.timeout(30_000);
@@ -36,21 +19,10 @@ describe('issue #17 HTTP and archive modules against a real sshd (loopback fleet
   let dir: string;
 
   before(async () => {
-    fleet = await startFleet({ hosts: 1, firstAddress: '127.0.119.1' });
-    const knownHosts = await KnownHostsStore.load([fleet.knownHostsFile], []);
-    conn = await openSshConnection(fleetSpec(fleet), { knownHosts });
-    dir = await mkdtemp(join(tmpdir(), 'drydock-ansmod-'));
+    ({ fleet, conn, dir } = await openModuleFleet({ firstAddress: '127.0.119.1', dirPrefix: 'drydock-ansmod-' }));
   });
-  after(async () => {
-    await conn?.close();
-    await fleet?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  function run(name: string, options: RealContextOptions & { searchPath?: string[] }): Promise<ModuleResult> {
-    const ctx = realModuleContext(conn, options);
-    return modules.get(name)!.run(options.searchPath ? { ...ctx, searchPath: options.searchPath } : ctx);
-  }
+  after(() => closeModuleFleet({ fleet, conn, dir }));
+  const run = moduleRunner(() => conn);
 
   describe('get_url and uri, requested from the host (compared with test/fixtures/ansible/http)', () => {
     let server: Server;

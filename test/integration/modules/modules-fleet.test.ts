@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { taskModules } from '../../../src/modules/catalogue.js';
-import type { ModuleResult } from '../../../src/modules/types.js';
 import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
 import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
-import { fleetSpec, skipUnlessSudo, startFleet, type Fleet } from '../../helpers/fleet.js';
-import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
+import { fleetSpec, skipUnlessSudo, type Fleet } from '../../helpers/fleet.js';
+import { realModuleContext } from '../../helpers/module-context.js';
+import { closeModuleFleet, moduleRunner, openModuleFleet } from './fleet-setup.js';
 
 const modules = taskModules();
 
@@ -19,20 +18,10 @@ describe('task modules against a real sshd (loopback fleet)', function () {
   let dir: string;
 
   before(async () => {
-    fleet = await startFleet({ hosts: 1, firstAddress: '127.0.23.1' });
-    const knownHosts = await KnownHostsStore.load([fleet.knownHostsFile], []);
-    conn = await openSshConnection(fleetSpec(fleet), { knownHosts });
-    dir = await mkdtemp(join(tmpdir(), 'drydock-modules-'));
+    ({ fleet, conn, dir } = await openModuleFleet({ firstAddress: '127.0.23.1', dirPrefix: 'drydock-modules-' }));
   });
-  after(async () => {
-    await conn?.close();
-    await fleet?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  function run(name: string, options: RealContextOptions): Promise<ModuleResult> {
-    return modules.get(name)!.run(realModuleContext(conn, options));
-  }
+  after(() => closeModuleFleet({ fleet, conn, dir }));
+  const run = moduleRunner(() => conn);
 
   describe('command and shell', () => {
     it('runs argv without shell features, and shell with them', async () => {
@@ -127,6 +116,31 @@ describe('task modules against a real sshd (loopback fleet)', function () {
       expect((await run('lineinfile', { args: { path, line: 'a' } })).msg).to.equal(`Destination ${path} does not exist !`);
       expect((await run('lineinfile', { args: { path, line: 'a', create: true } })).changed).to.equal(true);
       expect(await readFile(path, 'utf8')).to.equal('a\n');
+    });
+
+    it('as blockinfile: a backup when asked, the mode of an unchanged file, a bad regexp failed, a new folder made', async () => {
+      const cases = [
+        ['lineinfile', { line: 'b=2' }, { regexp: '(' }],
+        ['blockinfile', { block: 'b=2' }, { marker: '# {mark} OTHER', insertafter: '(' }],
+      ] as const;
+      for (const [module, args, badArgs] of cases) {
+        const path = join(dir, `${module}.conf`);
+        await writeFile(path, 'a=1\n', { mode: 0o644 });
+        const edited = await run(module, { args: { path, ...args, backup: true } });
+        expect(edited.changed, module).to.equal(true);
+        expect(await readFile(edited.backup_file as string, 'utf8')).to.equal('a=1\n');
+        expect(edited.backup, module).to.equal(module === 'lineinfile' ? edited.backup_file : undefined);
+        const moded = await run(module, { args: { path, ...args, mode: '0600' } });
+        expect(moded.changed, module).to.equal(true);
+        expect(moded.msg, module).to.match(/ownership, perms or SE linux context changed$/);
+        expect((await stat(path)).mode & 0o777).to.equal(0o600);
+        const bad = await run(module, { args: { path, ...args, ...badArgs } });
+        expect(bad.failed, module).to.equal(true);
+        expect(bad.msg, module).to.match(/^invalid regular expression: /);
+        const fresh = join(dir, `${module}-new/x.conf`);
+        expect((await run(module, { args: { path: fresh, ...args, create: true } })).changed, module).to.equal(true);
+        expect(await readFile(fresh, 'utf8'), module).to.include('b=2\n');
+      }
     });
   });
 

@@ -3,19 +3,12 @@
  * /home and /var/log) in a private mount namespace, so nothing changes on this machine; compared with what
  * ansible-playbook 2.14 did in the same kind of namespace (test/fixtures/ansible/users).
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { taskModules } from '../../../src/modules/catalogue.js';
-import type { ModuleResult } from '../../../src/modules/types.js';
-import { KnownHostsStore } from '../../../src/transport/known-hosts.js';
-import { openSshConnection, type SshConnection } from '../../../src/transport/ssh.js';
-import { fleetSpec, startFleet, type Fleet } from '../../helpers/fleet.js';
-import { realModuleContext, type RealContextOptions } from '../../helpers/module-context.js';
-
-const modules = taskModules();
-const FIXTURES = join(import.meta.dirname, '../../fixtures/ansible');
+import type { SshConnection } from '../../../src/transport/ssh.js';
+import type { Fleet } from '../../helpers/fleet.js';
+import { FIXTURES, closeModuleFleet, moduleRunner, openModuleFleet } from './fleet-setup.js';
 
 describe('user, group and modprobe against a real sshd over a private copy of /etc', function () {
   this.timeout(60_000);
@@ -25,30 +18,24 @@ describe('user, group and modprobe against a real sshd over a private copy of /e
 
   before(async function () {
     if (process.getuid?.() !== 0) throw new Error('these tests need root: the fleet binds a copy of /etc over /etc in a private mount namespace');
-    dir = await mkdtemp(join(tmpdir(), 'drydock-sysmod-'));
-    await cp('/etc', join(dir, 'etc'), { recursive: true, verbatimSymlinks: true });
-    for (const d of ['home', 'log', 'etc/modules-load.d', 'etc/modprobe.d']) await mkdir(join(dir, d), { recursive: true });
-    fleet = await startFleet({
-      hosts: 1,
+    ({ fleet, conn, dir } = await openModuleFleet({
       firstAddress: '127.0.118.1',
-      mounts: [
-        { source: join(dir, 'etc'), target: '/etc' },
-        { source: join(dir, 'home'), target: '/home' },
-        { source: join(dir, 'log'), target: '/var/log' },
-      ],
-    });
-    const knownHosts = await KnownHostsStore.load([fleet.knownHostsFile], []);
-    conn = await openSshConnection(fleetSpec(fleet), { knownHosts });
+      dirPrefix: 'drydock-sysmod-',
+      prepare: async (scratch) => {
+        await cp('/etc', join(scratch, 'etc'), { recursive: true, verbatimSymlinks: true });
+        for (const d of ['home', 'log', 'etc/modules-load.d', 'etc/modprobe.d']) await mkdir(join(scratch, d), { recursive: true });
+        return {
+          mounts: [
+            { source: join(scratch, 'etc'), target: '/etc' },
+            { source: join(scratch, 'home'), target: '/home' },
+            { source: join(scratch, 'log'), target: '/var/log' },
+          ],
+        };
+      },
+    }));
   });
-  after(async () => {
-    await conn?.close();
-    await fleet?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  function run(name: string, options: RealContextOptions): Promise<ModuleResult> {
-    return modules.get(name)!.run(realModuleContext(conn, options));
-  }
+  after(() => closeModuleFleet({ fleet, conn, dir }));
+  const run = moduleRunner(() => conn);
 
   it('group and user: the same changed sequence and account as Ansible\'s, and the password masked', async () => {
     const recorded = JSON.parse(await readFile(join(FIXTURES, 'users/results.json'), 'utf8')) as Record<string, Record<string, unknown>>;

@@ -3,37 +3,12 @@
  * which `npm run lint:deps` applies to src/, test/ and bench/): a test or a benchmark that imports it directly fails.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cruise } from 'dependency-cruiser';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const config = createRequire(import.meta.url)(join(repo, '.dependency-cruiser.cjs')) as { forbidden: Array<{ name: string }> };
+import { rules, scratchViolations } from './scratch-cruise.js';
 
 /** Cruises a scratch tree laid out like the repository (packages resolved from the repository's node_modules). */
 async function violations(files: Record<string, string>): Promise<string[]> {
-  const root = mkdtempSync(join(tmpdir(), 'drydock-browser-door-'));
-  const cwd = process.cwd();
-  try {
-    for (const [path, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    }
-    process.chdir(root);
-    const result = await cruise(
-      ['test', 'bench'],
-      { ruleSet: { forbidden: config.forbidden.filter((r) => r.name === 'door-playwright-core') } as never, validate: true, tsPreCompilationDeps: true, outputType: 'json', doNotFollow: { path: 'node_modules' } },
-      { modules: [join(repo, 'node_modules')] } as never,
-    );
-    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
-    return (output.summary.violations as Array<{ from: string; rule: { name: string } }>).map((v) => `${v.rule.name}: ${v.from}`);
-  } finally {
-    process.chdir(cwd);
-    rmSync(root, { recursive: true, force: true });
-  }
+  const found = await scratchViolations('drydock-browser-door-', files, { folders: ['test', 'bench'], forbidden: rules.filter((r) => r.name === 'door-playwright-core'), repoPackages: true });
+  return found.map((v) => `${v.rule.name}: ${v.from}`);
 }
 
 describe('architecture: the playwright-core door', function () {

@@ -3,33 +3,12 @@
  * checked by `npm run lint:deps`, which scripts/test.sh runs in `npm test`.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cruise } from 'dependency-cruiser';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const config = createRequire(import.meta.url)(join(repo, '.dependency-cruiser.cjs')) as { forbidden: unknown[] };
+import { rules, scratchViolations } from './scratch-cruise.js';
 
 /** Cruises a small tree written to a scratch folder laid out like src/, with drydock's rules. */
 async function violations(files: Record<string, string>): Promise<string[]> {
-  const root = mkdtempSync(join(tmpdir(), 'drydock-layers-'));
-  const cwd = process.cwd();
-  try {
-    for (const [path, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    }
-    process.chdir(root);
-    const result = await cruise(['src'], { ruleSet: { forbidden: config.forbidden } as never, validate: true, tsPreCompilationDeps: true, outputType: 'json' });
-    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
-    return (output.summary.violations as { rule: { name: string; severity: string } }[]).filter((v) => v.rule.severity === 'error').map((v) => v.rule.name);
-  } finally {
-    process.chdir(cwd);
-    rmSync(root, { recursive: true, force: true });
-  }
+  const found = await scratchViolations('drydock-layers-', files, { folders: ['src'], forbidden: rules });
+  return found.filter((v) => v.rule.severity === 'error').map((v) => v.rule.name);
 }
 
 describe('architecture: the layer rule', function () {

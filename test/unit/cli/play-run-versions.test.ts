@@ -21,27 +21,11 @@ import { loadCataloguePlaybooks } from '../../../src/cli/play-setup.js';
 import { hostPlanRequest } from '../../../src/cli/run-setup.js';
 import { RunSession } from '../../../src/cli/session.js';
 import { offlinePlanPorts } from '../../helpers/plan-ports.js';
+import { playOptions } from '../../helpers/play-options.js';
 import { node, pod } from '../kube/builders.js';
 import { FakePort } from '../kube/fakes.js';
 
-const options: PlayOptions = {
-  inventory: ['alpha,beta,'],
-  forks: 5,
-  extraVars: {},
-  become: false,
-  json: false,
-  check: false,
-  diff: false,
-  tags: [],
-  skipTags: [],
-  listHosts: false,
-  listTasks: false,
-  syntaxCheck: false,
-  yes: true,
-  retryFiles: false,
-  countUnreachableInMaxFail: true,
-  lock: false,
-};
+const options: PlayOptions = playOptions({ lock: false });
 
 type Versions = Extract<RunEvent, { type: 'nodes.versions' }>;
 

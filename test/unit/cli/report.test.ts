@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { UsageError } from '../../../src/errors.js';
 import { playCommand } from '../../../src/cli/commands/play.js';
 import { reportCommand } from '../../../src/cli/commands/report.js';
-import type { PlayOptions } from '../../../src/cli/play-run.js';
 import type { ReportData } from '../../../src/report/model.js';
 import { offlinePlanPorts } from '../../helpers/plan-ports.js';
+import { captureStreams as capture, playOptions as options } from '../../helpers/play-options.js';
 import { syntheticJournal } from '../../helpers/synthetic-journal.js';
 
 function blob(html: string): ReportData {
@@ -20,30 +20,6 @@ function blob(html: string): ReportData {
   if (!m) throw new Error('no data blob');
   return JSON.parse(m[1]!) as ReportData;
 }
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return { out, streams: { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } } };
-}
-
-const options = (extra: Partial<PlayOptions>): PlayOptions => ({
-  inventory: ['alpha,beta,'],
-  forks: 5,
-  extraVars: {},
-  become: false,
-  json: false,
-  check: false,
-  diff: false,
-  tags: [],
-  skipTags: [],
-  listHosts: false,
-  listTasks: false,
-  syntaxCheck: false,
-  yes: true,
-  retryFiles: false,
-  countUnreachableInMaxFail: true,
-  ...extra,
-});
 
 describe('drydock report and --html (command functions)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-report-cmd-'));

@@ -40,13 +40,35 @@ describe('engine: planning before any host is contacted', () => {
     expect(err).to.be.instanceOf(ConfigError);
     expect((err as ConfigError).issues.map((i) => i.message)).to.deep.equal(['w1: ansible_port must be a number', 'd2: ansible_port must be a number']);
 
-    const unsupported = await loadFromText(`\n- hosts: all\n  remote_user: admin\n  tasks:\n    - command: x\n      become_method: su\n    - wait_for: { port: 22 }\n`);
+    const unsupported = await loadFromText(`\n- hosts: all\n  remote_user: admin\n  tasks:\n    - command: x\n      become_method: su\n    - wait_for: { port: 22 }\n      remote_user: other\n`);
     const refused = await planPlaybook(unsupported, FAKE_MODULES, request, ports()).catch((e: unknown) => e);
     const messages = (refused as ConfigError).issues.map((i) => `${i.line}: ${i.message}`);
     expect(messages).to.have.length(3);
-    expect(messages[0]).to.match(/^2: 'remote_user'/);
-    expect(messages[1]).to.match(/^5: become_method 'su'/);
-    expect(messages[2]).to.match(/^7: module 'wait_for' is known but has no implementation/);
+    expect(messages[0]).to.match(/^5: become_method 'su'/);
+    expect(messages[1]).to.match(/^7: module 'wait_for' is known but has no implementation/);
+    expect(messages[2]).to.match(/^7: remote_user 'other' differs from the play's \('admin'\): drydock reaches each host over one connection/);
+  });
+
+  it('remote_user: the login user of hosts without ansible_user (the variable wins, as in Ansible), above -u', async () => {
+    const users = new Map<string, string | undefined>();
+    const inv = inventory({ web: ['w1', 'w2'] });
+    inv.hosts.get('w2')!.vars['ansible_user'] = 'inventory-user';
+    const userPorts = offlinePlanPorts({
+      loadInventory: async () => inv,
+      resolveSpec: (input) => {
+        users.set(input.name, input.cli?.user);
+        return { name: input.name, proxyJump: [] } as unknown as ConnectionSpec;
+      },
+    });
+    const pb = await loadFromText(`\n- hosts: web\n  remote_user: admin\n  tasks:\n    - command: x\n      remote_user: admin\n`);
+    await planPlaybook(pb, FAKE_MODULES, { ...request, cli: { user: 'from-u' } }, userPorts);
+    expect(users.get('w1')).to.equal('admin');
+    expect(users.get('w2')).to.equal('from-u'); // resolve then lets ansible_user win over -u, as before
+    const twoUsers = await loadFromText(`\n- hosts: web\n  remote_user: admin\n  tasks: [{ command: x }]\n- hosts: w1\n  remote_user: other\n  tasks: [{ command: y }]\n`);
+    const err = await planPlaybook(twoUsers, FAKE_MODULES, request, userPorts).catch((e: unknown) => e);
+    expect((err as ConfigError).issues.map((i) => `${i.line}: ${i.message}`)).to.deep.equal([
+      "5: host w1: remote_user 'other' here but 'admin' at site.yml:2: drydock reaches each host over one connection as one user for the whole run; run these plays separately",
+    ]);
   });
 
   it('checks literal delegate_to targets against the inventory and resolves them up front', async () => {

@@ -3,42 +3,16 @@
  * that only use controller-side modules (debug, fail), so no host is ever contacted.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
 import type { RunPlanPorts } from '../../../src/run/plan.js';
 import { playCommand } from '../../../src/cli/commands/play.js';
-import type { PlayOptions } from '../../../src/cli/play-run.js';
 import { offlinePlanPorts } from '../../helpers/plan-ports.js';
+import { captureStreams as capture, playOptions as options } from '../../helpers/play-options.js';
 
 const ports: RunPlanPorts = offlinePlanPorts();
-
-function options(extra: Partial<PlayOptions> = {}): PlayOptions {
-  return {
-    inventory: ['alpha,beta,'],
-    forks: 5,
-    extraVars: {},
-    become: false,
-    json: false,
-    check: false,
-    diff: false,
-    tags: [],
-    skipTags: [],
-    listHosts: false,
-    listTasks: false,
-    syntaxCheck: false,
-    yes: true,
-    retryFiles: false,
-    countUnreachableInMaxFail: true,
-    ...extra,
-  };
-}
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return { out, streams: { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } } };
-}
 
 describe('drydock play (command function)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-playcmd-'));
@@ -112,5 +86,19 @@ describe('drydock play (command function)', () => {
     expect(await playCommand(ok, options({ retryFiles: true }), c.streams, ports)).to.equal(0);
     expect(existsSync(join(dir, 'ok.retry'))).to.equal(false);
     expect(c.out.stdout).not.to.contain('to retry');
+  });
+
+  it('reads group_vars/ and host_vars/ beside the playbook (Ansible: playbook group_vars above the inventory\'s)', async () => {
+    const pbDir = mkdtempSync(join(tmpdir(), 'drydock-pbvars-'));
+    mkdirSync(join(pbDir, 'group_vars'));
+    mkdirSync(join(pbDir, 'host_vars'));
+    writeFileSync(join(pbDir, 'group_vars', 'all.yml'), 'greeting: from playbook group_vars\nescape_pods: 2\n');
+    writeFileSync(join(pbDir, 'host_vars', 'beta.yml'), 'greeting: from playbook host_vars\n');
+    const pb = join(pbDir, 'site.yml');
+    writeFileSync(pb, '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ greeting | default(\'unset\') }} {{ escape_pods == 2 }}" }\n');
+    const c = capture();
+    expect(await playCommand(pb, options(), c.streams, ports)).to.equal(0);
+    expect(c.out.stdout).to.contain('ok: [alpha] => {\n    "msg": "from playbook group_vars True"\n}');
+    expect(c.out.stdout).to.contain('ok: [beta] => {\n    "msg": "from playbook host_vars True"\n}');
   });
 });

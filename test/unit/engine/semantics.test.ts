@@ -91,6 +91,24 @@ describe('engine: strategies, scopes and progress', () => {
     expect(debugMsgs(h.events)).to.deep.equal(['a=a,c/a,b,c/a,b,c', 'c=a,c/a,b,c/a,b,c']);
   });
 
+  it('ansible_play_hosts_all of a later play keeps a host that failed in an earlier one (as ansible-playbook 2.14)', async () => {
+    const h = await play(
+      `
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - command: x
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: show
+      debug: { msg: "{{ ansible_play_hosts | join(',') }}/{{ ansible_play_hosts_all | join(',') }}" }
+`,
+      { inventory: inventory({ nodes: ['a', 'b', 'c'] }), respond: (host) => ({ code: host === 'b' ? 1 : 0 }) },
+    );
+    expect(debugMsgs(h.events)).to.deep.equal(['a=a,c/a,b,c', 'c=a,c/a,b,c']);
+  });
+
   it('rescue sees ansible_failed_task and ansible_failed_result', async () => {
     const h = await play(
       `

@@ -34,6 +34,13 @@ describe('JSON output and log', () => {
     expect(redactSecrets(cyclic).self).to.equal('[Circular]');
   });
 
+  it('copies a value that appears twice without a cycle (one groups list in every host result), not "[Circular]"', () => {
+    const groups = { all: ['h1', 'h2'], web: ['h1'] };
+    const out = redactSecrets({ h1: { groups }, h2: { groups }, list: [groups, groups] });
+    expect(out.h2.groups).to.deep.equal(groups);
+    expect(out.list[1]).to.deep.equal(groups);
+  });
+
   it('prints one parseable JSON object per host with stable keys', () => {
     const line = formatHostResultJson({ host: 'web1', task: 'uptime', status: 'changed', rc: 0, stdout: 'up\n', ms: 12 });
     expect(line.endsWith('\n')).to.equal(true);

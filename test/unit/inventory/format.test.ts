@@ -42,8 +42,8 @@ describe('inventory/format', () => {
       _meta: {
         hostvars: {
           solo: { api_token: '********' },
-          w2: { ansible_become_password: '********', db_password: '********', http_port: '80' },
-          w1: { db_password: '********', http_port: '80' },
+          w2: { ansible_become_password: '********', db_password: '********', http_port: 80 },
+          w1: { db_password: '********', http_port: 80 },
           d1: { flag: true, nested: { password: '********', user: 'u' } },
         },
       },
@@ -99,7 +99,7 @@ describe('inventory/format', () => {
 
   it('prints one host as sorted JSON without magic vars, and names an unknown host', () => {
     expect(formatHostVars(inv, 'w2', { zeta: 1 })).to.equal(
-      '{\n    "ansible_become_password": "********",\n    "db_password": "********",\n    "http_port": "80",\n    "zeta": 1\n}',
+      '{\n    "ansible_become_password": "********",\n    "db_password": "********",\n    "http_port": 80,\n    "zeta": 1\n}',
     );
     expect(() => formatHostVars(inv, 'w9')).to.throw(UsageError, 'unknown host "w9"');
   });

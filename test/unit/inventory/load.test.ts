@@ -39,7 +39,7 @@ describe('inventory/load', () => {
 
   it('lets a later INI source add vars to a group from an earlier source', async () => {
     const inv = await loadMemory({ 'a.ini': '[web]\nw1\n', 'b.ini': '[web:vars]\nx=1\n' }, ['a.ini', 'b.ini']);
-    expect(inv.groups.get('web')!.vars).to.deep.equal({ x: '1' });
+    expect(inv.groups.get('web')!.vars).to.deep.equal({ x: 1 });
   });
 
   it('reads a directory of sources in ASCII order, skipping ignored names and recursing', async () => {

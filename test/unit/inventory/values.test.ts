@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseHostAddress, parsePythonLiteral } from '../../../src/inventory/index.js';
+import { PyFloat } from '../../../src/util/pyfloat.js';
 import { shlexSplit as split } from '../../../src/util/shell.js';
 
 const shlexSplit = (line: string) => split(line, { comments: true });
@@ -19,7 +20,10 @@ describe('inventory/values (Python literals, shlex, addresses)', () => {
     expect(lit('0b101')).to.equal(5);
     expect(lit('1.5')).to.equal(1.5);
     expect(lit('.5')).to.equal(0.5);
-    expect(lit('1e3')).to.equal(1000);
+    // 1e3 is a float: an integral one is a PyFloat box, so it still prints "1000.0" as in Python.
+    expect(lit('1e3')).to.be.instanceOf(PyFloat);
+    expect(String(lit('1e3'))).to.equal('1000.0');
+    expect(String(lit('-2.0'))).to.equal('-2.0');
     expect(lit('True')).to.equal(true);
     expect(lit('False')).to.equal(false);
     expect(lit('None')).to.equal(null);

@@ -95,11 +95,12 @@ describe('inventory/vars', () => {
     expect(magicVars(inv, '10.0.0.1')).to.include({ inventory_hostname_short: '10.0.0.1' });
   });
 
-  it('lists a group and its descendants in inventory order', async () => {
+  it("lists a group and its descendants in Ansible's order (children in the order the group lists them)", async () => {
+    // test/fixtures/ansible/host-order/children-first.ini: ansible-playbook runs h2, h3, h1.
     const inv = await loadMemory({ 'i.ini': '[b]\nh3\nh1\n[a]\nh2\n[p:children]\na\nb\n' });
     expect([...inv.hosts.keys()]).to.deep.equal(['h3', 'h1', 'h2']);
-    expect(groupHosts(inv, 'p')).to.deep.equal(['h3', 'h1', 'h2']);
-    expect(groupHosts(inv, 'all')).to.deep.equal(['h3', 'h1', 'h2']);
+    expect(groupHosts(inv, 'p')).to.deep.equal(['h2', 'h3', 'h1']);
+    expect(groupHosts(inv, 'all')).to.deep.equal(['h2', 'h3', 'h1']);
     expect(() => groupHosts(inv, 'nope')).to.throw(ConfigError, 'no group named "nope"');
   });
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ConfigError } from '../../../src/errors.js';
 import type { Inventory, InventoryHost, Vars } from '../../../src/inventory/types.js';
 import { NO_HOSTS_MATCHED, planRun, type RunPlanPorts, type RunPlanRequest } from '../../../src/run/plan.js';
+import { resolveConnectionSpec } from '../../../src/transport/resolve.js';
 import { emptySshConfig } from '../../../src/transport/ssh-config.js';
 import type { ConnectionSpec } from '../../../src/transport/types.js';
 
@@ -82,6 +83,14 @@ describe('run plan', () => {
     const err = await planRun(request({ forks: 600 }), ports(inv)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConfigError);
     expect((err as ConfigError).message).to.contain('ulimit -n');
+  });
+
+  it('warns of an ignored ssh option once per run, naming the hosts (not one line per host)', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `n${i + 1}`);
+    const vars = Object.fromEntries(names.map((n) => [n, { ansible_ssh_common_args: '-o Compression=yes -o BatchMode=yes -o ControlPersist=60s' }]));
+    const p = ports(inventory(names, vars), { resolveSpec: (input) => resolveConnectionSpec({ ...input, env: { home: '/nonexistent', localUser: 'ops', fileExists: () => false } }) });
+    const plan = await planRun(request(), p);
+    expect(plan.warnings).to.deep.equal(['ansible_ssh_common_args: ssh option Compression is ignored by drydock (1000 hosts: n1, n2, n3, n4, n5 and 995 more)']);
   });
 
   it('collects resolver warnings per host', async () => {

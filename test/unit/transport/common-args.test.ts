@@ -62,13 +62,20 @@ describe('transport/common-args', () => {
   });
 
   it('lists ignored options and flags as warnings', () => {
-    const { warnings } = parseSshCommonArgs('-o ControlMaster=auto -o ControlPersist=60s -A -F /x/config');
+    const { warnings } = parseSshCommonArgs('-o Compression=yes -o BatchMode=no -A -F /x/config');
     expect(warnings).to.deep.equal([
-      'ssh option ControlMaster is ignored by drydock',
-      'ssh option ControlPersist is ignored by drydock',
+      'ssh option Compression is ignored by drydock',
+      'ssh option BatchMode is ignored by drydock',
       'ssh flag -A is ignored by drydock',
       'ssh option -F /x/config is ignored by drydock',
     ]);
+  });
+
+  it('accepts quietly the options for what drydock does anyway (never prompts, one connection per host)', () => {
+    const args =
+      '-o BatchMode=yes -o ControlMaster=auto -o ControlPersist=60s -o ControlPath=/tmp/%C -o LogLevel=ERROR ' +
+      '-o PasswordAuthentication=no -o KbdInteractiveAuthentication=no -o PubkeyAuthentication=yes -o PreferredAuthentications=publickey -q -T';
+    expect(parseSshCommonArgs(args).warnings).to.deep.equal([]);
   });
 
   it('translates the ssh -W %h:%p ProxyCommand into a jump', () => {

@@ -187,6 +187,18 @@ describe('exec: running a command on a channel', () => {
     expect(host.channels[0]!.stdinEnded).to.equal(true);
   });
 
+  it('runs no sudo to become the user it is logged in as (Ansible does not either)', async () => {
+    const host = new FakeHost();
+    host.onOpen = (channel) => {
+      channel.pid(pidLine(channel, 11));
+      channel.finish(0);
+    };
+    const same: BecomeSpec = { enabled: true, user: 'deploy', method: 'sudo', password: 'pw' };
+    expect((await runCommand(host, 'id', {}, { become: same })).code).to.equal(0);
+    expect(host.channels[0]!.command).to.not.contain('sudo');
+    expect(host.channels[0]!.written).to.deep.equal([]);
+  });
+
   it('reports a signal without the SIG prefix', async () => {
     const host = new FakeHost();
     host.onOpen = (channel) => channel.finish(undefined, 'SIGTERM');

@@ -177,12 +177,12 @@ describe('transport/resolve', () => {
 
   it('passes ignored ssh options to onWarning', () => {
     const warnings: string[] = [];
-    resolve({ vars: { ansible_ssh_common_args: '-o ControlPersist=60s' }, onWarning: (warning) => warnings.push(warning) });
-    expect(warnings).to.deep.equal(['node1: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock']);
+    resolve({ vars: { ansible_ssh_common_args: '-o Compression=yes' }, onWarning: (warning) => warnings.push(warning) });
+    expect(warnings).to.deep.equal(['node1: ansible_ssh_common_args: ssh option Compression is ignored by drydock']);
   });
 
   it('reports a jump host\'s inherited ignored options once, in the same words for every target', () => {
-    const common = '-J bastion -o ControlPersist=60s -C';
+    const common = '-J bastion -o Compression=yes -C';
     const groupVars = { ansible_ssh_common_args: common };
     const warnings: string[] = [];
     const reportedWarnings = new Set<string>();
@@ -190,11 +190,11 @@ describe('transport/resolve', () => {
       resolve({ name, vars: groupVars, inventory: { bastion: groupVars }, onWarning: (w) => warnings.push(w), reportedWarnings });
     }
     expect(warnings).to.deep.equal([
-      'node1: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock',
+      'node1: ansible_ssh_common_args: ssh option Compression is ignored by drydock',
       'node1: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
-      'bastion: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock',
+      'bastion: ansible_ssh_common_args: ssh option Compression is ignored by drydock',
       'bastion: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
-      'node2: ansible_ssh_common_args: ssh option ControlPersist is ignored by drydock',
+      'node2: ansible_ssh_common_args: ssh option Compression is ignored by drydock',
       'node2: ansible_ssh_common_args: ssh flag -C is ignored by drydock',
     ]);
   });

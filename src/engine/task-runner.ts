@@ -21,6 +21,9 @@ import { NO_LOG_MESSAGE, censored, errorResult, loopShape, registeredShape, show
 import { connectionOf, isController, type EnginePorts, type PlaybookRunOptions } from './types.js';
 import type { VarStore } from './vars.js';
 
+/** The bare `with_items: name` loops already warned about: once per task, not once per host. */
+const warnedBareLoops = new WeakSet<object>();
+
 export interface TaskRunDeps {
   ports: EnginePorts;
   options: PlaybookRunOptions;
@@ -98,6 +101,11 @@ export async function runTaskOnHost(et: EffectiveTask, host: string, deps: TaskR
       result = await one(vars);
     } else {
       const items = renderLoopItems(task.loop, vars, opts);
+      const bare = task.loop.bareName;
+      if (bare !== undefined && Object.hasOwn(vars, bare) && !warnedBareLoops.has(task.loop)) {
+        warnedBareLoops.add(task.loop);
+        ports.emit({ type: 'warning', message: `with_items: ${bare} loops over the one string "${bare}", as Ansible 2.14 does (a bare name is not a variable there); write with_items: "{{ ${bare} }}" to loop over the variable` });
+      }
       const control = task.loopControl;
       const pause = renderIntKeyword(control?.pause, 'loop_control.pause', vars, opts) ?? 0;
       const extended = renderBoolKeyword(control?.extended, 'loop_control.extended', vars, opts) ?? false;

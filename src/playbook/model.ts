@@ -89,6 +89,8 @@ export interface LoopSpec {
   /** A list, or a template string rendering to one. */
   items: unknown;
   pos: SourcePos;
+  /** `with_items: name` as written: the one string, as Ansible 2.14 (the run warns when `name` is a variable). */
+  bareName?: string;
 }
 
 export interface LoopControl {

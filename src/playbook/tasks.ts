@@ -328,7 +328,10 @@ function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
   if (isSeq(value) || (entry.key === 'with_dict' && isMap(value))) return { style, items: r.src.toJS(value), pos };
   if (isScalar(value) && typeof value.value === 'string' && isTemplated(value.value)) return { style, items: value.value, pos };
   // As Ansible 2.14: `with_items: name` is the one string "name" (bare names are no longer templated).
-  if (entry.key === 'with_items' && isScalar(value) && value.value !== null) return { style, items: [r.src.toJS(value)], pos };
+  if (entry.key === 'with_items' && isScalar(value) && value.value !== null) {
+    const bare = typeof value.value === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value.value) ? { bareName: value.value } : {};
+    return { style, items: [r.src.toJS(value)], pos, ...bare };
+  }
   // with_<lookup> takes its terms as written (with_fileglob: '*.conf', with_sequence: 'start=1 end=3', a dict).
   const lookupLoop = !['loop', 'with_items', 'with_list', 'with_dict'].includes(entry.key);
   if (lookupLoop && (isScalar(value) || isMap(value))) return { style, items: r.src.toJS(value), pos };

@@ -88,6 +88,30 @@ describe('engine: play semantics as recorded from ansible-playbook 2.14', () => 
     expect(h.outcome.stats).to.deep.equal(recapOf(ansible));
   });
 
+  it('a bare with_items: name that is also a variable loops over the string, as Ansible 2.14, and says so once per task (not once per host)', async () => {
+    const h = await play(
+      `
+- hosts: nodes
+  gather_facts: false
+  vars:
+    fruits: [apple, pear]
+  tasks:
+    - name: bare
+      debug: { msg: "{{ item }}" }
+      with_items: fruits
+    - name: not a variable
+      debug: { msg: "{{ item }}" }
+      with_items: apples
+`,
+      { inventory: inventory({ nodes: ['h1', 'h2', 'h3'] }) },
+    );
+    const msgs = (task: string) => h.events.filter((e): e is ResultEvent => e.type === 'task.result' && e.result.task === task && e.item !== undefined).map((e) => e.result.data?.['msg']);
+    expect(msgs('bare')).to.deep.equal(['fruits', 'fruits', 'fruits']);
+    const warnings = h.events.filter((e): e is Extract<RunEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message);
+    expect(warnings.filter((w) => w.includes('with_items: fruits loops over the one string'))).to.have.length(1);
+    expect(warnings.some((w) => w.includes('apples'))).to.equal(false);
+  });
+
   it('loop_control.extended: each item\'s registered result carries ansible_loop as Ansible\'s', async () => {
     const ansible = recorded(TOPIC, 'loops');
     const text = fixtureText(TOPIC, 'loops.yml').replace('      loop_control:\n        extended: true\n', '      loop_control:\n        extended: true\n      register: ext\n');

@@ -107,6 +107,30 @@ describe('runPlayPlan: nodes.versions before and after the run', () => {
     expect(index(after)).to.be.above(index(events.findLast((e) => e.type === 'task.result')));
   });
 
+  it('keeps watching Ctrl-C while it gives the cluster lock back, so a signal then cannot end the process with the Lease held', async () => {
+    const port = fakeCluster();
+    const baseline = process.listenerCount('SIGINT');
+    let duringRelease: number | undefined;
+    const release = (): void => {
+      duringRelease ??= process.listenerCount('SIGINT');
+    };
+    const replace = port.replaceLease.bind(port);
+    port.replaceLease = async (lease) => {
+      if (!lease.spec.holderIdentity) release();
+      return replace(lease);
+    };
+    const remove = port.deleteLease.bind(port);
+    port.deleteLease = async (namespace, name) => {
+      release();
+      return remove(namespace, name);
+    };
+    const { code } = await run('- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: hi }\n', port, { hooks: { lock: { breakLock: false } } });
+    expect(code).to.equal(0);
+    expect(duringRelease, 'the Lease was given back').to.be.a('number');
+    expect(duringRelease!, "drydock's SIGINT handler was still installed").to.be.greaterThan(baseline);
+    expect(process.listenerCount('SIGINT'), 'and removed after').to.equal(baseline);
+  });
+
   it('a maintenance run (the lock hook) reads them even without kube_* tasks; upgrades add each control plane\'s kube-apiserver', async () => {
     const port = fakeCluster();
     port.pods = [pod('kube-apiserver-cp1', { ns: 'kube-system', node: 'cp1', labels: { tier: 'control-plane', component: 'kube-apiserver' }, image: 'registry.k8s.io/kube-apiserver:v1.36.3' })];

@@ -4,25 +4,23 @@
  * Strategy linear: every host of the batch ends task N before any starts task N+1, at most
  * min(forks, throttle) at a time. Strategy free: each host walks the section on its own (within forks).
  * A failed or unreachable host leaves the batch; after every task the batch stops early when
- * any_errors_fatal or max_fail_percentage say so.
+ * any_errors_fatal or max_fail_percentage say so. What each host's outcome does to the batch is in
+ * batch-outcome.ts.
  */
 import type { Block, Play, Task, TaskItem } from '../playbook/model.js';
 import { renderBoolKeyword, renderIntKeyword } from '../playbook/keywords.js';
-import { renderString } from '../playbook/template.js';
-import { pyStr } from '../playbook/expr/values.js';
 import { shouldStopAfterBatch } from '../playbook/batches.js';
 import { effectiveTask, shownName, taskLayers, type EffectiveTask, type Scope } from './effective.js';
 import { runInclude } from './includes.js';
 import { HandlerQueue } from './handlers.js';
-import { countResult, reportResult, type PlayReport, type TaskReport } from './report.js';
+import type { PlayReport, TaskReport } from './report.js';
 import { isActive, mapLimit, newHostState, type HostState, type RunState } from './run-state.js';
 import { matchesStartAt, shouldRunByTags } from './tags.js';
-import { emitResult, runTaskOnHost, type HostTaskOutcome } from './task-runner.js';
-import { NO_LOG_MESSAGE, toHostResult } from './results.js';
-import { emitReplayed, replayedOutcomes } from './resume.js';
+import { runTaskOnHost, type HostTaskOutcome } from './task-runner.js';
+import { replayedOutcomes } from './resume.js';
+import { applyOutcome, copyRunOnce } from './batch-outcome.js';
 import { runMeta, type BatchStop } from './meta.js';
 import { gatherTaskId, handlerTaskId, sectionPath, SECTIONS } from './task-ids.js';
-import { applyInventoryChanges } from './inventory-changes.js';
 
 export type { BatchStop } from './meta.js';
 
@@ -33,7 +31,7 @@ export class BatchRunner {
 
   constructor(
     readonly run: RunState,
-    private readonly play: Play,
+    readonly play: Play,
     readonly batch: readonly string[],
     private readonly batchIndex: number,
     private readonly report: PlayReport,
@@ -185,8 +183,8 @@ export class BatchRunner {
     const order = new Map(runners.map((h, i) => [h, i]));
     outcomes.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
     for (const outcome of outcomes) {
-      this.apply(et, outcome, report, runOnce ? targets.slice(1) : []);
-      if (runOnce) this.copyRunOnce(et, outcome, targets.slice(1));
+      applyOutcome(this, et, outcome, report, runOnce ? targets.slice(1) : []);
+      if (runOnce) copyRunOnce(this, et, outcome, targets.slice(1));
     }
     this.checkBatchLimits(outcomes, et);
   }
@@ -201,79 +199,7 @@ export class BatchRunner {
     });
   }
 
-  private apply(et: EffectiveTask, o: HostTaskOutcome, report: TaskReport, runOnceHosts: string[] = []): void {
-    const { store, stats } = this.run;
-    const state = this.states.get(o.host)!;
-    let status = o.status;
-    if (o.raw === 'failed' && status === 'failed' && et.rescuable) status = 'rescued';
-    if (o.replayedFrom !== undefined) {
-      status = emitReplayed(this.run.ports, et, o.host, o.replayedFrom, status);
-    } else {
-      const extra = { ...(o.facts && o.raw !== 'failed' && o.raw !== 'unreachable' ? { facts: o.facts } : {}), ...(runOnceHosts.length ? { runOnceHosts } : {}) };
-      if (o.noLog && et.id !== undefined && (et.task.register || extra.facts)) {
-        this.run.ports.keepSecret?.({ taskId: et.id, host: o.host, data: o.result, ...(extra.facts ? { facts: extra.facts } : {}) });
-      }
-      emitResult(et, o.host, o.raw, o.result, { noLog: o.noLog, ...(o.delegatedTo ? { delegateTo: o.delegatedTo } : {}) }, o.ms, this.run.deps, undefined, status, extra);
-    }
-    report.results.push(reportResult(toHostResult(o.host, et.name, status, o.noLog ? { censored: NO_LOG_MESSAGE } : o.result, o.ms)));
-    countResult(stats, o.host, status, o.raw === 'failed' && o.result['changed'] === true);
-    if (et.task.register) store.register(o.host, et.task.register, o.result);
-    if (o.raw !== 'failed' && o.raw !== 'unreachable') this.changeInventory(o);
-    if (o.facts && o.raw !== 'failed' && o.raw !== 'unreachable') store.setTaskFacts(o.host, et.task.module, o.facts);
-    if (o.gathered) store.setGathered(o.host, o.gathered.facts, o.gathered.classic);
-    if (status === 'rescued') {
-      state.blockFailed = true;
-      state.lastFailure = { task: et.name, result: o.noLog ? { censored: NO_LOG_MESSAGE } : o.result };
-    }
-    else if (status === 'failed') {
-      state.failed = true;
-      this.run.failed.add(o.host);
-    } else if (status === 'unreachable') {
-      state.unreachable = true;
-      this.run.unreachable.add(o.host);
-    }
-    if (o.raw === 'changed' || (o.raw !== 'failed' && o.result['changed'] === true)) this.notify(et, o.host);
-  }
-
-  /** add_host / group_by: the in-memory inventory changes for the later tasks and plays. */
-  private changeInventory(o: HostTaskOutcome): void {
-    const change = applyInventoryChanges(this.run.ports.inventory, o.host, o.result);
-    if (!change) return;
-    this.run.dynamic ??= { added: new Set() };
-    for (const h of change.added) this.run.dynamic.added.add(h);
-    this.run.store.inventoryChanged();
-  }
-
-  private notify(et: EffectiveTask, host: string): void {
-    for (const written of et.task.notify) {
-      let name = written;
-      try {
-        name = pyStr(renderString(written, this.run.store.forHost(host, taskLayers(et)), this.run.store.renderOptions(host)));
-      } catch {
-        // An unrenderable notify is reported below as reaching no handler.
-      }
-      if (!this.handlers.notify(host, name)) {
-        this.run.ports.emit({ type: 'warning', host, message: `task "${et.name}" notified "${name}", which matches no handler of play "${this.play.name}"` });
-      }
-    }
-  }
-
-  /** run_once: the first host's result, registered variables and facts go to every host of the batch. */
-  private copyRunOnce(et: EffectiveTask, o: HostTaskOutcome, others: string[]): void {
-    const { store } = this.run;
-    for (const host of others) {
-      if (et.task.register) store.register(host, et.task.register, o.result);
-      if (o.facts && o.raw !== 'failed') store.setTaskFacts(host, et.task.module, o.facts);
-      if (o.raw === 'changed') this.notify(et, host);
-      // Ansible fails every host of the batch when a run_once task fails: they all depended on it.
-      if (o.status === 'failed' && !et.rescuable) {
-        this.states.get(host)!.failed = true;
-        this.run.failed.add(host);
-      } else if (o.status === 'failed') this.states.get(host)!.blockFailed = true;
-    }
-  }
-
-  /** The report entry of a task (in the play's report), results added by `apply`. */
+  /** The report entry of a task (in the play's report), results added by `applyOutcome`. */
   private taskReport(et: EffectiveTask, started: number, ms: number): TaskReport {
     const { pos } = et.task;
     const report: TaskReport = { play: this.play.name, batch: this.batchIndex + 1, task: et.name, handler: et.handler, module: et.task.module, file: pos.file, ...(pos.line !== undefined ? { line: pos.line } : {}), startedAt: new Date(started).toISOString(), ms, results: [] };
@@ -284,7 +210,7 @@ export class BatchRunner {
   /** Hosts whose include could not be decided or loaded: failed as a task result would fail them. */
   private failInclude(et: EffectiveTask, outcomes: HostTaskOutcome[]): void {
     const report = this.taskReport(et, this.run.ports.clock.now(), 0);
-    for (const o of outcomes) this.apply(et, o, report);
+    for (const o of outcomes) applyOutcome(this, et, o, report);
     this.checkBatchLimits(outcomes, et);
   }
 

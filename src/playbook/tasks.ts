@@ -1,22 +1,16 @@
 /**
- * Turns task and block maps into typed Tasks/Blocks: finds the one module key, parses its arguments (map,
- * free-form text or legacy key=value string, plus `args:`), checks them against the module's spec, and
- * reads every task keyword. Problems are collected as positioned issues; nothing throws.
+ * Turns task and block maps into typed Tasks/Blocks: finds the one module key and reads every task keyword.
+ * The module's arguments are read in module-args.ts, the loop and loop_control in loop-spec.ts.
+ * Problems are collected as positioned issues; nothing throws.
  */
-import type { Block, LoopControl, LoopSpec, Task, TaskItem, TaskKeywords } from './model.js';
-import { checkModuleArgs, splitKeyValueArgs, type ModuleRegistry, type ModuleSpec } from './modules.js';
-import {
-  BLOCK_KEYS,
-  LOOP_CONTROL_KEYS,
-  TASK_KEYS,
-  UNSUPPORTED_MODULES,
-  UNSUPPORTED_TASK_KEYS,
-  type FieldReader,
-} from './schema.js';
+import type { Block, Task, TaskItem, TaskKeywords } from './model.js';
+import type { ModuleRegistry } from './modules.js';
+import { BLOCK_KEYS, TASK_KEYS, UNSUPPORTED_MODULES, UNSUPPORTED_TASK_KEYS, type FieldReader } from './schema.js';
 import { closest, closestFew, didYouMean } from './suggest.js';
 import { checkAsync } from './async-keys.js';
-import { isTemplated } from './template.js';
 import { LOOKUP_NAMES } from './expr/lookups.js';
+import { readModuleArgs, type ModuleUse } from './module-args.js';
+import { readLoop, readLoopControl } from './loop-spec.js';
 import { isMap, isScalar, isSeq, mapEntries, seqItems, type MapEntry, type SourcePos, type YamlNode } from './yaml-source.js';
 
 export interface NotifyRef {
@@ -154,11 +148,6 @@ function parseBlock(node: YamlNode, entries: MapEntry[], ctx: TaskContext): Bloc
   return block;
 }
 
-interface ModuleUse {
-  entry: MapEntry;
-  spec: ModuleSpec;
-}
-
 function parseTask(node: YamlNode, entries: MapEntry[], ctx: TaskContext, inHandlers: boolean): Task | undefined {
   const r = ctx.reader;
   const modules: ModuleUse[] = [];
@@ -272,88 +261,4 @@ function unknownKeyMessage(key: string, hasModule: boolean, registry: ModuleRegi
   if (!hasModule && module) return `unknown module '${key}' (did you mean '${module}'?)`;
   if (hasModule) return `unknown task key '${key}'`;
   return `unknown module '${key}'; the closest of drydock's modules: ${closestFew(key, registry.moduleNames()).join(', ')} (README.md lists them all)`;
-}
-
-function readModuleArgs(task: Task, use: ModuleUse, argsEntry: MapEntry | undefined, ctx: TaskContext): void {
-  const r = ctx.reader;
-  const { spec } = use;
-  const value = use.entry.value;
-  let given: Record<string, unknown> = {};
-  let freeForm: string | undefined;
-  const keyNodes = new Map<string, YamlNode>();
-
-  if (argsEntry) {
-    if (isMap(argsEntry.value)) {
-      given = { ...(r.src.toJS(argsEntry.value) as Record<string, unknown>) };
-      for (const e of mapEntries(r.src, argsEntry.value)) keyNodes.set(e.key, e.keyNode);
-      r.checkTemplates(argsEntry.value);
-    } else r.issue(argsEntry.value ?? argsEntry.keyNode, "'args' must be a map of module arguments");
-  }
-
-  if (isMap(value)) {
-    Object.assign(given, r.src.toJS(value) as Record<string, unknown>);
-    for (const e of mapEntries(r.src, value)) keyNodes.set(e.key, e.keyNode);
-    r.checkTemplates(value);
-  } else if (isScalar(value) && value.value !== null) {
-    const text = String(value.value);
-    r.checkTemplates(value);
-    if (spec.freeForm) {
-      const split = splitKeyValueArgs(text, (k) => Object.hasOwn(spec.args, k) && k !== 'cmd' && k !== 'argv');
-      Object.assign(given, split.pairs);
-      if (split.rest !== '') freeForm = split.rest;
-    } else {
-      const split = splitKeyValueArgs(text, () => true);
-      Object.assign(given, split.pairs);
-      if (split.rest !== '') {
-        r.issue(value, `module '${use.entry.key}' takes no free-form text ('${split.rest}'); write its arguments as a map (key: value)`);
-        return;
-      }
-    }
-  } else if (value !== null && !(isScalar(value) && value.value === null)) {
-    r.issue(value, `arguments of module '${use.entry.key}' must be a map (key: value) or a string`);
-    return;
-  }
-
-  const { args, problems } = checkModuleArgs(spec, given, { freeForm });
-  for (const p of problems) r.issue((p.arg && keyNodes.get(p.arg)) || use.entry.keyNode, p.message);
-  task.args = args;
-  if (freeForm !== undefined) task.freeForm = freeForm;
-}
-
-function readLoop(entry: MapEntry, ctx: TaskContext): LoopSpec | undefined {
-  const r = ctx.reader;
-  const { value } = entry;
-  const pos = r.pos(value ?? entry.keyNode);
-  const style = entry.key as LoopSpec['style'];
-  if (isSeq(value) || (entry.key === 'with_dict' && isMap(value))) return { style, items: r.src.toJS(value), pos };
-  if (isScalar(value) && typeof value.value === 'string' && isTemplated(value.value)) return { style, items: value.value, pos };
-  // As Ansible 2.14: `with_items: name` is the one string "name" (bare names are no longer templated).
-  if (entry.key === 'with_items' && isScalar(value) && value.value !== null) {
-    const bare = typeof value.value === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value.value) ? { bareName: value.value } : {};
-    return { style, items: [r.src.toJS(value)], pos, ...bare };
-  }
-  // with_<lookup> takes its terms as written (with_fileglob: '*.conf', with_sequence: 'start=1 end=3', a dict).
-  const lookupLoop = !['loop', 'with_items', 'with_list', 'with_dict'].includes(entry.key);
-  if (lookupLoop && (isScalar(value) || isMap(value))) return { style, items: r.src.toJS(value), pos };
-  r.issue(value ?? entry.keyNode, `'${entry.key}' must be a list or a {{ template }} that renders to one`);
-  return undefined;
-}
-
-function readLoopControl(node: YamlNode | null, ctx: TaskContext): LoopControl | undefined {
-  const r = ctx.reader;
-  if (!isMap(node)) {
-    r.issue(node, "'loop_control' must be a map (loop_var, label, index_var, pause, extended)");
-    return undefined;
-  }
-  const control: LoopControl = { loopVar: 'item' };
-  for (const { key, keyNode, value } of mapEntries(r.src, node)) {
-    if (key === 'loop_var') control.loopVar = r.string(value, key) ?? 'item';
-    else if (key === 'label') control.label = r.string(value, key);
-    else if (key === 'index_var') control.indexVar = r.string(value, key);
-    else if (key === 'pause') control.pause = r.int(value, key);
-    else if (key === 'extended') control.extended = r.bool(value, key);
-    else if (key === 'extended_allitems') control.extendedAllitems = r.bool(value, key);
-    else r.issue(keyNode, `unknown loop_control key '${key}'${didYouMean(key, LOOP_CONTROL_KEYS)}`);
-  }
-  return control;
 }

@@ -262,16 +262,18 @@ async function runClaimed(session: RunSession, run: PlayRunPlan, options: PlayOp
   } finally {
     if (versionsAfter) await readVersions('after');
     stop.dispose();
-    // The signal watch stays until the locks are given back: a Ctrl-C now must not end the process (Node's
-    // default) with the cluster's Lease or Kured's lock still held; it only says so.
+    // The signal watch stays until the locks are given back and the journal is closed: a Ctrl-C now must not
+    // end the process (Node's default) with the cluster's Lease or Kured's lock still held; it only says so.
+    hostLocks?.release();
     try {
-      hostLocks?.release();
       if (kuredLock) await giveBackKuredLock(kuredLock, (message) => streams.stderr.write(`drydock: warning: ${message}\n`));
       await lock?.release().catch((err: unknown) => streams.stderr.write(`drydock: warning: the cluster lock could not be released (it expires on its own): ${(err as Error).message}\n`));
-    } finally {
+    } catch (err) {
       interrupts.dispose();
+      throw err;
     }
     const journalFailure = journal.close({ exitCode: journalExit, interrupted: stop.batches.aborted, ...(journalError !== undefined ? { error: journalError } : {}) });
+    interrupts.dispose();
     // A run that succeeded is never resumed, nor are the runs it finished: their kept no_log values go.
     if (!journalFailure && journalExit === EXIT.OK) forgetSecrets(defaultStateDir(), [runId, ...(resume?.chain ?? [])]);
     // After the journal (its code is the run's), before the log closes (a failed post is a warning there too).

@@ -23,6 +23,11 @@ export interface RunDrydockOptions {
    * polled every 100 ms (for conditions outside the CLI's output, such as processes running on the hosts).
    */
   interruptWhen?: string | (() => boolean);
+  /**
+   * Hands the test the one-SIGINT function, to call at the exact moment it chooses (e.g. from the API
+   * simulator's change listener, while the CLI waits for that request's answer: no polling race).
+   */
+  interruptOn?: (interrupt: () => void) => void;
 }
 
 const INTERRUPT_POLL_MS = 100;
@@ -44,6 +49,7 @@ export function runDrydock(args: string[], options: RunDrydockOptions = {}): Pro
       clearInterval(poll);
       child.kill('SIGINT');
     };
+    options.interruptOn?.(interrupt);
     if (typeof interruptWhen === 'function') {
       poll = setInterval(() => {
         if (interruptWhen()) interrupt();

@@ -132,10 +132,16 @@ describe('drydock reboot respects Kured\'s lock', function () {
 
   it('gives the lock back after Ctrl-C', async () => {
     const since = server.store.currentRevision;
+    // Interrupted the moment drydock's write of Kured's lock is applied, before the API answers it (the
+    // simulator's listener runs inside that request): the signal is there before drydock goes on.
+    let unsubscribe = (): void => {};
     const result = await reboot([], {
-      // Interrupted as soon as drydock holds Kured's lock: the running task ends, nothing new starts.
-      interruptWhen: () => lockValue()?.includes('"drydock/') === true,
-    });
+      interruptOn: (interrupt) => {
+        unsubscribe = server.store.subscribe((change) => {
+          if (change.resource === 'daemonsets' && lockValue(change.object)?.includes('"drydock/') === true) interrupt();
+        });
+      },
+    }).finally(() => unsubscribe());
     expect(result.code, result.stdout + result.stderr).to.be.oneOf([2, 130]);
     expect(result.stdout + result.stderr).to.contain('interrupted: no new task or batch will start');
     const history = lockHistory(since);

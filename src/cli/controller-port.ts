@@ -5,27 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, basename, resolve } from 'node:path';
+import { globToRegExp } from '../inventory/glob.js';
 import { useControllerPort, type ControllerPort } from '../playbook/expr/lookups.js';
-
-/** fnmatch-style pattern (`*`, `?`, `[...]`) of one path component as a RegExp. */
-function globRegExp(pattern: string): RegExp {
-  let src = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*') src += '[^/]*';
-    else if (ch === '?') src += '[^/]';
-    else if (ch === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) src += '\\[';
-      else {
-        const body = pattern.slice(i + 1, close);
-        src += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`.replace(/\\/g, '\\\\');
-        i = close;
-      }
-    } else src += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${src}$`);
-}
 
 export const nodeControllerPort: ControllerPort = {
   readFile(path) {
@@ -46,7 +27,7 @@ export const nodeControllerPort: ControllerPort = {
   env: (name) => process.env[name],
   glob(pattern) {
     const dir = dirname(pattern);
-    const re = globRegExp(basename(pattern));
+    const re = globToRegExp(basename(pattern));
     // Ansible's fileglob globs the file name only and returns files, not directories.
     let names: string[];
     try {

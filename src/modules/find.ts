@@ -4,6 +4,7 @@
  * per run lists every entry with its stat fields; the choice is made here; `contains` and checksums are one
  * more command on the chosen files.
  */
+import { globToRegExp } from '../inventory/glob.js';
 import { optBool, optInt, optList, optString } from './args.js';
 import { ModuleFailure, tail } from './failure.js';
 import { pythonRegExp } from './lineinfile-edit.js';
@@ -27,27 +28,6 @@ export function findScript(paths: string[], depth: number | undefined, follow: b
   return lines.join('\n');
 }
 
-/** Python fnmatch: the whole name, `*` `?` `[seq]` `[!seq]`. */
-export function fnmatchRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else if (ch === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let set = glob.slice(i + 1, end);
-        if (set.startsWith('!')) set = `^${set.slice(1)}`;
-        re += `[${set.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${re})$`, 's');
-}
-
 const AGE_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
@@ -62,7 +42,7 @@ function matcher(patterns: string[] | undefined, regex: boolean): ((name: string
   if (!patterns || patterns.length === 0) return undefined;
   let res: RegExp[];
   try {
-    res = patterns.map((p) => (regex ? new RegExp(`^(?:${pythonRegExp(p).source})`) : fnmatchRegExp(p)));
+    res = patterns.map((p) => (regex ? new RegExp(`^(?:${pythonRegExp(p).source})`) : globToRegExp(p)));
   } catch (err) {
     throw new ModuleFailure(`invalid pattern: ${(err as Error).message}`);
   }

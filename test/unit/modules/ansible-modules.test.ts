@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { editBlock } from '../../../src/modules/blockinfile-edit.js';
 import { taskModules } from '../../../src/modules/catalogue.js';
-import { fnmatchRegExp } from '../../../src/modules/find.js';
+import { globToRegExp as fnmatchRegExp } from '../../../src/inventory/glob.js';
 import { curlConfig, redact } from '../../../src/modules/http-request.js';
 import { sourceCandidates } from '../../../src/modules/search-path.js';
 import { fixSysctlLines } from '../../../src/modules/sysctl.js';
